@@ -1,0 +1,83 @@
+"""The JSON form of an answer: the parse, and per outcome the numbers and their sources."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from knowledge.records import KnowledgeBase
+
+from .answer import Answer, OutcomeAnswer
+from .render import line_text
+from .reply import Reply
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 10)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
+    lead, ours, a = oa.lead, oa.ours, oa.absolute
+    synthesis = oa.evidence.lead_synthesis
+    return {
+        "outcome": oa.outcome.id,
+        "measure": lead.measure if lead else oa.measure,
+        "method": ("published: " + synthesis.model) if lead is not None and lead is oa.published else oa.method,
+        "lead": None if lead is None else ("published" if lead is oa.published else "pooled"),
+        "estimate": lead.estimate if lead else None,
+        "ci_low": lead.ci_low if lead else None,
+        "ci_high": lead.ci_high if lead else None,
+        "k": lead.k if lead else 0,
+        "participants": lead.participants if lead else 0,
+        "control_per_1000": a.control_per_1000 if a else None,
+        "treatment_per_1000": a.treatment_per_1000 if a else None,
+        "treatment_per_1000_ci": [a.treatment_per_1000_low, a.treatment_per_1000_high] if a else None,
+        "control_risk_source": oa.control_risk_source or None,
+        "pooled": None if oa.pooled is None else {
+            "measure": oa.measure, "method": oa.method, "hksj": oa.hksj,
+            "estimate": ours.estimate if ours else None, "ci_low": ours.ci_low if ours else None,
+            "ci_high": ours.ci_high if ours else None, "k": len(oa.evidence.tables),
+            "participants": oa.evidence.participants, "defined": oa.pooled.defined, "reason": oa.pooled.reason,
+            "Q": oa.pooled.Q, "I2": oa.pooled.I2, "tau2": oa.pooled.tau2,
+            "pi_low": oa.pooled.pi_low, "pi_high": oa.pooled.pi_high,
+        },
+        "published_synthesis": None if synthesis is None else {
+            "id": synthesis.synthesis_id, "measure": synthesis.measure, "model": synthesis.model,
+            "estimate": synthesis.estimate, "ci_low": synthesis.ci_low, "ci_high": synthesis.ci_high,
+            "k": synthesis.k, "participants": synthesis.participants, "citation": synthesis.citation,
+            "pmid": synthesis.pmid or None, "doi": synthesis.doi or None, "applies": oa.published is not None,
+            "agreement": oa.agreement,
+        },
+        "missing_from_synthesis": list(oa.evidence.missing_from_synthesis),
+        "trials": [
+            {"trial": t.trial_id, "label": t.label, "ai": t.ai, "n1i": t.n1i, "ci": t.ci, "n2i": t.n2i,
+             "arms": list(t.arms)} for t in oa.evidence.tables
+        ],
+        "not_pooled": [{"trial": label, "reason": why} for label, why in oa.evidence.excluded],
+        "sources": sorted({c.url for t in oa.evidence.tables for c in t.counts}
+                          | ({synthesis.url} if synthesis else set())),
+    }
+
+
+def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> dict:
+    parsed = answer.parse.as_dict()
+    return _clean({
+        **{k: parsed[k] for k in ("status", "intent", "intervention", "comparator", "outcomes", "condition",
+                                  "population", "options")},
+        "uncovered": parsed["uncovered"],
+        "clarify": parsed["clarify"],
+        "corrections": parsed["corrections"],
+        "negated": parsed["negated"],
+        "results": [outcome_json(oa, kb) for oa in answer.outcomes],
+        "headline": [line_text(p) for p in reply.headline],
+        "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
+        "kb_version": answer.kb_version,
+        "kb_hash": answer.kb_hash,
+        "text": text,
+    })

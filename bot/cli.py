@@ -1,0 +1,115 @@
+"""`evidence-bot`: ask offline, pool a CSV, check the knowledge base, or serve on Telegram."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from knowledge.errors import KnowledgeBaseError
+
+from . import kb_cli, pool_cli
+
+DEFAULT_QUESTION = "does dupilumab reduce skin infections"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evidence-bot",
+        description="Answers clinicians' questions about dupilumab trials from curated, cited data.")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer a question offline (no token, no network)")
+    ask.add_argument("question", nargs="*", help=f"the question (default with no input: '{DEFAULT_QUESTION}')")
+    ask.add_argument("--json", action="store_true", help="print the parse and the numbers as JSON")
+    ask.add_argument("--html", action="store_true", help="print the Telegram HTML messages")
+    ask.add_argument("--plot", metavar="FILE.png", help="write the forest plot of the first outcome")
+    ask.add_argument("--icons", metavar="FILE.png", help="write the icon array of the first outcome")
+    ask.add_argument("--kb", metavar="DIR", help="use another knowledge-base directory")
+    ask.add_argument("--measure", choices=["RR", "OR", "RD"], help="default measure (like /settings)")
+    ask.add_argument("--model", choices=["fixed", "random"], help="default model (like /settings)")
+    pool_cli.add_parser(sub)
+    kb_cli.add_parser(sub)
+    serve = sub.add_parser("serve", help="run the Telegram bot (TELEGRAM_BOT_TOKEN from the environment)")
+    serve.add_argument("--webhook-url", help="use a webhook at this public URL instead of long polling")
+    serve.add_argument("--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8443, help="webhook listen port (default 8443)")
+    serve.add_argument("--kb", metavar="DIR", help="use another knowledge-base directory")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ask":
+            return run_ask(args)
+        if args.command == "pool":
+            return pool_cli.run(args)
+        if args.command == "kb":
+            return kb_cli.run(args)
+        if args.command == "serve":
+            from .telegram_app import run_serve
+
+            return run_serve(args)
+    except KnowledgeBaseError as exc:
+        print(f"evidence-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    build_parser().print_help()
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from .render import html_messages, text
+    from .service import EvidenceService, Settings
+
+    service = EvidenceService.from_directory(args.kb)
+    settings = Settings(measure=args.measure, model=args.model)
+    if args.question:
+        questions = [" ".join(args.question)]
+    elif sys.stdin is not None and not sys.stdin.isatty():
+        questions = [q.rstrip("\n") for q in sys.stdin if q.strip()]
+        if not questions:
+            questions = [DEFAULT_QUESTION]
+    else:
+        questions = [DEFAULT_QUESTION]
+    for index, question in enumerate(questions):
+        result = service.ask(question, settings)
+        rendered = text(result.reply)
+        if args.json:
+            from .answer_json import answer_json
+
+            payload = answer_json(result.answer, result.reply, service.kb, rendered)
+            payload["question"] = question
+            print(json.dumps(payload, ensure_ascii=False, allow_nan=False))
+        elif args.html:
+            print("\n\n---\n\n".join(html_messages(result.reply, ("trials", "method", "sources"))))
+        else:
+            if index:
+                print("\n" + "=" * 60 + "\n")
+            print(rendered)
+        if index == 0 and (args.plot or args.icons):
+            _write_pictures(result, args)
+    return 0
+
+
+def _write_pictures(result, args: argparse.Namespace) -> None:
+    if not result.answer.outcomes:
+        print("evidence-bot: no picture: this question has no analysis to plot", file=sys.stderr)
+        return
+    from .plots import forest_png, icon_array_png
+
+    oa = result.answer.outcomes[0]
+    for path, draw in ((args.plot, forest_png), (args.icons, icon_array_png)):
+        if not path:
+            continue
+        png = draw(oa)
+        if png is None:
+            print(f"evidence-bot: no picture for {path}: nothing was pooled", file=sys.stderr)
+            continue
+        with open(path, "wb") as handle:
+            handle.write(png)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

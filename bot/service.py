@@ -1,0 +1,76 @@
+"""The one answer path shared by the command line and Telegram: question in, Answer and Reply out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+
+from knowledge.loader import load
+from knowledge.records import KnowledgeBase
+
+from .answer import Answer, compose
+from .lexicon import Lexicon, build_lexicon
+from .parse import Options, Parse, parse
+from .reply import Reply
+from .wording import word
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-chat defaults; a question's own options always win."""
+
+    measure: str | None = None  # RR, OR, RD
+    model: str | None = None  # fixed, random
+    per: int | None = None  # 100, 1000
+
+    def apply(self, options: Options) -> Options:
+        changes: dict = {}
+        if options.measure is None and self.measure:
+            changes["measure"] = self.measure
+        if options.method is None and self.model == "random":
+            changes["method"] = "DL"
+        if options.per is None and self.per:
+            changes["per"] = self.per
+        return replace(options, **changes) if changes else options
+
+
+@dataclass(frozen=True)
+class Result:
+    answer: Answer
+    reply: Reply
+    parse_ms: float
+    total_ms: float
+
+
+class EvidenceService:
+    """Holds the validated knowledge base and its lexicon; every method is a pure function of them."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+
+    @classmethod
+    def from_directory(cls, directory: str | Path | None = None) -> EvidenceService:
+        return cls(load(directory))
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return build_lexicon(self.kb)
+
+    def understand(self, question: str) -> Parse:
+        return parse(question, self.lexicon)
+
+    def answer_parse(self, parsed: Parse, settings: Settings | None = None) -> tuple[Answer, Reply]:
+        if settings is not None:
+            parsed = replace(parsed, options=settings.apply(parsed.options))
+        answer = compose(self.kb, parsed)
+        return answer, word(answer, self.kb)
+
+    def ask(self, question: str, settings: Settings | None = None) -> Result:
+        start = time.perf_counter()
+        parsed = self.understand(question)
+        parsed_at = time.perf_counter()
+        answer, reply = self.answer_parse(parsed, settings)
+        end = time.perf_counter()
+        return Result(answer, reply, (parsed_at - start) * 1000, (end - start) * 1000)

@@ -1,0 +1,504 @@
+"""Plain-language wording of answers, after GRADE's informative statements and Cochrane's PLS guidance.
+
+Rules that are easy to break by accident, so they live here and are tested:
+- never "significant"; an interval that includes no effect is "compatible with both fewer and more";
+- "little or no difference" only when the whole interval is trivially small;
+- no certainty words ("probably", "may") unless a source rated certainty; otherwise say it was not rated;
+- the absolute effect comes first, as natural frequencies with a stated denominator;
+- one short line that this is not medical advice.
+"""
+
+from __future__ import annotations
+
+import math
+
+from analysis import NNT, AbsoluteEffect
+from knowledge.records import KnowledgeBase, Synthesis
+
+from .answer import Answer, Estimate, OutcomeAnswer
+from .evidence import trial_label
+from .parse import Parse
+from .reply import Button, Line, Reply, Section, bold, italic, line, link
+
+DISCLAIMER = "Evidence summary for clinicians, not medical advice."
+EXAMPLES = (
+    "does dupilumab reduce skin infections?",
+    "dupixent eczema herpeticum risk",
+    "does dupilumab cause conjunctivitis?",
+)
+MEASURE_NAMES = {"RR": "risk ratio", "OR": "odds ratio", "PETO_OR": "Peto odds ratio", "RD": "risk difference"}
+METHOD_NAMES = {
+    "MH": "Mantel-Haenszel fixed-effect", "PETO": "Peto fixed-effect", "IV": "inverse-variance fixed-effect",
+    "DL": "DerSimonian-Laird random-effects", "REML": "REML random-effects", "PM": "Paule-Mandel random-effects",
+}
+AGE_WORDS = {"adults": "adults", "adolescents": "adolescents", "children": "children aged 6 to 11",
+             "infants_preschool": "children aged 6 months to 5 years"}
+# An interval wholly inside these bounds is "little or no difference" (ratio scale; RD in absolute risk).
+TRIVIAL_RATIO = (0.9, 1 / 0.9)
+TRIVIAL_RD = 0.01
+
+
+# --- numbers --------------------------------------------------------------------------------------------------
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def fmt_estimate(est: Estimate) -> str:
+    if est.measure == "RD":
+        return (f"{MEASURE_NAMES['RD']} {est.estimate * 100:+.1f} per 100 "
+                f"(95% CI {est.ci_low * 100:+.1f} to {est.ci_high * 100:+.1f})")
+    return (f"{MEASURE_NAMES[est.measure]} {fmt_ratio(est.estimate)} "
+            f"(95% CI {fmt_ratio(est.ci_low)} to {fmt_ratio(est.ci_high)})")
+
+
+def fmt_count(n: int) -> str:
+    return f"{n:,}"
+
+
+def per_value(per_1000: float, per: int) -> str:
+    value = per_1000 * per / 1000
+    if value >= 10 or per == 1000 and value >= 1:
+        return f"{value:.0f}"
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value >= 0.05 else "0"
+
+
+def choose_per(absolute: AbsoluteEffect, requested: int) -> int:
+    """Natural frequencies read best as whole numbers: rare outcomes move to per 1000."""
+    if requested == 100 and min(absolute.control_per_1000, absolute.treatment_per_1000) < 10:
+        return 1000
+    return requested
+
+
+# --- statements ---------------------------------------------------------------------------------------------
+
+def direction_statement(est: Estimate, plural: str) -> str:
+    """GRADE-style statement of what the interval shows, without a certainty word."""
+    if est.measure == "RD":
+        low, high, trivial = est.ci_low, est.ci_high, -TRIVIAL_RD <= est.ci_low and est.ci_high <= TRIVIAL_RD
+        null = 0.0
+    else:
+        low, high = est.ci_low, est.ci_high
+        trivial = TRIVIAL_RATIO[0] <= low and high <= TRIVIAL_RATIO[1]
+        null = 1.0
+    if trivial:
+        return f"little or no difference in {plural} between dupilumab and placebo"
+    if high < null:
+        return f"fewer {plural} with dupilumab than with placebo"
+    if low > null:
+        return f"more {plural} with dupilumab than with placebo"
+    return f"the results are compatible with both fewer and more {plural} with dupilumab"
+
+
+def nnt_text(nnt: NNT) -> str:
+    def end(e) -> str:
+        return "infinity" if e.value is None else f"{e.kind} {math.ceil(e.value)}"
+
+    if nnt.value is None:
+        return "no number needed to treat: the estimate shows no difference"
+    head = f"{nnt.kind} {math.ceil(nnt.value)}"
+    if nnt.through_infinity:
+        return f"{head} (95% CI {end(nnt.low)} to infinity to {end(nnt.high)})"
+    return f"{head} (95% CI {math.ceil(nnt.low.value) if nnt.low.value else 'infinity'} to " \
+           f"{math.ceil(nnt.high.value) if nnt.high.value else 'infinity'})"
+
+
+def synthesis_short(s: Synthesis) -> str:
+    return s.citation.split(".")[0] if s.citation else s.synthesis_id
+
+
+# --- replies ------------------------------------------------------------------------------------------------
+
+def footer(answer_or_version: Answer | str, kb_hash: str = "") -> Line:
+    if isinstance(answer_or_version, Answer):
+        version, kb_hash = answer_or_version.kb_version, answer_or_version.kb_hash
+    else:
+        version = answer_or_version
+    return line(italic(f"{DISCLAIMER} Data {version} ({kb_hash}).") if kb_hash else italic(DISCLAIMER))
+
+
+def word(answer: Answer, kb: KnowledgeBase) -> Reply:
+    """The reply for any parse: an effect answer, a clarifying question, a plain 'no data', help."""
+    parsed = answer.parse
+    handlers = {
+        "clarify": _clarify, "no_data": _no_data, "not_understood": _not_understood,
+    }
+    if parsed.status in handlers:
+        reply = handlers[parsed.status](parsed, kb)
+    elif parsed.intent == "help":
+        reply = help_reply(kb)
+    elif parsed.intent == "topics":
+        reply = topics_reply(kb)
+    elif parsed.intent == "sources":
+        reply = sources_reply(kb)
+    elif parsed.intent == "trials":
+        reply = trials_reply(kb, parsed.outcomes)
+    elif parsed.intent == "define":
+        reply = define_reply(kb, parsed.outcomes)
+    else:
+        reply = _effect(answer, kb)
+    return Reply(reply.headline, reply.sections, reply.buttons, footer(answer))
+
+
+def _effect(answer: Answer, kb: KnowledgeBase) -> Reply:
+    headline: list[Line] = []
+    sections: list[Section] = []
+    parsed = answer.parse
+    for index, oa in enumerate(answer.outcomes):
+        if index:
+            headline.append(line(""))
+        headline.extend(outcome_headline(oa, parsed, kb))
+        suffix = "" if len(answer.outcomes) == 1 else f" ({oa.outcome.plural})"
+        sections.append(Section("trials", "Trials" + suffix, trials_lines(oa, kb)))
+        sections.append(Section("method", "Method" + suffix, method_lines(oa)))
+        sections.append(Section("sources", "Sources" + suffix, source_lines(oa, kb)))
+    buttons = effect_buttons(answer)
+    return Reply(tuple(headline), tuple(sections), buttons)
+
+
+def effect_buttons(answer: Answer) -> tuple[Button, ...]:
+    if not any(oa.pooled is not None or oa.lead is not None for oa in answer.outcomes):
+        return (Button("Trials", "trials"), Button("Sources", "sources"))
+    first = answer.outcomes[0]
+    other_measures = [m for m in ("RR", "OR", "RD") if m != first.measure]
+    model = ("Random effects", "model:random") if first.method in ("MH", "PETO", "IV") else (
+        "Fixed effect", "model:fixed")
+    return (
+        Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
+        Button("Method", "method"), *(Button(m, f"measure:{m}") for m in other_measures),
+        Button(*model), Button("Sources", "sources"),
+    )
+
+
+def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> list[Line]:
+    outcome = oa.outcome
+    title = f"Dupilumab vs placebo: {outcome.plural}"
+    lines: list[Line] = [line(bold(title))]
+    context = population_words(oa, parsed)
+    if context:
+        lines.append(line(context))
+    if oa.lead is None:
+        lines.append(line(no_estimate_sentence(oa)))
+        if oa.evidence.excluded:
+            lines.append(line("Trials not pooled: " + "; ".join(
+                f"{label} ({why})" for label, why in oa.evidence.excluded[:6])
+                + ("; …" if len(oa.evidence.excluded) > 6 else "") + "."))
+        lines.append(line(certainty_sentence(None)))
+        return lines
+    if oa.absolute is not None:
+        lines.append(line(absolute_sentence(oa)))
+    lead = oa.lead
+    statement = direction_statement(lead, outcome.plural)
+    if oa.published is not None and lead is oa.published:
+        synthesis = oa.evidence.lead_synthesis
+        size = _size_words(lead.k, lead.participants)
+        lines.append(line(f"{fmt_estimate(lead)}: {statement}. ",
+                          f"Published meta-analysis ({synthesis_short(synthesis)}{size})."))
+        lines.append(line(our_pooling_sentence(oa)))
+        if oa.evidence.missing_from_synthesis:
+            lines.append(line("Trials in that meta-analysis we hold no counts for: "
+                              + ", ".join(oa.evidence.missing_from_synthesis) + "."))
+    else:
+        size = _size_words(lead.k, lead.participants, prefix="")
+        lines.append(line(f"{fmt_estimate(lead)}: {statement}. ",
+                          f"Our pooling of {size} ({METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''})."))
+        if oa.published is not None:
+            lines.append(line(published_beside_sentence(oa)))
+        elif oa.evidence.lead_synthesis is not None and oa.evidence.filters:
+            s = oa.evidence.lead_synthesis
+            lines.append(line(f"The published meta-analysis ({synthesis_short(s)}) covers all its trials, "
+                              "not the subset you asked for, so it is not shown beside this."))
+    lines.append(line(certainty_sentence(oa.evidence.lead_synthesis if lead is oa.published else None)))
+    return lines
+
+
+def _size_words(k: int | None, participants: int | None, prefix: str = ", ") -> str:
+    parts = []
+    if k:
+        parts.append(f"{k} trial{'s' if k != 1 else ''}")
+    if participants:
+        parts.append(f"{fmt_count(participants)} people")
+    return (prefix + ", ".join(parts)) if parts else ""
+
+
+def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
+    tables = oa.evidence.tables
+    words = ["Atopic dermatitis"]
+    if tables and not (oa.lead is oa.published and oa.published is not None):
+        ages = sorted({t.age_group for t in tables}, key=list(AGE_WORDS).index)
+        words.append(", ".join(AGE_WORDS[a] for a in ages))
+        weeks = sorted(t.followup_weeks for t in tables if t.followup_weeks)
+        if weeks:
+            words.append(f"{weeks[0]} weeks" if weeks[0] == weeks[-1] else f"{weeks[0]} to {weeks[-1]} weeks")
+    if oa.evidence.filters:
+        words.append("filters: " + ", ".join(oa.evidence.filters))
+    text = "; ".join(words) + "."
+    if parsed.assumed_drug:
+        text += " (Dupilumab assumed: it is the only drug covered.)"
+    return text
+
+
+def absolute_sentence(oa: OutcomeAnswer) -> str:
+    a = oa.absolute
+    per = choose_per(a, oa.per)
+    control = per_value(a.control_per_1000, per)
+    treated = per_value(a.treatment_per_1000, per)
+    low, high = per_value(a.treatment_per_1000_low, per), per_value(a.treatment_per_1000_high, per)
+    if oa.control_risk_source == "user":
+        basis = "if the risk without dupilumab is as you gave"
+    else:
+        n = len(oa.evidence.tables)
+        basis = (f"taking the middle placebo risk of the {n} trial{'s' if n != 1 else ''} we hold"
+                 if n > 1 else "taking the placebo risk of the one trial we hold")
+    return (f"About {control} in {per:,} people on placebo and {treated} in {per:,} on dupilumab "
+            f"(95% CI {low} to {high}) would have {oa.outcome.event} ({basis}).")
+
+
+def no_estimate_sentence(oa: OutcomeAnswer) -> str:
+    if oa.pooled is not None and not oa.pooled.defined:
+        return f"No estimate: {oa.pooled.reason}."
+    return (f"I have no trial counts for {oa.outcome.plural} that match this question, "
+            "and no published synthesis that applies to it.")
+
+
+def our_pooling_sentence(oa: OutcomeAnswer) -> str:
+    if oa.ours is None:
+        if oa.pooled is not None and not oa.pooled.defined:
+            return f"Our own pooling gives no estimate: {oa.pooled.reason}."
+        return "We hold no trial-level counts for this outcome to pool ourselves."
+    agreement = {"agrees": "consistent with the published estimate",
+                 "differs": "differs from the published estimate"}.get(oa.agreement or "", "")
+    size = _size_words(oa.ours.k, oa.ours.participants, prefix="")
+    trials = ", ".join(t.label for t in oa.evidence.tables)
+    return (f"Our pooling of the {size} we hold ({trials}): {fmt_estimate(oa.ours)}"
+            + (f", {agreement}." if agreement else "."))
+
+
+def published_beside_sentence(oa: OutcomeAnswer) -> str:
+    p = oa.published
+    s = oa.evidence.lead_synthesis
+    agreement = {"agrees": "Consistent with", "differs": "Differs from"}.get(oa.agreement or "", "Compare")
+    return f"{agreement} the published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}."
+
+
+def certainty_sentence(synthesis: Synthesis | None) -> str:
+    if synthesis is not None and synthesis.certainty:
+        return f"Certainty of the evidence (GRADE, as rated by the source): {synthesis.certainty}."
+    return "Certainty of the evidence: not rated."
+
+
+# --- details --------------------------------------------------------------------------------------------------
+
+def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    studies = {s.label: s for s in oa.pooled.studies} if oa.pooled else {}
+    weights = dict(zip([s.label for s in oa.pooled.studies], oa.pooled.weights, strict=True)) if oa.pooled \
+        else {}
+    for t in oa.evidence.tables:
+        arms = " + ".join(t.arms)
+        bits = [f"{t.label}: dupilumab {t.ai}/{t.n1i} ({arms}) vs placebo {t.ci}/{t.n2i}"]
+        study = studies.get(t.label)
+        if study is not None and study.estimate is not None:
+            bits.append(f"{oa.measure} {_fmt_study(oa.measure, study.estimate)} "
+                        f"({_fmt_study(oa.measure, study.ci_low)} to {_fmt_study(oa.measure, study.ci_high)})")
+        if weights.get(t.label) is not None:
+            bits.append(f"weight {weights[t.label]:.0f}%")
+        meta = [f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
+                "no TCS", AGE_WORDS[t.age_group]]
+        bits.append(", ".join(m for m in meta if m))
+        if any(c.derived for c in t.counts):
+            bits.append("includes a derived count")
+        lines.append(line("• " + "; ".join(bits)))
+    for label, why in oa.evidence.excluded:
+        lines.append(line(f"• Not pooled: {label} ({why})"))
+    return tuple(lines)
+
+
+def _fmt_study(measure: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value * 100:+.1f}/100" if measure == "RD" else fmt_ratio(value)
+
+
+def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    measure = MEASURE_NAMES["PETO_OR" if oa.method == "PETO" else oa.measure]
+    lines.append(line(f"Our pooling: {measure}, {METHOD_NAMES[oa.method]}"
+                      + (" with the Hartung-Knapp-Sidik-Jonkman adjustment" if oa.hksj else "") + "."))
+    p = oa.pooled
+    if p is None:
+        lines.append(line("No trial has counts for this question, so nothing was pooled."))
+    elif not p.defined:
+        lines.append(line(f"No estimate: {p.reason}."))
+    else:
+        het = []
+        if p.Q is not None:
+            het.append(f"Q = {p.Q:.2f} on {p.Q_df} df (p = {p.Q_pval:.2f})" if p.Q_pval is not None
+                       else f"Q = {p.Q:.2f}")
+        if p.I2 is not None:
+            het.append(f"I² = {p.I2:.0f}%")
+        if p.tau2 is not None:
+            het.append(f"tau² = {p.tau2:.3f}")
+        if het:
+            lines.append(line("Heterogeneity: " + ", ".join(het) + "."))
+        if p.pi_low is not None and p.pi_high is not None:
+            lines.append(line(f"95% prediction interval {_fmt_study(oa.measure, p.pi_low)} to "
+                              f"{_fmt_study(oa.measure, p.pi_high)}."))
+        if len(oa.evidence.tables) == 1:
+            lines.append(line("Only one trial: this is that trial's own result, not a pooled one."))
+        for note in p.notes:
+            lines.append(line(f"Note: {note}."))
+    if oa.absolute is not None:
+        a = oa.absolute
+        lines.append(line(f"Absolute effect per 1,000: placebo {a.control_per_1000:.0f}, dupilumab "
+                          f"{a.treatment_per_1000:.0f} ({a.treatment_per_1000_low:.0f} to "
+                          f"{a.treatment_per_1000_high:.0f}); difference {a.difference_per_1000:+.0f} "
+                          f"({a.difference_per_1000_low:+.0f} to {a.difference_per_1000_high:+.0f})."))
+        lines.append(line("Number needed to treat: " + nnt_text(a.nnt) + "."))
+        basis = ("the risk you gave" if oa.control_risk_source == "user"
+                 else "the median placebo-group risk of the trials we pooled")
+        lines.append(line(f"The absolute numbers apply {basis} to the "
+                          + ("published" if oa.lead is oa.published else "pooled") + " relative effect."))
+    return tuple(lines)
+
+
+def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    for s in oa.evidence.syntheses:
+        lines.append(citation_line(s.citation, s.pmid, s.doi,
+                                   extra=f"{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
+                                         f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)}), {s.location}"))
+    for t in oa.evidence.tables:
+        trial = kb.trial(t.trial_id)
+        where = "; ".join(dict.fromkeys(f"{c.location} ({c.url})" for c in t.counts))
+        lines.append(citation_line(trial.citation, trial.pmid, trial.doi, nct=trial.nct,
+                                   extra=f"counts read from {where}"))
+    return tuple(lines)
+
+
+def citation_line(citation: str, pmid: str, doi: str, nct: str = "", extra: str = "") -> Line:
+    parts: list = ["• " + citation.rstrip(".") + "."]
+    if pmid:
+        parts += [" ", link(f"PMID {pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/")]
+    if doi:
+        parts += [" ", link(f"doi:{doi}", f"https://doi.org/{doi}")]
+    if nct:
+        parts += [" ", link(nct, f"https://clinicaltrials.gov/study/{nct}")]
+    if extra:
+        parts.append(f" — {extra}")
+    return line(*parts)
+
+
+# --- other intents --------------------------------------------------------------------------------------------
+
+def covered_outcomes_text(kb: KnowledgeBase) -> str:
+    return ", ".join(o.plural for o in kb.outcomes.values())
+
+
+def help_reply(kb: KnowledgeBase) -> Reply:
+    return Reply((
+        line(bold("Evidence bot")),
+        line("I answer quick questions about dupilumab versus placebo in atopic dermatitis from curated "
+             "randomised trials and published meta-analyses, with every number cited."),
+        line(f"Outcomes: {covered_outcomes_text(kb)}."),
+        line("Ask in your own words, for example:"),
+        *(line(f"• {q}") for q in EXAMPLES),
+        line("Options: odds ratio / risk difference, random effects, 300 mg q2w, with topical steroids, "
+             "16-week trials, without CHRONOS, if baseline risk is 10%."),
+    ), buttons=tuple(Button(q, f"ask:{q}") for q in EXAMPLES))
+
+
+def topics_reply(kb: KnowledgeBase) -> Reply:
+    outcomes = [line(f"• {o.plural}: {o.definition}") for o in kb.outcomes.values()]
+    return Reply((
+        line(bold("What I cover")),
+        line("Drug: dupilumab versus placebo. Condition: atopic dermatitis (adults, adolescents, children)."),
+        *outcomes,
+        line(f"{len(kb.trials)} trials and {len(kb.syntheses)} published pooled estimates; knowledge base "
+             f"{kb.version} ({kb.short_hash})."),
+    ))
+
+
+def sources_reply(kb: KnowledgeBase) -> Reply:
+    seen: set[str] = set()
+    lines: list[Line] = [line(bold("Sources"))]
+    for s in kb.syntheses:
+        if s.citation not in seen:
+            seen.add(s.citation)
+            lines.append(citation_line(s.citation, s.pmid, s.doi))
+    for t in kb.trials:
+        if t.citation not in seen:
+            seen.add(t.citation)
+            lines.append(citation_line(t.citation, t.pmid, t.doi, nct=t.nct))
+    return Reply(tuple(lines))
+
+
+def trials_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
+    lines: list[Line] = [line(bold("Trials of dupilumab vs placebo in atopic dermatitis"))]
+    wanted = outcome_ids or tuple(kb.outcomes)
+    for t in kb.trials:
+        held = [kb.outcomes[o].plural for o in wanted
+                if any(c.trial_id == t.trial_id and c.outcome_id == o for c in kb.counts)]
+        weeks = f"{t.followup_weeks} wk, " if t.followup_weeks else ""
+        tcs = "with TCS" if t.background == "tcs" else "no TCS"
+        have = ("counts for " + ", ".join(held)) if held else "no readable counts"
+        lines.append(line(f"• {trial_label(t)} ({weeks}{tcs}, {AGE_WORDS[t.age_group]}"
+                          f"{', ' + t.nct if t.nct else ''}): {have}"))
+    return Reply(tuple(lines))
+
+
+def define_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
+    lines: list[Line] = []
+    for o in outcome_ids:
+        outcome = kb.outcomes[o]
+        lines += [line(bold(outcome.name[0].upper() + outcome.name[1:])), line(outcome.definition)]
+    return Reply(tuple(lines), buttons=tuple(
+        Button(f"Dupilumab and {kb.outcomes[o].plural}", f"ask:dupilumab {kb.outcomes[o].plural}")
+        for o in outcome_ids))
+
+
+def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    c = parsed.clarification
+    typed = c.typed
+    texts = {
+        "ambiguous_term": f"“{typed}” could mean more than one thing. Which did you mean?",
+        "lookalike": f"Did you mean {c.choices[0][0]}? “{typed}” is close to the name of another drug, "
+                     "so I will not guess.",
+        "negation": "I can only report each outcome as a whole, not one outcome excluding another. "
+                    "Which one shall I show?",
+        "nearest_outcome": f"I have no separate data on “{typed}”. It is counted within the nearest outcome "
+                           "I cover, which I can show instead:",
+        "need_outcome": "Which outcome would you like? I cover:",
+    }
+    return Reply((line(texts[c.reason]),), buttons=tuple(Button(label[:60], f"ask:{q}") for label, q in
+                                                        c.choices))
+
+
+def _no_data(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    named = [m for m in parsed.uncovered if not m.nearest]
+    labels = [_label(kb, m.kind, m.id) for m in named]
+    what = " and ".join(dict.fromkeys(labels)) or "that"
+    suggestion = EXAMPLES[0]
+    if parsed.outcomes:
+        suggestion = f"does dupilumab affect {kb.outcomes[parsed.outcomes[0]].plural}?"
+    return Reply((
+        line(f"I have no curated evidence on {what}."),
+        line(f"I cover dupilumab versus placebo in atopic dermatitis, for {covered_outcomes_text(kb)}."),
+        line(f"Try: “{suggestion}”"),
+    ), buttons=(Button(suggestion[:60], f"ask:{suggestion}"), Button("What I cover", "topics")))
+
+
+def _not_understood(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    if parsed.intent == "greeting":
+        opening = "Hello! I answer quick questions about dupilumab trials in atopic dermatitis."
+    elif parsed.intent == "thanks":
+        opening = "You're welcome."
+    else:
+        opening = "Sorry, I did not understand that."
+    return Reply((line(opening), line(f"Try, for example: “{EXAMPLES[0]}”")),
+                 buttons=tuple(Button(q, f"ask:{q}") for q in EXAMPLES))
+
+
+def _label(kb: KnowledgeBase, kind: str, concept_id: str) -> str:
+    concept = kb.concept(kind, concept_id)
+    return concept.label if concept else concept_id

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from analysis import AbsoluteEffect, PooledResult, absolute_effect, pool
+from analysis import AbsoluteEffect, PooledResult, pool
+from analysis.absolute import absolute_effect
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
 from .evidence import Evidence, select
@@ -128,12 +129,11 @@ def _control_risk(options: Options, evidence: Evidence) -> tuple[float | None, s
 
 
 def _agreement(ours: Estimate | None, published: Estimate | None) -> str | None:
-    """Agree when each point estimate lies inside the other's 95% CI; the comparison is stated, not tested."""
+    """'agrees' when the two 95% CIs overlap. A description for the reader, not a statistical test: the
+    two estimates share trials, so no test of their difference would be valid."""
     if ours is None or published is None:
         return None
-    inside = published.ci_low <= ours.estimate <= published.ci_high
-    inside_back = ours.ci_low <= published.estimate <= ours.ci_high
-    return "agrees" if inside and inside_back else "differs"
+    return "agrees" if ours.ci_low <= published.ci_high and published.ci_low <= ours.ci_high else "differs"
 
 
 def with_options(parsed: Parse, **changes) -> Parse:

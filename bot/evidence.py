@@ -66,8 +66,12 @@ _INTERVAL = re.compile(r"\bq(\d)w\b|\b(qw)\b")
 
 
 def regimen_schedule(regimen: str) -> tuple[frozenset[int], frozenset[int]]:
-    """Doses (mg) and dosing intervals (weeks) named in a regimen such as '300 mg q2w' or '200/300 mg q4w'."""
-    doses = frozenset(int(d) for m in _DOSES.finditer(regimen) for d in m.group(1).split("/"))
+    """Fixed doses (mg) and dosing intervals (weeks) of a regimen such as '300 mg q2w'.
+
+    A weight-tiered dose ('200/300 mg q2w') is no fixed dose: some patients had the other one, so it never
+    matches a question about one dose.
+    """
+    doses = frozenset(int(m.group(1)) for m in _DOSES.finditer(regimen) if "/" not in m.group(1))
     intervals = frozenset(1 if m.group(2) else int(m.group(1)) for m in _INTERVAL.finditer(regimen.lower()))
     return doses, intervals
 

@@ -11,6 +11,7 @@ Rules that are easy to break by accident, so they live here and are tested:
 from __future__ import annotations
 
 import math
+import re
 
 from analysis import NNT, AbsoluteEffect
 from knowledge.records import KnowledgeBase, Synthesis
@@ -44,7 +45,12 @@ def fmt_ratio(value: float) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
-def fmt_estimate(est: Estimate) -> str:
+def fmt_estimate(est: Estimate, capital: bool = False) -> str:
+    text = _fmt_estimate(est)
+    return text[0].upper() + text[1:] if capital else text
+
+
+def _fmt_estimate(est: Estimate) -> str:
     if est.measure == "RD":
         return (f"{MEASURE_NAMES['RD']} {est.estimate * 100:+.1f} per 100 "
                 f"(95% CI {est.ci_low * 100:+.1f} to {est.ci_high * 100:+.1f})")
@@ -57,10 +63,11 @@ def fmt_count(n: int) -> str:
 
 
 def per_value(per_1000: float, per: int) -> str:
+    """Natural frequencies are whole people; below one person, one decimal says 'fewer than one'."""
     value = per_1000 * per / 1000
-    if value >= 10 or per == 1000 and value >= 1:
+    if value >= 0.95:
         return f"{value:.0f}"
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value >= 0.05 else "0"
+    return f"{value:.1f}" if value >= 0.05 else "0"
 
 
 def choose_per(absolute: AbsoluteEffect, requested: int) -> int:
@@ -75,7 +82,7 @@ def choose_per(absolute: AbsoluteEffect, requested: int) -> int:
 def direction_statement(est: Estimate, plural: str) -> str:
     """GRADE-style statement of what the interval shows, without a certainty word."""
     if est.measure == "RD":
-        low, high, trivial = est.ci_low, est.ci_high, -TRIVIAL_RD <= est.ci_low and est.ci_high <= TRIVIAL_RD
+        low, high, trivial = est.ci_low, est.ci_high, est.ci_low >= -TRIVIAL_RD and est.ci_high <= TRIVIAL_RD
         null = 0.0
     else:
         low, high = est.ci_low, est.ci_high
@@ -84,10 +91,10 @@ def direction_statement(est: Estimate, plural: str) -> str:
     if trivial:
         return f"little or no difference in {plural} between dupilumab and placebo"
     if high < null:
-        return f"fewer {plural} with dupilumab than with placebo"
+        return f"fewer people had {plural} on dupilumab than on placebo"
     if low > null:
-        return f"more {plural} with dupilumab than with placebo"
-    return f"the results are compatible with both fewer and more {plural} with dupilumab"
+        return f"more people had {plural} on dupilumab than on placebo"
+    return f"the results are compatible with both fewer and more people having {plural} on dupilumab"
 
 
 def nnt_text(nnt: NNT) -> str:
@@ -104,7 +111,13 @@ def nnt_text(nnt: NNT) -> str:
 
 
 def synthesis_short(s: Synthesis) -> str:
-    return s.citation.split(".")[0] if s.citation else s.synthesis_id
+    """'Fleming 2018': first author's surname and the year, as people cite in conversation."""
+    year = re.search(r"\b(19|20)\d\d\b", s.citation)
+    author = re.match(r"\s*([^\W\d_][\w'-]*)", s.citation)
+    if author and not s.citation.startswith("["):
+        et_al = " et al." if "," in s.citation.split(".")[0] else ""
+        return f"{author.group(1)}{et_al} {year.group(0) if year else ''}".strip()
+    return f"{s.citation.split('.')[0][:60]}"
 
 
 # --- replies ------------------------------------------------------------------------------------------------
@@ -179,10 +192,10 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         lines.append(line(context))
     if oa.lead is None:
         lines.append(line(no_estimate_sentence(oa)))
-        if oa.evidence.excluded:
-            lines.append(line("Trials not pooled: " + "; ".join(
-                f"{label} ({why})" for label, why in oa.evidence.excluded[:6])
-                + ("; …" if len(oa.evidence.excluded) > 6 else "") + "."))
+        relevant = [(label, why) for label, why in oa.evidence.excluded if not why.startswith(_FILTER_REASONS)]
+        if relevant:
+            lines.append(line("Trials that fit but cannot be used: " + "; ".join(
+                f"{label} ({why})" for label, why in relevant[:6]) + ("; …" if len(relevant) > 6 else "") + "."))
         lines.append(line(certainty_sentence(None)))
         return lines
     if oa.absolute is not None:
@@ -192,16 +205,21 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
     if oa.published is not None and lead is oa.published:
         synthesis = oa.evidence.lead_synthesis
         size = _size_words(lead.k, lead.participants)
-        lines.append(line(f"{fmt_estimate(lead)}: {statement}. ",
+        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ",
                           f"Published meta-analysis ({synthesis_short(synthesis)}{size})."))
         lines.append(line(our_pooling_sentence(oa)))
         if oa.evidence.missing_from_synthesis:
             lines.append(line("Trials in that meta-analysis we hold no counts for: "
                               + ", ".join(oa.evidence.missing_from_synthesis) + "."))
     else:
-        size = _size_words(lead.k, lead.participants, prefix="")
-        lines.append(line(f"{fmt_estimate(lead)}: {statement}. ",
-                          f"Our pooling of {size} ({METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''})."))
+        trials = ", ".join(t.label for t in oa.evidence.tables)
+        people = fmt_count(oa.evidence.participants)
+        if len(oa.evidence.tables) == 1:
+            basis = f"One trial ({trials}; {people} people), not pooled."
+        else:
+            basis = (f"Our pooling of {len(oa.evidence.tables)} trials ({trials}; {people} people; "
+                     f"{METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''}).")
+        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ", basis))
         if oa.published is not None:
             lines.append(line(published_beside_sentence(oa)))
         elif oa.evidence.lead_synthesis is not None and oa.evidence.filters:
@@ -210,6 +228,9 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
                               "not the subset you asked for, so it is not shown beside this."))
     lines.append(line(certainty_sentence(oa.evidence.lead_synthesis if lead is oa.published else None)))
     return lines
+
+
+_FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
 
 
 def _size_words(k: int | None, participants: int | None, prefix: str = ", ") -> str:
@@ -266,19 +287,21 @@ def our_pooling_sentence(oa: OutcomeAnswer) -> str:
         if oa.pooled is not None and not oa.pooled.defined:
             return f"Our own pooling gives no estimate: {oa.pooled.reason}."
         return "We hold no trial-level counts for this outcome to pool ourselves."
-    agreement = {"agrees": "consistent with the published estimate",
-                 "differs": "differs from the published estimate"}.get(oa.agreement or "", "")
-    size = _size_words(oa.ours.k, oa.ours.participants, prefix="")
+    agreement = {"agrees": "its interval overlaps the published one",
+                 "differs": "its interval does not overlap the published one"}.get(oa.agreement or "", "")
+    k = len(oa.evidence.tables)
     trials = ", ".join(t.label for t in oa.evidence.tables)
-    return (f"Our pooling of the {size} we hold ({trials}): {fmt_estimate(oa.ours)}"
-            + (f", {agreement}." if agreement else "."))
+    return (f"Our pooling of the {k} trial{'s' if k != 1 else ''} we hold ({trials}; "
+            f"{fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}"
+            + (f"; {agreement}." if agreement else "."))
 
 
 def published_beside_sentence(oa: OutcomeAnswer) -> str:
     p = oa.published
     s = oa.evidence.lead_synthesis
-    agreement = {"agrees": "Consistent with", "differs": "Differs from"}.get(oa.agreement or "", "Compare")
-    return f"{agreement} the published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}."
+    overlap = {"agrees": " (the intervals overlap)", "differs": " (the intervals do not overlap)"}.get(
+        oa.agreement or "", "")
+    return f"Published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}{overlap}."
 
 
 def certainty_sentence(synthesis: Synthesis | None) -> str:

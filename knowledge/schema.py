@@ -15,7 +15,9 @@ SYNTHESIS_COLUMNS = (
     "synthesis_id", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
     "k", "participants", "trials", "citation", "pmid", "doi", "location", "url", "quote", "certainty", "note",
 )
-OUTCOME_FIELDS = ("id", "name", "plural", "event", "definition", "direction", "default_measure", "default_method", "per")
+OUTCOME_FIELDS = (
+    "id", "name", "plural", "event", "definition", "direction", "default_measure", "default_method", "per",
+)
 
 CONDITIONS = frozenset({"atopic_dermatitis"})
 DESIGNS = frozenset({"parallel", "randomised_withdrawal"})

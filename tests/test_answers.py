@@ -1,0 +1,280 @@
+"""The answer path from question to reply: golden texts, wording rules, HTML validity and limits, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bot.answer_json import answer_json
+from bot.cli import main
+from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
+from bot.service import EvidenceService, Settings
+from bot.wording import direction_statement
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+GOLDEN_QUESTIONS = {
+    "skin_infection": "does dupilumab reduce skin infections?",
+    "eczema_herpeticum": "dupixent eczema herpeticum",
+    "herpes_infection": "herpes infections with dupilumab",
+    "any_infection": "does dupilumab increase infections overall",
+    "conjunctivitis": "does dupilumab cause pink eye",
+    "options": "dupilumab conjunctivitis, random effects, odds ratio, without CHRONOS, if baseline risk is 4%",
+}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
+                "blockquote", "span"}
+
+
+@pytest.fixture(scope="module")
+def service() -> EvidenceService:
+    return EvidenceService.from_directory()
+
+
+class StrictTelegramHTML(HTMLParser):
+    """Parses as Telegram does: only its tags, balanced, attributes only where allowed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        assert tag in ALLOWED_TAGS, f"tag <{tag}> is not allowed by Telegram"
+        if tag == "a":
+            assert [k for k, _ in attrs] == ["href"], attrs
+        else:
+            assert not attrs, f"<{tag}> must not carry attributes"
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"unbalanced </{tag}> in {self.stack}"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.visible.append(data)
+
+
+def parse_html(message: str) -> str:
+    parser = StrictTelegramHTML()
+    parser.feed(message)
+    parser.close()
+    assert not parser.stack, f"unclosed tags {parser.stack}"
+    assert not re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", message), "bare ampersand"
+    return "".join(parser.visible)
+
+
+# --- golden replies -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_QUESTIONS))
+def test_golden_reply_text(service, name):
+    """The full text is pinned; regenerate with UPDATE_GOLDEN=1 after a reviewed change of data or wording."""
+    result = service.ask(GOLDEN_QUESTIONS[name])
+    rendered = text(result.reply)
+    path = GOLDEN / f"{name}.txt"
+    if UPDATE or not path.exists():
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(rendered + "\n", encoding="utf-8")
+    assert rendered + "\n" == path.read_text(encoding="utf-8")
+
+
+def test_same_question_gives_same_text(service):
+    first = text(service.ask("dupilumab skin infections").reply)
+    second = text(EvidenceService.from_directory().ask("dupilumab skin infections").reply)
+    assert first == second
+
+
+# --- what the answers say ---------------------------------------------------------------------------------------
+
+def test_skin_infection_leads_with_fleming_and_names_missing_trials(service):
+    result = service.ask("does dupilumab reduce skin infections")
+    oa = result.answer.outcomes[0]
+    assert oa.lead is oa.published
+    assert (oa.lead.estimate, oa.lead.ci_low, oa.lead.ci_high) == (0.54, 0.42, 0.70)
+    headline = "\n".join(text(result.reply, sections=()).splitlines())
+    assert "Risk ratio 0.54 (95% CI 0.42 to 0.70)" in headline
+    assert "Fleming et al. 2018" in headline
+    assert "SOLO 1" in headline and "SOLO 2" in headline  # named as missing
+    assert "fewer people had skin infections on dupilumab" in headline
+    # The absolute effect comes before the relative effect.
+    assert headline.index("About ") < headline.index("Risk ratio 0.54")
+
+
+def test_eczema_herpeticum_uses_peto_and_per_1000(service):
+    oa = service.ask("EH dupilumab").answer.outcomes[0]
+    assert oa.method == "PETO" and oa.lead.measure == "PETO_OR"
+    reply = text(service.ask("EH dupilumab").reply, sections=())
+    assert "in 1,000 people on placebo" in reply
+
+
+def test_interval_crossing_no_effect_is_worded_as_compatible_with_both(service):
+    reply = text(service.ask("herpes infections with dupilumab").reply, sections=())
+    assert "compatible with both fewer and more" in reply
+    assert "significant" not in reply.lower()
+
+
+def test_no_certainty_words_without_a_rating(service):
+    for question in GOLDEN_QUESTIONS.values():
+        reply = text(service.ask(question).reply).lower()
+        assert "certainty of the evidence: not rated" in reply
+        assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
+
+
+def test_disclaimer_appears_exactly_once(service):
+    for question in [*GOLDEN_QUESTIONS.values(), "hello", "tralokinumab conjunctivitis", "help", "sources"]:
+        reply = text(service.ask(question).reply)
+        assert reply.count("not medical advice") == 1, question
+
+
+@pytest.mark.parametrize(
+    ("measure", "low", "high", "words"),
+    [
+        ("RR", 0.42, 0.70, "fewer people had"),
+        ("RR", 1.79, 3.89, "more people had"),
+        ("RR", 0.78, 1.74, "compatible with both fewer and more"),
+        ("RR", 0.95, 1.05, "little or no difference"),
+        ("RR", 0.85, 1.05, "compatible with both"),
+        ("RD", -0.005, 0.004, "little or no difference"),
+        ("RD", -0.08, -0.02, "fewer people had"),
+    ],
+)
+def test_direction_statement(measure, low, high, words):
+    from bot.answer import Estimate
+
+    est = Estimate(measure, (low + high) / 2, low, high, 3, 900, "pooled")
+    assert words in direction_statement(est, "skin infections")
+
+
+def test_options_are_applied_and_stated(service):
+    result = service.ask(GOLDEN_QUESTIONS["options"])
+    oa = result.answer.outcomes[0]
+    assert (oa.measure, oa.method) == ("OR", "DL")
+    assert "CHRONOS" not in [t.label for t in oa.evidence.tables]
+    assert oa.absolute.control_risk == pytest.approx(0.04)
+    assert oa.lead is oa.ours  # a filtered question is answered from our own pooling
+    reply = text(result.reply, sections=())
+    assert "without CHRONOS" in reply and "as you gave" in reply
+
+
+def test_settings_change_the_default_but_not_an_explicit_request(service):
+    assert service.ask("skin infections dupilumab", Settings(measure="OR")).answer.outcomes[0].measure == "OR"
+    oa = service.ask("skin infections dupilumab risk difference", Settings(measure="OR")).answer.outcomes[0]
+    assert oa.measure == "RD"
+
+
+def test_dose_filter_excludes_weight_tiered_arms(service):
+    oa = service.ask("conjunctivitis adolescents 300 mg every 2 weeks").answer.outcomes[0]
+    assert not oa.evidence.tables
+    assert ("ADOL", "no arm with the dose you asked for") in oa.evidence.excluded
+
+
+def test_derived_counts_are_not_pooled_by_default(service):
+    oa = service.ask("dupilumab skin infections").answer.outcomes[0]
+    for table in oa.evidence.tables:
+        assert not any(c.derived for c in table.counts)
+    chronos = next(t for t in oa.evidence.tables if t.trial_id == "chronos")
+    assert chronos.n1i == 315  # the derived q2w arm (abstract percentage) is left out
+
+
+def test_randomised_withdrawal_trial_only_when_named(service):
+    oa = service.ask("dupilumab conjunctivitis").answer.outcomes[0]
+    assert "solo_continue" not in {t.trial_id for t in oa.evidence.tables}
+    oa = service.ask("dupilumab conjunctivitis only SOLO-CONTINUE").answer.outcomes[0]
+    assert [t.trial_id for t in oa.evidence.tables] == ["solo_continue"]
+    table = oa.evidence.tables[0]
+    assert (table.ai, table.n1i) == (3 + 4 + 9, 84 + 87 + 167)  # all dupilumab arms against one placebo arm
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("does tralokinumab cause conjunctivitis", "no curated evidence on tralokinumab"),
+        ("dupilumab injection site reactions", "no curated evidence on injection-site reactions"),
+        ("dupilumab asthma infections", "no curated evidence on asthma"),
+        ("hello", "Hello"),
+        ("qwertyuiop", "did not understand"),
+        ("dupilumab cold sores", "no separate data"),
+        ("dupilumab", "Which outcome"),
+    ],
+)
+def test_unanswerable_questions_get_a_plain_reply(service, question, needle):
+    result = service.ask(question)
+    assert not result.answer.outcomes
+    assert needle in text(result.reply)
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+HOSTILE = [
+    "<b>dupilumab</b> skin infection & </a> <script>",
+    "dupilumab " + "x" * 5000,
+    "🙂" * 300,
+    "\u202edupilumab conjunctivitis\u202c",
+    "tralokinumab <i>conjunctivitis",
+    "",
+]
+
+
+@pytest.mark.parametrize("question", [*GOLDEN_QUESTIONS.values(), *HOSTILE, "help", "sources", "topics",
+                                      "which trials for conjunctivitis", "what is eczema herpeticum"])
+def test_html_is_valid_and_within_limits(service, question):
+    reply = service.ask(question).reply
+    for sections in ((), ("trials", "method", "sources")):
+        for message in html_messages(reply, sections):
+            assert 0 < len(message) <= MESSAGE_LIMIT
+            visible = parse_html(message)
+            assert "<script>" not in visible or "&lt;script&gt;" in message
+    caption = caption_html(reply)
+    assert len(caption) <= CAPTION_LIMIT
+    parse_html(caption)
+
+
+def test_long_details_are_split_under_the_limit(service):
+    reply = service.ask("dupilumab skin infections and conjunctivitis and herpes and infections").reply
+    messages = html_messages(reply, ("trials", "method", "sources"), limit=600)
+    assert len(messages) > 2
+    assert all(len(m) <= 600 for m in messages)
+    for m in messages:
+        parse_html(m)
+
+
+# --- JSON and the command line ------------------------------------------------------------------------------
+
+def test_ask_json_carries_parse_numbers_and_sources(capsys):
+    assert main(["ask", "dupixent skin infxn?", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "answer" and data["intervention"] == "dupilumab"
+    assert data["outcomes"] == ["skin_infection"]
+    result = data["results"][0]
+    assert (result["measure"], result["estimate"], result["ci_low"], result["ci_high"]) == ("RR", 0.54, 0.42, 0.7)
+    assert result["published_synthesis"]["pmid"] == "28987493"
+    assert result["control_per_1000"] > result["treatment_per_1000"]
+    assert any("springer" in s for s in result["sources"])
+    assert data["kb_version"] and data["kb_hash"]
+
+
+def test_ask_json_reads_one_question_per_line(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("dupilumab pink eye\n\nhello\ntralokinumab infections\n"))
+    assert main(["ask", "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    statuses = [json.loads(line)["status"] for line in lines]
+    assert statuses == ["answer", "not_understood", "no_data"]
+
+
+def test_ask_default_question_and_plain_text(capsys):
+    assert main(["ask", "does", "dupilumab", "reduce", "skin", "infections"]) == 0
+    out = capsys.readouterr().out
+    assert "Risk ratio 0.54" in out and "not medical advice" in out
+
+
+def test_answer_json_has_no_nan(service):
+    for question in GOLDEN_QUESTIONS.values():
+        result = service.ask(question)
+        payload = answer_json(result.answer, result.reply, service.kb, text(result.reply))
+        json.dumps(payload, allow_nan=False)

@@ -12,11 +12,13 @@ import math
 from functools import lru_cache
 
 from .answer import OutcomeAnswer
-from .wording import MEASURE_NAMES, METHOD_NAMES, choose_per, fmt_ratio
+from .wording import MEASURE_NAMES, METHOD_NAMES, choose_per, fmt_ratio, synthesis_short
 
 DRUG_COLOUR = "#1f6fb4"
 PLACEBO_COLOUR = "#9a9a9a"
 POOLED_COLOUR = "#b4421f"
+EVENT_COLOUR = "#c0392b"
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
 def forest_png(oa: OutcomeAnswer) -> bytes | None:
@@ -30,7 +32,8 @@ def forest_png(oa: OutcomeAnswer) -> bytes | None:
     p = oa.pooled
     published = None
     if oa.published is not None and oa.published.measure != "RD":
-        published = (oa.published.estimate, oa.published.ci_low, oa.published.ci_high)
+        label = synthesis_short(oa.evidence.lead_synthesis) + " (published)"
+        published = (oa.published.estimate, oa.published.ci_low, oa.published.ci_high, label)
     return _forest(rows, oa.measure, oa.method, (p.estimate, p.ci_low, p.ci_high),
                    (p.pi_low, p.pi_high) if p.pi_low is not None else None, oa.outcome.plural, published)
 
@@ -38,15 +41,15 @@ def forest_png(oa: OutcomeAnswer) -> bytes | None:
 @lru_cache(maxsize=256)
 def _forest(rows, measure, method, pooled, prediction, outcome, published) -> bytes:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
     from matplotlib.transforms import blended_transform_factory
 
     ratio = measure != "RD"
     n = len(rows)
     extra = 1 + (prediction is not None) + (published is not None)
-    height = 1.3 + 0.42 * (n + extra)
+    height = 1.5 + 0.42 * (n + extra + 1)
     fig = Figure(figsize=(7.2, height), dpi=150)
-    ax = fig.add_axes((0.40, 0.9 / height + 0.25 / height, 0.36, 1 - (1.5 / height)))
-    ax.set_yscale("linear")
+    ax = fig.add_axes((0.40, 0.85 / height, 0.36, 1 - 1.35 / height))
     if ratio:
         ax.set_xscale("log")
     # Row labels sit in figure x-coordinates but on the axes' rows, so they line up at any height.
@@ -81,28 +84,32 @@ def _forest(rows, measure, method, pooled, prediction, outcome, published) -> by
         finite += [v for v in prediction if v and v > 0 and math.isfinite(v)]
     if published is not None:
         y -= 1
-        pe, pl, ph = published
+        pe, pl, ph, label = published
         ax.plot([pl, ph], [y, y], color="#444444", linewidth=1.5)
         ax.plot([pe], [y], marker="D", color="#444444", markersize=5)
-        row_text(0.02, y, "Published meta-analysis", fontsize=8, va="center")
+        row_text(0.02, y, label, fontsize=8, va="center")
         row_text(0.77, y, _interval(pe, pl, ph, ratio), fontsize=8, va="center")
         finite += [pl, ph]
     null = 1.0 if ratio else 0.0
     ax.axvline(null, color="#555555", linewidth=0.8)
     if ratio:
-        low, high = min(finite + [null]), max(finite + [null])
+        low, high = min([*finite, null]), max([*finite, null])
         ax.set_xlim(low / 1.3, high * 1.3)
-    ax.set_ylim(0.3, n + extra + 0.7)
+        ticks = [t for t in _RATIO_TICKS if low / 1.3 <= t <= high * 1.3]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+    header = n + extra + 1
+    ax.set_ylim(0.3, header + 0.6)
+    row_text(0.22, header, "dupilumab", fontsize=7, color=DRUG_COLOUR, va="center", weight="bold")
+    row_text(0.31, header, "placebo", fontsize=7, color=PLACEBO_COLOUR, va="center", weight="bold")
+    row_text(0.77, header, f"{measure} (95% CI)  weight", fontsize=7, va="center", weight="bold")
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel(f"← favours dupilumab   {MEASURE_NAMES[measure]}   favours placebo →", fontsize=8)
-    top = 1 - 0.35 / height
-    fig.text(0.02, top, f"Dupilumab vs placebo: {outcome}", fontsize=10, weight="bold", va="top")
-    fig.text(0.22, top - 0.3 / height, "dupilumab", fontsize=7, color=DRUG_COLOUR, va="top")
-    fig.text(0.31, top - 0.3 / height, "placebo", fontsize=7, color=PLACEBO_COLOUR, va="top")
-    fig.text(0.77, top - 0.3 / height, f"{measure} (95% CI)  weight", fontsize=7, va="top")
+    fig.text(0.02, 1 - 0.3 / height, f"Dupilumab vs placebo: {outcome}", fontsize=10, weight="bold", va="top")
     fig.text(0.02, 0.12 / height, f"{METHOD_NAMES[method]}; events/total per arm.", fontsize=6,
              color="#555555")
     buffer = io.BytesIO()
@@ -133,12 +140,12 @@ def _icons(per: int, control: int, treated: int, outcome: str) -> bytes:
 
     columns = 10 if per == 100 else 40
     rows = per // columns
-    fig = Figure(figsize=(7.2, 4.2 if per == 100 else 5.2), dpi=150)
+    fig = Figure(figsize=(7.2, 4.2 if per == 100 else 3.4), dpi=150)
     for index, (title, events, colour) in enumerate(
-        ((f"Placebo: {control} in {per:,}", control, PLACEBO_COLOUR),
-         (f"Dupilumab: {treated} in {per:,}", treated, DRUG_COLOUR))
+        ((f"Placebo: {control} in {per:,}", control, EVENT_COLOUR),
+         (f"Dupilumab: {treated} in {per:,}", treated, EVENT_COLOUR))
     ):
-        ax = fig.add_axes((0.04 + index * 0.5, 0.08, 0.42, 0.74))
+        ax = fig.add_axes((0.04 + index * 0.5, 0.1, 0.42, 0.7))
         xs = [i % columns for i in range(per)]
         ys = [rows - 1 - i // columns for i in range(per)]
         colours = [colour if i < events else "#e3e3e3" for i in range(per)]

@@ -1,0 +1,54 @@
+"""Pictures are real PNGs, drawn for the analysis asked, cached, and absent when there is nothing to draw."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.plots import forest_png, icon_array_png
+from bot.service import EvidenceService
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def service() -> EvidenceService:
+    return EvidenceService.from_directory()
+
+
+def _outcome(service, question):
+    return service.ask(question).answer.outcomes[0]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_forest_plot_is_a_png_sized_for_phones(service):
+    data = forest_png(_outcome(service, "dupilumab skin infections"))
+    width, height = png_size(data)
+    assert 900 <= width <= 1200 and height < 2000
+
+
+def test_forest_plot_grows_with_trials_and_is_cached(service):
+    one = forest_png(_outcome(service, "dupilumab herpes"))
+    many = forest_png(_outcome(service, "dupilumab conjunctivitis random effects"))
+    assert png_size(many)[1] > png_size(one)[1]
+    assert forest_png(_outcome(service, "dupilumab conjunctivitis random effects")) is many  # cached
+
+
+def test_other_measure_gives_another_picture(service):
+    rr = forest_png(_outcome(service, "dupilumab conjunctivitis"))
+    odds = forest_png(_outcome(service, "dupilumab conjunctivitis odds ratio"))
+    assert rr != odds
+
+
+def test_icon_array_per_100_and_per_1000(service):
+    common = icon_array_png(_outcome(service, "dupilumab conjunctivitis"))
+    rare = icon_array_png(_outcome(service, "dupilumab eczema herpeticum"))
+    assert png_size(common) != png_size(rare)  # 10x10 grid vs 40x25 grid
+
+
+def test_no_picture_without_an_analysis(service):
+    oa = _outcome(service, "conjunctivitis adolescents 300 mg every 2 weeks")
+    assert forest_png(oa) is None and icon_array_png(oa) is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from analysis import AbsoluteEffect, PooledResult, pool
+from analysis import AbsoluteEffect, LeaveOneOut, PooledResult, SubgroupResult, leave_one_out, pool, subgroup_analysis
 from analysis.absolute import absolute_effect
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
@@ -51,6 +51,8 @@ class OutcomeAnswer:
     control_risk_source: str  # "median" (of included placebo groups), "user", or ""
     agreement: str | None  # "agrees", "differs", or None when there is nothing to compare
     per: int
+    leave_one_out: tuple[LeaveOneOut, ...] = ()
+    subgroups: tuple[tuple[str, SubgroupResult], ...] = ()  # (attribute, result)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,36 @@ def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, popula
                                    lead.ci_high, control_risk, events_are_harmful=outcome.direction == "harm")
     per = options.per or outcome.per
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
-                         source if absolute else "", _agreement(ours, published) if comparable else None, per)
+                         source if absolute else "", _agreement(ours, published) if comparable else None, per,
+                         *_sensitivity(evidence, measure, method, hksj))
+
+
+SUBGROUP_ATTRIBUTES = {
+    "background therapy": lambda t: "with topical steroids" if t.background == "tcs" else "dupilumab alone",
+    "trial length": lambda t: f"{t.followup_weeks} weeks" if t.followup_weeks else "length not recorded",
+    "age group": lambda t: t.age_group.replace("_", " "),
+}
+
+
+def _sensitivity(evidence: Evidence, measure: str, method: str, hksj: bool
+                 ) -> tuple[tuple[LeaveOneOut, ...], tuple[tuple[str, SubgroupResult], ...]]:
+    """Leave-one-out and subgroups by trial attribute, whenever there are trials enough to do them."""
+    t = evidence.tables
+    if len(t) < 2:
+        return (), ()
+    arrays = ([s.ai for s in t], [s.n1i for s in t], [s.ci for s in t], [s.n2i for s in t])
+    loo = tuple(leave_one_out(*arrays, measure=measure, method=method, hksj=hksj, labels=[s.label for s in t]))
+    subgroups = []
+    for attribute, key in SUBGROUP_ATTRIBUTES.items():
+        groups: dict[str, list] = {}
+        for s in t:
+            groups.setdefault(key(s), []).append(s)
+        if len(groups) < 2:
+            continue
+        data = {name: ([s.ai for s in g], [s.n1i for s in g], [s.ci for s in g], [s.n2i for s in g],
+                       [s.label for s in g]) for name, g in groups.items()}
+        subgroups.append((attribute, subgroup_analysis(data, measure=measure, method=method, hksj=hksj)))
+    return loo, tuple(subgroups)
 
 
 def _published(synthesis: Synthesis | None, evidence: Evidence) -> Estimate | None:

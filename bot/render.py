@@ -106,7 +106,7 @@ def caption_html(reply: Reply, limit: int = CAPTION_LIMIT) -> str:
     return f"{out}\n{footer}" if footer and out else (out or footer)
 
 
-def text(reply: Reply, sections: tuple[str, ...] = ("trials", "method", "sources")) -> str:
+def text(reply: Reply, sections: tuple[str, ...] = ("trials", "method", "sensitivity", "sources")) -> str:
     """Plain text for the terminal: headline, then the detail sections, then the footer."""
     out = [line_text(p) for p in reply.headline]
     for section in (s for s in reply.sections if s.key in sections):

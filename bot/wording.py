@@ -164,6 +164,9 @@ def _effect(answer: Answer, kb: KnowledgeBase) -> Reply:
         suffix = "" if len(answer.outcomes) == 1 else f" ({oa.outcome.plural})"
         sections.append(Section("trials", "Trials" + suffix, trials_lines(oa, kb)))
         sections.append(Section("method", "Method" + suffix, method_lines(oa)))
+        sensitivity = sensitivity_lines(oa)
+        if sensitivity:
+            sections.append(Section("sensitivity", "Sensitivity and subgroups" + suffix, sensitivity))
         sections.append(Section("sources", "Sources" + suffix, source_lines(oa, kb)))
     buttons = effect_buttons(answer)
     return Reply(tuple(headline), tuple(sections), buttons)
@@ -178,7 +181,8 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
         "Fixed effect", "model:fixed")
     return (
         Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
-        Button("Method", "method"), *(Button(m, f"measure:{m}") for m in other_measures),
+        Button("Method", "method"), Button("Sensitivity", "sensitivity"),
+        *(Button(m, f"measure:{m}") for m in other_measures),
         Button(*model), Button("Sources", "sources"),
     )
 
@@ -382,6 +386,31 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
                  else "the median placebo-group risk of the trials we pooled")
         lines.append(line(f"The absolute numbers apply {basis} to the "
                           + ("published" if oa.lead is oa.published else "pooled") + " relative effect."))
+    return tuple(lines)
+
+
+def _pooled_text(measure: str, result) -> str:
+    if not result.defined:
+        return f"no estimate ({result.reason})"
+    return (f"{_fmt_study(measure, result.estimate)} ({_fmt_study(measure, result.ci_low)} to "
+            f"{_fmt_study(measure, result.ci_high)})")
+
+
+def sensitivity_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
+    """Leave-one-out and subgroup results: shown on request, never in the headline."""
+    lines: list[Line] = []
+    for item in oa.leave_one_out:
+        lines.append(line(f"• Without {item.omitted_label}: {oa.measure} {_pooled_text(oa.measure, item.result)}"))
+    for attribute, result in oa.subgroups:
+        groups = "; ".join(f"{name} {_pooled_text(oa.measure, r)} ({r.k} trial{'s' if r.k != 1 else ''})"
+                           for name, r in result.groups)
+        test = (f"test for subgroup differences: chi² = {result.Q_between:.2f}, df = {result.df}, "
+                f"p = {result.pval:.2f}" if result.defined and result.Q_between is not None
+                else "no test for subgroup differences (too few subgroups with an estimate)")
+        lines.append(line(f"• By {attribute}: {groups}; {test}."))
+    if lines:
+        lines.append(line("Subgroups of a few trials are easily confounded by other differences between "
+                          "the trials; read them as hypotheses."))
     return tuple(lines)
 
 

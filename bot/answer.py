@@ -110,6 +110,7 @@ def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, popula
                          *_sensitivity(evidence, measure, method, hksj))
 
 
+LEAVE_ONE_OUT_MAX = 30
 SUBGROUP_ATTRIBUTES = {
     "background therapy": lambda t: "with topical steroids" if t.background == "tcs" else "dupilumab alone",
     "trial length": lambda t: f"{t.followup_weeks} weeks" if t.followup_weeks else "length not recorded",
@@ -119,12 +120,18 @@ SUBGROUP_ATTRIBUTES = {
 
 def _sensitivity(evidence: Evidence, measure: str, method: str, hksj: bool
                  ) -> tuple[tuple[LeaveOneOut, ...], tuple[tuple[str, SubgroupResult], ...]]:
-    """Leave-one-out and subgroups by trial attribute, whenever there are trials enough to do them."""
+    """Leave-one-out and subgroups by trial attribute, whenever there are trials enough to do them.
+
+    Leave-one-out costs k poolings of k trials, so past LEAVE_ONE_OUT_MAX trials it is not offered in a chat.
+    """
     t = evidence.tables
     if len(t) < 2:
         return (), ()
     arrays = ([s.ai for s in t], [s.n1i for s in t], [s.ci for s in t], [s.n2i for s in t])
-    loo = tuple(leave_one_out(*arrays, measure=measure, method=method, hksj=hksj, labels=[s.label for s in t]))
+    loo: tuple[LeaveOneOut, ...] = ()
+    if len(t) <= LEAVE_ONE_OUT_MAX:
+        loo = tuple(leave_one_out(*arrays, measure=measure, method=method, hksj=hksj,
+                                  labels=[s.label for s in t]))
     subgroups = []
     for attribute, key in SUBGROUP_ATTRIBUTES.items():
         groups: dict[str, list] = {}

@@ -122,11 +122,20 @@ class KnowledgeBase:
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
+    _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
-        index = MappingProxyType({t.trial_id: t for t in self.trials})
-        object.__setattr__(self, "_trial_index", index)
+        object.__setattr__(self, "_trial_index", MappingProxyType({t.trial_id: t for t in self.trials}))
+        arms: dict[str, list[Arm]] = {}
+        for arm in self.arms:
+            arms.setdefault(arm.trial_id, []).append(arm)
+        object.__setattr__(self, "_arms_index", MappingProxyType({k: tuple(v) for k, v in arms.items()}))
+        counts: dict[str, list[Count]] = {}
+        for count in self.counts:
+            counts.setdefault(count.outcome_id, []).append(count)
+        object.__setattr__(self, "_counts_index", MappingProxyType({k: tuple(v) for k, v in counts.items()}))
 
     @property
     def short_hash(self) -> str:
@@ -136,10 +145,10 @@ class KnowledgeBase:
         return self._trial_index[trial_id]
 
     def arms_of(self, trial_id: str) -> tuple[Arm, ...]:
-        return tuple(a for a in self.arms if a.trial_id == trial_id)
+        return self._arms_index.get(trial_id, ())
 
     def counts_for(self, outcome_id: str) -> tuple[Count, ...]:
-        return tuple(c for c in self.counts if c.outcome_id == outcome_id)
+        return self._counts_index.get(outcome_id, ())
 
     def syntheses_for(self, outcome_id: str, drug: str = "dupilumab") -> tuple[Synthesis, ...]:
         return tuple(s for s in self.syntheses if s.outcome_id == outcome_id and s.drug == drug)

@@ -278,3 +278,15 @@ def test_answer_json_has_no_nan(service):
         result = service.ask(question)
         payload = answer_json(result.answer, result.reply, service.kb, text(result.reply))
         json.dumps(payload, allow_nan=False)
+
+
+def test_text_answers_do_not_import_matplotlib():
+    """Start-up stays light: matplotlib is imported only when a picture is asked for."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.service import EvidenceService; "
+            "EvidenceService.from_directory().ask('dupilumab skin infections'); print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,46 @@
+"""Statistics engine for evidence-bot: pure functions over 2x2 counts.
+
+numpy + scipy only; no I/O and no wording. Entry points::
+
+    pool(ai, n1i, ci, n2i, *, measure="RR", method="MH", hksj=False, labels=None, level=0.95)
+    pool_all(ai, n1i, ci, n2i, labels=None)
+    subgroup_analysis(groups, *, measure, method, hksj, level)
+    leave_one_out(ai, n1i, ci, n2i, *, measure, method, hksj, labels, level)
+    absolute_effect(measure, estimate, ci_low, ci_high, control_risk)
+"""
+
+from .absolute import (
+    absolute_effect,
+    absolute_from_result,
+    median_control_risk,
+    nnt_from_difference,
+    treatment_risk,
+)
+from .effects import combine_arms, validate_tables
+from .pool import method_keys, pool, pool_all, pool_tables
+from .results import NNT, AbsoluteEffect, NNTEnd, PooledResult, StudyEffect, SubgroupResult
+from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
+
+__all__ = [
+    "NNT",
+    "AbsoluteEffect",
+    "LeaveOneOut",
+    "NNTEnd",
+    "PooledResult",
+    "StudyEffect",
+    "SubgroupResult",
+    "absolute_effect",
+    "absolute_from_result",
+    "combine_arms",
+    "leave_one_out",
+    "median_control_risk",
+    "method_keys",
+    "nnt_from_difference",
+    "pool",
+    "pool_all",
+    "pool_tables",
+    "subgroup_analysis",
+    "subset",
+    "treatment_risk",
+    "validate_tables",
+]

@@ -190,8 +190,8 @@ def effect_sizes(tables: Tables, measure: str) -> EffectSizes:
     else:
         raise ValueError(f"unknown measure {measure!r}")
     all_estimable = np.count_nonzero(estimable) == k
-    if all_estimable:
-        reasons: tuple[str | None, ...] = (None,) * a.shape[0]
+    if all_estimable or measure == "RD":  # an RD is defined for every table
+        reasons: tuple[str | None, ...] = (None,) * k
     else:
         reasons = tuple(
             None if keep else (NO_EVENTS if nz else ALL_EVENTS)

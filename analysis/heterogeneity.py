@@ -1,4 +1,8 @@
-"""Cochran's Q and I² in metafor's conventions."""
+"""Cochran's Q and I² in metafor's conventions.
+
+(Random-effects models report I² = tau²/(tau² + s²) instead, computed in
+analysis.random from the same weighted sums.)
+"""
 
 from __future__ import annotations
 
@@ -23,18 +27,3 @@ def i2_from_q(q: float, df: int) -> float:
         return 0.0
     return max(0.0, 100.0 * (q - df) / q)
 
-
-def i2_from_tau2(tau2: float, vi: np.ndarray) -> float:
-    """I² = tau²/(tau² + s²) in percent, with s² the "typical" within-study variance.
-
-    This is what metafor reports for random-effects models (Higgins & Thompson
-    2002, eq. 9): it coincides with the Q-based I² only for DerSimonian-Laird.
-    """
-    k = vi.shape[0]
-    if k < 2:
-        return 0.0
-    wi = 1.0 / vi
-    sw = float(wi.sum())
-    tr_p = sw - float(wi @ wi) / sw
-    vt = (k - 1) / tr_p
-    return 100.0 * tau2 / (vt + tau2)

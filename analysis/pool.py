@@ -48,9 +48,10 @@ def _labels(labels: Sequence[str] | None, k: int) -> tuple[str, ...]:
     return out
 
 
-def _studies(es: EffectSizes, labels: tuple[str, ...], included: np.ndarray, ratio: bool) -> tuple:
+def _studies(es: EffectSizes, labels: tuple[str, ...], included: np.ndarray, ratio: bool,
+             level: float) -> tuple:
     """Per-study records with back-transformed CIs (normal-based, like forest plots)."""
-    z = norm_crit(0.95)
+    z = norm_crit(level)
     se = np.sqrt(es.vi)
     lo = es.yi - z * se
     hi = es.yi + z * se
@@ -58,6 +59,9 @@ def _studies(es: EffectSizes, labels: tuple[str, ...], included: np.ndarray, rat
         est, lo, hi = np.exp(es.yi), np.exp(lo), np.exp(hi)
     else:
         est = es.yi
+    if es.all_ok:  # fast path: one constructor call per study, no per-row branching
+        return tuple(map(StudyEffect, labels, es.yi.tolist(), es.vi.tolist(), est.tolist(), lo.tolist(),
+                         hi.tolist(), included.tolist(), es.reasons))
     rows = zip(
         labels, es.yi.tolist(), es.vi.tolist(), est.tolist(), lo.tolist(), hi.tolist(),
         es.ok.tolist(), included.tolist(), es.reasons, strict=True,
@@ -89,7 +93,7 @@ def _percent(w: np.ndarray, k_all: int) -> tuple[float, ...]:
 
 
 def _fit(tables: Tables, measure: str, method: str, hksj: bool, level: float,
-         cache: dict[str, EffectSizes]) -> tuple[Fit, EffectSizes]:
+         cache: dict) -> tuple[Fit, EffectSizes]:
     key = "PETO" if method == "PETO" else measure
     es = cache.get(key)
     if es is None:
@@ -118,15 +122,22 @@ def _notes(es: EffectSizes, method: str) -> list[str]:
 
 def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj: bool = False,
                 labels: tuple[str, ...] | None = None, level: float = 0.95,
-                _cache: dict[str, EffectSizes] | None = None) -> PooledResult:
+                _cache: dict | None = None) -> PooledResult:
     """:func:`pool` on already validated tables (used by pool_all and subgroup code)."""
     _check_options(measure, method, hksj, level)
     k_all = tables.k
     labs = labels if labels is not None else _labels(None, k_all)
-    fit, es = _fit(tables, measure, method, hksj, level, {} if _cache is None else _cache)
+    cache: dict = {} if _cache is None else _cache
+    fit, es = _fit(tables, measure, method, hksj, level, cache)
     ratio = measure != "RD"
-    included = np.ones(k_all, dtype=bool) if method in ("MH", "PETO") else es.ok
-    studies = _studies(es, labs, included, ratio)
+    table_based = method in ("MH", "PETO")
+    # per-study records depend only on the effect sizes and on whether the
+    # model uses all tables (MH/Peto) or the estimable ones; a shared cache
+    # must only be used with one set of tables and labels
+    studies = cache.get(("studies", es.measure, table_based))
+    if studies is None:
+        included = np.ones(k_all, dtype=bool) if table_based else es.ok
+        studies = cache[("studies", es.measure, table_based)] = _studies(es, labs, included, ratio, level)
     fit.notes[:0] = _notes(es, method)
     m: Measure = measure  # type: ignore[assignment]
     if fit.theta is None or fit.se is None:
@@ -210,7 +221,7 @@ def pool_all(
     tables = validate_tables(ai, n1i, ci, n2i)
     labs = _labels(labels, tables.k)
     out: dict[str, dict[str, PooledResult]] = {}
-    cache: dict[str, EffectSizes] = {}
+    cache: dict = {}  # effect sizes and study records shared by the 22 analyses
     for measure in MEASURES:
         out[measure] = {}
         for key in method_keys(measure):

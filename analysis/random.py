@@ -106,10 +106,8 @@ def _reml_score(s: Sums) -> tuple[float, float, float]:
 
 def _reml_loglik(y: Vec, v: Vec, tau2: float, s: Sums) -> float:
     """Restricted log-likelihood up to a constant (s = Sums at tau2)."""
-    if isinstance(v, list):
-        log_det = math.fsum([math.log(x + tau2) for x in v])
-    else:
-        log_det = float(np.log(v + tau2).sum())
+    log_det = math.fsum([math.log(x + tau2) for x in v]) if isinstance(v, list) else float(
+        np.log(v + tau2).sum())
     return -0.5 * (log_det + math.log(s.sw) + s.q)
 
 
@@ -136,10 +134,8 @@ def _reml(y: Vec, v: Vec, s0: Sums) -> float | None:
         if new < lo or new > hi:
             if new < lo and lo == 0.0 and not zero_checked:
                 zero_checked = True
-                if _reml_score(s0)[0] <= 0.0:  # maximum on the boundary
-                    new = 0.0
-                else:
-                    new = (lo + hi) / 2.0
+                boundary = _reml_score(s0)[0] <= 0.0  # maximum at tau² = 0
+                new = 0.0 if boundary else (lo + hi) / 2.0
             else:
                 new = (lo + hi) / 2.0 if math.isfinite(hi) else 2.0 * max(lo, new, 1e-8)
         done = abs(new - tau2) <= REML_THRESHOLD
@@ -148,10 +144,11 @@ def _reml(y: Vec, v: Vec, s0: Sums) -> float | None:
             break
     else:
         return None
-    if tau2 > REML_THRESHOLD and _reml_score(s0)[0] <= 0.0:
-        # metafor's ll0check: a local maximum less likely than tau² = 0
-        if _reml_loglik(y, v, 0.0, s0) - _reml_loglik(y, v, tau2, Sums(y, v, tau2)) > 1e-12:
-            return 0.0
+    # metafor's ll0check: a local maximum less likely than tau² = 0 (only
+    # possible when the likelihood falls away from 0, i.e. score(0) <= 0)
+    if (tau2 > REML_THRESHOLD and _reml_score(s0)[0] <= 0.0
+            and _reml_loglik(y, v, 0.0, s0) - _reml_loglik(y, v, tau2, Sums(y, v, tau2)) > 1e-12):
+        return 0.0
     return tau2
 
 

@@ -59,6 +59,13 @@ class PooledResult:
     after exclusions for inverse-variance and random-effects models.
     ``weights`` are percentages in input order (0.0 for excluded studies).
     ``test`` is "z" or "t" (HKSJ, with ``df`` degrees of freedom).
+    ``Q``/``Q_df``/``Q_pval`` are Cochran's Q of the fixed-effect fit (for MH
+    and Peto as rma.mh/rma.peto compute them). ``I2`` is (Q - df)/Q for
+    fixed-effect models and tau²/(tau² + s²) for random-effects models, as in
+    metafor. ``tau2`` is 0.0 for fixed-effect models.
+    Prediction interval (random effects only, else ``None``), as metafor's
+    predict(): theta ± crit·sqrt(se² + tau²) with crit from the normal
+    distribution, or from t(k - 1) under HKSJ (using the HKSJ se).
     When ``defined`` is False every estimate field is ``None`` and ``reason``
     explains why.
     """

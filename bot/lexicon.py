@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+
+from rapidfuzz.distance import OSA
 
 from knowledge.records import Concept, KnowledgeBase
 from knowledge.text import normalise
@@ -27,6 +31,14 @@ class Lexicon:
     single_words: tuple[str, ...]  # one-word phrases, the only ones fuzzy matching may correct to
     lookalikes: Mapping[str, tuple[str, ...]]  # concept id -> normalised names never to be confused with it
     labels: Mapping[tuple[str, str], str]
+    # Words that occur inside multi-word phrases ('skin' of 'skin infection'): a misspelt word may be corrected
+    # to one of them, but the correction counts only if it completes an exact multi-word phrase.
+    phrase_words: frozenset[str] = frozenset()
+    # A one-word spelling variant -> the phrase word of the same concept it stands for ('infektion' ->
+    # 'infection'), so that 'herpes infektion' reads as the phrase 'herpes infection', not two outcomes.
+    variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Trial aliases hidden by an ordinary term ('peds'): used only where a list of trials is being named.
+    shadowed_trials: Mapping[tuple[str, ...], str] = field(default_factory=lambda: MappingProxyType({}))
 
     def senses(self, phrase: tuple[str, ...]) -> tuple[Sense, ...]:
         return self.phrases.get(phrase, ())
@@ -35,6 +47,10 @@ class Lexicon:
 def _trial_aliases(acronym: str, trial_id: str) -> set[str]:
     full = normalise(acronym)
     aliases = {full, normalise(trial_id.replace("_", " "))}
+    # 'AD-1021 (Thaçi 2016)' and 'Zhao 2022 (China)' are named by either half.
+    outside = re.sub(r"\([^)]*\)", " ", acronym)
+    aliases.add(normalise(outside))
+    aliases.update(normalise(inner) for inner in re.findall(r"\(([^)]*)\)", acronym))
     for prefix in ("liberty ad ", "liberty "):
         if full.startswith(prefix):
             aliases.add(full[len(prefix):])
@@ -54,12 +70,42 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         for term in concept.terms:
             add(term, Sense(concept.kind, concept.id, concept.covered, concept.nearest))
     vocabulary_keys = set(phrases)
+    shadowed: dict[tuple[str, ...], str] = {}
     for trial in kb.trials:
         for alias in _trial_aliases(trial.acronym, trial.trial_id):
             # A trial alias that is also an ordinary term ("peds") would hijack it: keep the term.
             if tuple(alias.split()) not in vocabulary_keys:
                 add(alias, Sense("trial", trial.trial_id, True))
+            else:
+                shadowed[tuple(alias.split())] = trial.trial_id
+    # 'the SOLO trials': trials whose short names differ only by a final number, named together.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for trial in kb.trials:
+        for alias in _trial_aliases(trial.acronym, trial.trial_id):
+            words = alias.split()
+            if len(words) == 2 and words[-1].isdigit():
+                groups.setdefault(tuple(words[:-1]), []).append(trial.trial_id)
+    for stem, trial_ids in groups.items():
+        if len(set(trial_ids)) > 1:
+            for noun in ("trials", "studies", "rcts"):
+                for trial_id in dict.fromkeys(trial_ids):
+                    add(" ".join((*stem, noun)), Sense("trial", trial_id, True))
     frozen = {k: tuple(v) for k, v in phrases.items()}
+    phrase_words = frozenset(w for k in frozen if len(k) > 1 for w in k if len(w) >= 4 and not w.isdigit())
+    uses = Counter(w for k in frozen if len(k) > 1 for w in k)
+    variants: dict[str, str] = {}
+    for key, senses in frozen.items():
+        word = key[0]
+        if len(key) != 1 or len(word) < 5 or len({(s.kind, s.id) for s in senses}) != 1:
+            continue
+        allowed = 1 if len(word) < 8 else 2
+        # The phrase word of the same concept it most likely misspells: the most used one, then the closest.
+        close = sorted((-uses[w], OSA.distance(word, w), w) for w in phrase_words
+                       if w != word and abs(len(w) - len(word)) <= allowed and uses[w] > uses[word]
+                       and {(s.kind, s.id) for s in frozen.get((w,), ())} == {(senses[0].kind, senses[0].id)})
+        close = [c for c in close if c[1] <= allowed]
+        if close and (len(close) == 1 or close[1][:2] != close[0][:2]):
+            variants[word] = close[0][2]
     return Lexicon(
         phrases=MappingProxyType(frozen),
         longest=max(len(k) for k in frozen),
@@ -67,4 +113,7 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         lookalikes=MappingProxyType({c.id: c.lookalikes for c in concepts if c.lookalikes}),
         labels=MappingProxyType({(c.kind, c.id): c.label for c in concepts}
                                 | {("trial", t.trial_id): t.acronym for t in kb.trials}),
+        phrase_words=phrase_words,
+        variants=MappingProxyType(variants),
+        shadowed_trials=MappingProxyType(shadowed),
     )

@@ -4,12 +4,17 @@ The parser is deliberately timid. Exact (longest) phrase matches come first; fuz
 single leftover word to a single vocabulary word, with a tight edit distance and a margin over the runner-up;
 a name that could be a look-alike drug, a term with two meanings or a negated outcome makes it ask rather
 than guess. Answering a question that was not asked is the failure this module exists to prevent.
+
+Inside a multi-word phrase a misspelt word may also be read as a word of that phrase ('skni infection',
+'herpes infektion'), but only when the corrected words then form an exact vocabulary phrase, so the
+correction is confirmed by its neighbours; otherwise each word is matched on its own as before.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import product
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
@@ -21,7 +26,7 @@ from .lexicon import Lexicon, Sense
 STATUSES = ("answer", "clarify", "no_data", "not_understood")
 
 # Words that are never fuzzy-corrected: everyday English that sits near vocabulary words.
-_COMMON = frozenset("""
+_COMMON_WORDS = """
 a about after all also am an and any are as at be been being but by can cause causes caused could data did
 do does doing effect effects for from get gets give given had has have having how i if in increase increases
 increased into is it its lower lowers make may me more most much my no not of on or our over per rate rates
@@ -34,7 +39,13 @@ doses mg adult adults child children kid kids teen teens higher less fewer commo
 cases case likely prevent protect protects help helps harm harmful outcome outcomes evidence meta analysis
 pooled pool forest plot table tell know list which sources source reference references define definition
 meaning mean means please thanks thank hello hi hey good morning evening bye okay ok cool great nice yes
-""".split())
+"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+# Clinical shorthand for a word of a longer phrase ('hsv infxn' is 'hsv infection'); used only when the
+# expansion completes an exact vocabulary phrase.
+_ABBREVIATIONS = {"infxn": "infection", "infxns": "infections", "infx": "infection", "infxs": "infections",
+                  "inf": "infection", "infn": "infection", "infns": "infections", "conj": "conjunctivitis"}
 
 _NEGATION = frozenset({"without", "no", "not", "except", "excluding", "exclude", "non", "minus", "nor", "besides"})
 _NEGATION_PAIRS = {("other", "than"), ("apart", "from"), ("but", "not"), ("leave", "out"), ("leaving", "out"),
@@ -132,11 +143,14 @@ class _Hit:
 
 # --- option patterns (on the normalised text, where '300mg' is '300 mg' and 'q2w' is 'q 2 w') ---------------
 
-_PERCENT = r"(\d+(?:\.\d+)?)\s*(%|percent|per cent|in 100|per 100|in 1000|per 1000|in 1 000)"
+_PERCENT = r"(\d+(?:\.\d+)?)\s*(%|percent|per cent|in 1000|per 1000|in 1 000|per 1 000|in 100|per 100)(?![a-z0-9])"
+_ABOUT = r"\s+(?:of|for|in|on|with|without)\s+[a-z]+(?:\s+[a-z]+){0,2}?"  # 'of conjunctivitis', 'on placebo'
 _BASELINE = re.compile(
     r"(?:baseline|control|background|untreated|placebo|assumed|assume|starting|base)\s+(?:group\s+)?"
-    r"(?:risk|rate|incidence|probability)?\s*(?:is|of|at|=|was|were|be|around|about|~)?\s*(?:is\s+)?" + _PERCENT
-    + r"|(?:if|when|assuming)\s+(?:the\s+)?(?:risk|rate|incidence)\s+(?:is|of|was|were|be)?\s*" + _PERCENT
+    r"(?:(?:risk|rate|incidence|probability)(?P<about1>" + _ABOUT + r")?)?"
+    r"\s*(?:is|of|at|=|was|were|be|around|about|~)?\s*(?:is\s+)?" + _PERCENT
+    + r"|(?:if|when|assuming)\s+(?:the\s+)?(?:risk|rate|incidence)(?P<about2>" + _ABOUT + r")?"
+    r"\s+(?:is|of|was|were|be)?\s*" + _PERCENT
 )
 _FRACTION = re.compile(r"(?:baseline|control)\s+(?:risk|rate)\s+(?:is|of|=)?\s*(0?\.\d+)\b")
 _DOSE = re.compile(r"\b(\d{2,3})\s*(?:mg|milligrams?)\b")
@@ -152,12 +166,14 @@ _FOLLOWUP = (
     re.compile(r"\b(\d{1,3})\s*(?:weeks?|wks?|w)\b(?:\s+(?:trials?|studies|rcts?|follow\s*up|long|duration|data))"),
     re.compile(r"\b(?:only|just|restricted\s+to|limit\s+to|trials?\s+of|studies\s+of|lasting|over)\s+(\d{1,3})"
                r"\s*(?:weeks?|wks?|w)\b"),
+    re.compile(r"\b(?:at|by|to|until|through|up\s+to)\s+(?:week|wk|w)\s*(\d{1,3})\b"),
 )
 _YEAR = re.compile(r"\b(?:one|1)\s*(?:year|yr)\s*(?:long\s+)?(?:trials?|studies|follow\s*up|data)|"
                    r"\b(?:long\s*term|1\s*year|one\s*year|52\s*weeks?)\b")
 _PER = re.compile(r"\bper\s*(100|1000|1 000|hundred|thousand)\b|\bin\s*(1000|100)\b\s*(?:people|patients)?$")
 _MEASURES = (
-    (re.compile(r"\b(?:odds\s+ratios?|odds|peto)\b"), "OR"),
+    # 'what are the odds of ...' is English for 'how likely', not a request for the odds ratio
+    (re.compile(r"\b(?:odds\s+ratios?|(?<!what are the )(?<!what s the )(?<!whats the )odds|peto)\b"), "OR"),
     (re.compile(r"\b(?:risk\s+ratios?|relative\s+risks?|rr)\b"), "RR"),
     (re.compile(r"\b(?:risk\s+differences?|absolute\s+risk(?:\s+difference)?|absolute\s+difference|rd|ard)\b"),
      "RD"),
@@ -172,7 +188,9 @@ _METHODS = (
     (re.compile(r"\bpeto\b"), ("fixed", "PETO", False)),
     (re.compile(r"\b(?:mantel|haenszel|mh)\b"), ("fixed", "MH", False)),
     (re.compile(r"\b(?:inverse\s+variance|iv)\b"), ("fixed", "IV", False)),
-    (re.compile(r"\b(?:fixed|common)(?:\s*effects?)?(?:\s+model)?\b"), ("fixed", "MH", False)),
+    # a bare 'common' is English ('is conjunctivitis common?'), not the common-effect model
+    (re.compile(r"\bfixed(?:\s*effects?)?(?:\s+model)?\b|\bcommon\s*effects?(?:\s+model)?\b"),
+     ("fixed", "MH", False)),
 )
 _BACKGROUND = (
     (re.compile(r"\b(?:with|plus|and|on|\+|combined\s+with|added\s+to)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
@@ -187,7 +205,8 @@ _INTENTS = (
                           r"\s+i\s+ask|what\s+evidence\s+do\s+you\s+have|coverage)\b")),
     ("sources", re.compile(r"\b(?:sources?|references?|citations?|cite|bibliography|where\s+(?:does|do)\s+"
                            r"(?:this|the\s+data|your\s+data)\s+come\s+from)\b")),
-    ("trials", re.compile(r"\b(?:(?:which|what|list|show|name)\s+(?:the\s+|of\s+the\s+|all\s+)?(?:trials?|studies|rcts?)"
+    ("trials", re.compile(r"\b(?:(?:which|what|list|show|name)\s+(?:the\s+|of\s+the\s+|all\s+)?"
+                          r"(?:trials?|studies|rcts?)"
                           r"|(?:trials?|studies|rcts?)\s+(?:included|used|pooled|do\s+you\s+have|are\s+there)"
                           r"|^trials?\b|^studies\b|how\s+many\s+(?:trials?|studies|rcts?))")),
     ("define", re.compile(r"^(?:what\s+(?:is|are|does)|whats|define|definition\s+of|meaning\s+of|explain)\b")),
@@ -204,8 +223,9 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     words = text.split()
     if not words:
         return Parse(status="not_understood", intent=None)
-    options, consumed = _options(text, question or "")
+    options, consumed, followup_words = _options(text, question or "")
     hits = _match(words, lexicon, consumed)
+    _trial_lists(hits, words, lexicon)
     corrections = tuple((h.typed, lexicon.labels.get((h.senses[0].kind, h.senses[0].id), h.senses[0].id))
                         for h in hits if h.fuzzy and len(h.senses) == 1)
     intent = _intent(text)
@@ -213,12 +233,14 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     # Ambiguity and look-alikes come first: guessing there is how wrong answers happen.
     for hit in hits:
         distinct = {(s.kind, s.id) for s in hit.senses}
-        if len(distinct) > 1:
+        if len(distinct) > 1 and any(s.kind != "trial" for s in hit.senses):
             return _clarify_ambiguous(hit, lexicon, options, corrections)
 
-    trial_refs = [(h, h.senses[0].id) for h in hits if h.senses[0].kind == "trial"]
+    trial_refs = [(h, s.id) for h in hits if h.senses[0].kind == "trial" for s in h.senses]
     only, exclude = _trial_options(words, trial_refs)
     options = replace(options, only_trials=only, exclude_trials=exclude)
+    if followup_words and any(h.start == max(followup_words) + 1 for h, _ in trial_refs):
+        options = replace(options, followup_weeks=None)  # 'excluding the 52-week CHRONOS trial' names a trial
     concept_hits = [h for h in hits if h.senses[0].kind != "trial"]
 
     by_kind: dict[str, list[_Hit]] = {}
@@ -236,7 +258,6 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     outcomes = _distinct(outcome_hits, covered_only=True)
     conditions = _distinct(by_kind.get("condition", []))
     populations = _distinct(by_kind.get("population", []), covered_only=True)
-    comparators = _distinct(by_kind.get("comparator", []))
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
     base = Parse(
         status="answer", intent=intent or ("effect" if (drugs or outcome_hits) else None),
@@ -260,7 +281,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
 
     # Anything recognised but not covered stops the answer: never answer about something else instead.
     blocking = [m for m in uncovered if not m.nearest]
-    if any(m.kind in ("drug", "condition", "comparator") for m in blocking) or (
+    if any(m.kind in ("drug", "condition", "comparator", "population") for m in blocking) or (
         blocking and not outcomes and base.intent in ("effect", "define", None)
     ):
         return replace(base, status="no_data")
@@ -281,6 +302,9 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         return replace(base, status="clarify", clarification=Clarification(
             reason="negation", typed=" ".join(h.typed for h in negated), choices=choices))
 
+    if base.intent == "define" and outcomes and (covered_drugs or _EFFECT_CUES.search(text)):
+        # 'what is the risk of conjunctivitis with dupilumab' asks for an effect, not a definition
+        base = replace(base, intent="effect")
     if base.intent == "trials" or base.intent == "define":
         if base.intent == "define" and not outcomes:
             return replace(base, intent="effect" if covered_drugs else "define",
@@ -305,6 +329,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
 
 def _match(words: list[str], lexicon: Lexicon, consumed: set[int]) -> list[_Hit]:
     hits: list[_Hit] = []
+    forms = [_forms(w, lexicon) for w in words]
     i = 0
     while i < len(words):
         if i in consumed:
@@ -315,8 +340,12 @@ def _match(words: list[str], lexicon: Lexicon, consumed: set[int]) -> list[_Hit]
             if any(j in consumed for j in range(i, i + size)):
                 continue
             senses = lexicon.senses(span)
+            fuzzy = False
+            if not senses and size > 1:
+                senses = _phrase_senses(forms[i:i + size], lexicon)
+                fuzzy = bool(senses) and any(len(f) > 1 for f in forms[i:i + size])
             if senses:
-                hits.append(_Hit(i, i + size, senses, " ".join(span)))
+                hits.append(_Hit(i, i + size, senses, " ".join(span), fuzzy=fuzzy))
                 i += size
                 break
         else:
@@ -325,6 +354,49 @@ def _match(words: list[str], lexicon: Lexicon, consumed: set[int]) -> list[_Hit]
                 hits.append(_Hit(i, i + 1, fuzzy, words[i], fuzzy=True))
             i += 1
     return hits
+
+
+def _forms(word: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """The word itself, then what it may stand for inside a phrase: its spelling variant, or the phrase
+    words nearest to it if it is unknown (ties kept: the neighbours decide, or nothing does)."""
+    if word in _ABBREVIATIONS:
+        return (word, _ABBREVIATIONS[word])
+    variant = lexicon.variants.get(word)
+    if variant:
+        return (word, variant)
+    if (len(word) < 4 or word in _COMMON or word in lexicon.phrase_words or lexicon.senses((word,))
+            or any(ch.isdigit() for ch in word)):
+        return (word,)
+    allowed = 1 if len(word) < 8 else 2
+    found = extract(word, lexicon.phrase_words, scorer=OSA.distance, limit=3, score_cutoff=allowed)
+    if not found:
+        return (word,)
+    best = found[0][1]
+    return (word, *(term for term, score, _ in found if score == best))
+
+
+def _phrase_senses(forms: list[tuple[str, ...]], lexicon: Lexicon) -> tuple[Sense, ...]:
+    """Senses of the one exact phrase the corrected words can spell; nothing if none, or if two disagree."""
+    if all(len(f) == 1 for f in forms):
+        return ()
+    found: set[tuple[Sense, ...]] = set()
+    for combo in product(*forms):
+        senses = lexicon.senses(combo)
+        if senses:
+            found.add(senses)
+    return found.pop() if len({tuple((s.kind, s.id) for s in f) for f in found}) == 1 else ()
+
+
+def _trial_lists(hits: list[_Hit], words: list[str], lexicon: Lexicon) -> None:
+    """'excluding ADOL and PEDS': a term that is also a trial's name is the trial when it continues a list
+    of trials."""
+    for k, hit in enumerate(hits):
+        trial_id = lexicon.shadowed_trials.get(tuple(words[hit.start:hit.end]))
+        if not trial_id or k == 0 or hits[k - 1].senses[0].kind != "trial":
+            continue
+        between = words[hits[k - 1].end:hit.start]
+        if between and all(w in ("and", "or", "nor", "the") for w in between):
+            hits[k] = replace(hit, senses=(Sense("trial", trial_id, True),))
 
 
 def _fuzzy(word: str, lexicon: Lexicon) -> tuple[Sense, ...]:
@@ -422,8 +494,9 @@ def _trial_options(words: list[str], refs: list[tuple[_Hit, str]]) -> tuple[tupl
 
 # --- options ------------------------------------------------------------------------------------------------
 
-def _options(text: str, original: str) -> tuple[Options, set[int]]:
-    """Analysis options, and which word positions they used up so they are not matched as concepts."""
+def _options(text: str, original: str) -> tuple[Options, set[int], set[int]]:
+    """Analysis options, the word positions they used up (so they are not matched as concepts), and the
+    positions of the follow-up phrase (dropped when it only describes a named trial: 'the 52-week CHRONOS')."""
     spans: list[tuple[int, int]] = []
     values: dict = {}
 
@@ -432,7 +505,8 @@ def _options(text: str, original: str) -> tuple[Options, set[int]]:
 
     match = _BASELINE.search(text) or _FRACTION.search(text)
     if match:
-        groups = [g for g in match.groups() if g is not None]
+        named = set(match.re.groupindex.values())
+        groups = [g for k, g in enumerate(match.groups(), 1) if g is not None and k not in named]
         number = float(groups[0])
         unit = groups[1] if len(groups) > 1 else ""
         if "1000" in unit or "1 000" in unit:
@@ -440,17 +514,24 @@ def _options(text: str, original: str) -> tuple[Options, set[int]]:
         risk = number if match.re is _FRACTION else number / 100
         if 0 < risk < 1:
             values["baseline_risk"] = round(risk, 6)
-        take(match)
+        about = next((name for name in ("about1", "about2") if match.re is _BASELINE and match.group(name)), None)
+        if about:  # the words naming the outcome stay for the outcome matcher
+            spans.extend([(match.start(), match.start(about)), (match.end(about), match.end())])
+        else:
+            take(match)
+    followup_span = None
     for pattern in _FOLLOWUP:
         match = pattern.search(text)
         if match:
             values["followup_weeks"] = int(match.group(1))
+            followup_span = match.span()
             take(match)
             break
     else:
         match = _YEAR.search(text)
         if match:
             values["followup_weeks"] = 52
+            followup_span = match.span()
             take(match)
     match = _DOSE.search(text)
     if match:
@@ -498,7 +579,8 @@ def _options(text: str, original: str) -> tuple[Options, set[int]]:
     if values.get("method") == "PETO":
         values["measure"] = "OR"
     consumed = _positions(text, spans)
-    return Options(**values), consumed
+    followup_words = _positions(text, [followup_span]) if followup_span else set()
+    return Options(**values), consumed, followup_words
 
 
 def _positions(text: str, spans: list[tuple[int, int]]) -> set[int]:

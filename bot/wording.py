@@ -157,6 +157,11 @@ def _effect(answer: Answer, kb: KnowledgeBase) -> Reply:
     headline: list[Line] = []
     sections: list[Section] = []
     parsed = answer.parse
+    skipped = list(dict.fromkeys(_label(kb, m.kind, m.id) for m in parsed.uncovered))
+    if skipped:
+        shown = ", ".join(oa.outcome.plural for oa in answer.outcomes)
+        headline += [line(f"I have no curated evidence on {' or '.join(skipped)}; this answer covers {shown} only."),
+                     line("")]
     for index, oa in enumerate(answer.outcomes):
         if index:
             headline.append(line(""))

@@ -53,6 +53,6 @@ def test_fleming_coverage_and_agreement(kb, outcome):
     else:
         assert ours.ci_low <= fleming.ci_high and fleming.ci_low <= ours.ci_high
         # Same side of no effect when both intervals exclude it.
-        if ours.ci_high < 1 or ours.ci_low > 1:
-            if fleming.ci_high < 1 or fleming.ci_low > 1:
-                assert (ours.estimate < 1) == (fleming.estimate < 1)
+        both_exclude_null = (ours.ci_high < 1 or ours.ci_low > 1) and (fleming.ci_high < 1 or fleming.ci_low > 1)
+        if both_exclude_null:
+            assert (ours.estimate < 1) == (fleming.estimate < 1)

@@ -14,6 +14,10 @@ import sys
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "tornado.access", "hpack")
+# errors whose traceback python-telegram-bot would log, but whose type alone says everything
+QUIET_ERRORS = frozenset({"InvalidToken"})
+# python-telegram-bot logs request parameters and whole updates (message text) at DEBUG: never below INFO
+PRIVATE_LOGGERS = ("telegram",)
 
 
 class RedactFilter(logging.Filter):
@@ -28,6 +32,8 @@ class RedactFilter(logging.Filter):
             self.secrets.append(secret)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and type(record.exc_info[1]).__name__ in QUIET_ERRORS:
+            record.exc_info = None  # `serve` explains these in one line; a traceback adds nothing
         if not self.secrets:
             return True
         try:
@@ -82,6 +88,8 @@ def configure(level: int | str | None = None, secrets: tuple[str, ...] = (), str
     root.setLevel(level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, level))
+    for name in PRIVATE_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, level))
     return _redact
 
 

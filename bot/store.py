@@ -126,7 +126,7 @@ def settings_dict(settings: Settings) -> dict[str, Any]:
 class Store:
     """Chat settings, last-question context and recent answers' readings, in one JSON file."""
 
-    def __init__(self, directory: str | Path | None = None, *, max_chats: int = 10_000, max_recent: int = 40,
+    def __init__(self, directory: str | Path | None = None, *, max_chats: int = 5_000, max_recent: int = 12,
                  max_inline: int = 2_000):
         self.directory = Path(directory) if directory is not None else default_data_dir()
         self.path = self.directory / STATE_FILE
@@ -136,6 +136,7 @@ class Store:
         self._chats: dict[str, dict[str, Any]] = {}
         self._inline: dict[str, dict[str, Any]] = {}
         self._key: bytes | None = None
+        self._dirty = False
         self._load()
 
     # -- loading and saving --
@@ -162,10 +163,18 @@ class Store:
                 os.replace(self.path, self.path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}"))
             return
         self._chats = {str(k): v for k, v in chats.items() if isinstance(v, dict)}
+        stamps = [v.get("t") for v in self._chats.values() if isinstance(v.get("t"), int | float)]
+        self._last = max(stamps, default=0.0)
         self._inline = {str(k): v for k, v in inline.items() if isinstance(v, dict)}
+
+    def flush(self) -> None:
+        """Save if anything changed since the last save."""
+        if self._dirty:
+            self.save()
 
     def save(self) -> None:
         """Write the whole state atomically."""
+        self._dirty = False
         self._trim()
         payload = json.dumps({"version": FORMAT_VERSION, "chats": self._chats, "inline": self._inline},
                              ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -185,8 +194,13 @@ class Store:
         if chat is None and create:
             chat = self._chats[key] = {}
         if chat is not None and create:
-            chat["t"] = int(time.time())
+            chat["t"] = self._now()
         return chat
+
+    def _now(self) -> float:
+        """A timestamp later than every one handed out before, so trimming keeps the chat just used."""
+        self._last = max(time.time(), getattr(self, "_last", 0.0) + 1e-6)
+        return self._last
 
     # -- settings --
 
@@ -205,10 +219,12 @@ class Store:
         chat = self._chat(chat_id)
         return restore(chat.get("context")) if chat else None
 
-    def set_context(self, chat_id: int, parsed: Parse) -> None:
+    def set_context(self, chat_id: int, parsed: Parse, save: bool = True) -> None:
         chat = self._chat(chat_id, create=True)
         chat["context"] = snapshot(parsed)
-        self.save()
+        self._dirty = True
+        if save:
+            self.save()
 
     # -- recent answers' readings, for buttons pressed after a restart --
 
@@ -217,10 +233,11 @@ class Store:
         recent = chat.setdefault("recent", {})
         if not isinstance(recent, dict):
             recent = chat["recent"] = {}
-        recent[token] = {**snapshot(parsed), "t": time.time()}
+        recent[token] = {**snapshot(parsed), "t": self._now()}
         if len(recent) > self.max_recent:
             for old in sorted(recent, key=lambda k: recent[k].get("t", 0))[: len(recent) - self.max_recent]:
                 del recent[old]
+        self._dirty = True
         if save:
             self.save()
 
@@ -230,7 +247,7 @@ class Store:
         return restore(recent.get(token)) if isinstance(recent, dict) else None
 
     def remember_inline(self, token: str, parsed: Parse) -> None:
-        self._inline[token] = {**snapshot(parsed), "t": time.time()}
+        self._inline[token] = {**snapshot(parsed), "t": self._now()}
         self.save()
 
     def recall_inline(self, token: str) -> Parse | None:

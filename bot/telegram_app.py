@@ -1,0 +1,235 @@
+"""The Telegram application: builder, handler registration and `evidence-bot serve`.
+
+Modelled on python-telegram-bot's own examples: ApplicationBuilder with AIORateLimiter (Telegram's flood
+limits, retries after 429 "retry after"), CommandHandler / MessageHandler / CallbackQueryHandler /
+InlineQueryHandler, one error handler, and post_init to register the command list. Long polling by default,
+a webhook with a secret token on request. The token comes from TELEGRAM_BOT_TOKEN only and never reaches the
+log. TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL point the bot at another Bot API server (a local one, or a test
+stand-in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from . import handlers
+from .handlers import Deps, FloodGuard
+from .logging_setup import add_secret, configure
+from .service import EvidenceService
+from .store import Store, default_data_dir
+
+log = logging.getLogger("bot.telegram")
+
+TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,200}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+DEFAULT_QUESTIONS_PER_MINUTE = 20
+MAX_RETRIES = 3
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; those of one chat (or one user) run in order.
+
+    A forest plot for one clinician then never holds up another's question, and a quick follow-up cannot
+    overtake the question it follows.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 16):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._users: dict[tuple[str, int], int] = {}
+
+    @staticmethod
+    def key(update: object) -> tuple[str, int] | None:
+        if not isinstance(update, Update):
+            return None
+        if update.effective_chat is not None:
+            return ("chat", update.effective_chat.id)
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+        return None
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        key = self.key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class SetupError(Exception):
+    """A configuration problem explained in one line; `serve` prints it and exits with code 2."""
+
+
+def token_from_env(environ=os.environ) -> str:
+    token = (environ.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    if not token:
+        raise SetupError("TELEGRAM_BOT_TOKEN is not set: put the token @BotFather gave you in the environment "
+                         "(export TELEGRAM_BOT_TOKEN=123456789:AA...)")
+    if not TOKEN_PATTERN.match(token):
+        raise SetupError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters, "
+                         "digits, '-' and '_'); check for quotes or spaces")
+    return token
+
+
+def questions_per_minute(environ=os.environ) -> int:
+    raw = (environ.get("EVIDENCE_BOT_QUESTIONS_PER_MINUTE") or "").strip()
+    if not raw:
+        return DEFAULT_QUESTIONS_PER_MINUTE
+    if not raw.isdigit() or int(raw) < 1:
+        raise SetupError("EVIDENCE_BOT_QUESTIONS_PER_MINUTE must be a whole number of at least 1")
+    return int(raw)
+
+
+def register(application: Application) -> None:
+    """All handlers. Only new messages count: edits, channel posts and service messages are left alone."""
+    new = filters.UpdateType.MESSAGE
+    commands = {
+        "start": handlers.start, "help": handlers.help_command, "topics": handlers.topics_command,
+        "trials": handlers.trials_command, "sources": handlers.sources_command,
+        "about": handlers.about_command, "settings": handlers.settings_command, "ask": handlers.ask_command,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(MessageHandler(
+        new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.private_text))
+    application.add_handler(MessageHandler(
+        new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.COMMAND,
+                                           handlers.unknown_command))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(handlers.inline_query))
+    application.add_error_handler(handlers.on_error)
+
+
+async def post_init(application: Application) -> None:
+    """Register the command list with Telegram and warm the parser before the first question."""
+    deps: Deps = application.bot_data["deps"]
+    await application.bot.set_my_commands(handlers.bot_commands())
+    deps.service.understand("does dupilumab reduce skin infections")
+    deps.store.key()
+    kb = deps.service.kb
+    log.info("ready: knowledge base %s (%s), %d chats known", kb.version, kb.short_hash, deps.store.chat_count())
+
+
+def build_application(token: str, service: EvidenceService, store: Store, *, base_url: str | None = None,
+                      base_file_url: str | None = None, rate_limiter: bool = True,
+                      max_retries: int = MAX_RETRIES, questions_per_minute: int = DEFAULT_QUESTIONS_PER_MINUTE,
+                      max_concurrent_updates: int = 16) -> Application:
+    builder = ApplicationBuilder().token(token).post_init(post_init).concurrent_updates(
+        PerChatUpdateProcessor(max_concurrent_updates))
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=max_retries))
+    application = builder.build()
+    application.bot_data["deps"] = Deps(service, store, flood=FloodGuard(questions_per_minute))
+    register(application)
+    return application
+
+
+def webhook_target(url: str) -> tuple[str, str]:
+    """The public webhook URL and the local path it maps to (a URL without a path gets /telegram)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise SetupError("--webhook-url must be a full URL such as https://bot.example.org/telegram")
+    path = parts.path.strip("/")
+    if not path:
+        path = "telegram"
+        url = urlunsplit((parts.scheme, parts.netloc, "/telegram", "", ""))
+    return url, path
+
+
+def webhook_secret(environ=os.environ) -> str:
+    secret = (environ.get("TELEGRAM_WEBHOOK_SECRET") or "").strip()
+    if not secret:
+        return secrets.token_urlsafe(32)
+    if not SECRET_PATTERN.match(secret):
+        raise SetupError("TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, '-' and '_' (1 to 256)")
+    return secret
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`evidence-bot serve`: 0 after a clean stop, 2 for a configuration problem, 1 when Telegram fails."""
+    configure()
+    try:
+        token = token_from_env()
+        add_secret(token)
+        limit = questions_per_minute()
+        webhook = None
+        if getattr(args, "webhook_url", None):
+            url, path = webhook_target(args.webhook_url)
+            secret = webhook_secret()
+            add_secret(secret)
+            webhook = (url, path, secret)
+        data_dir = Path(default_data_dir())
+        try:
+            store = Store(data_dir)
+            store.key()
+        except OSError as exc:
+            raise SetupError(f"cannot use the data directory {data_dir} ({type(exc).__name__}); "
+                             "set EVIDENCE_BOT_DATA_DIR to a writable directory") from None
+    except SetupError as exc:
+        print(f"evidence-bot: {exc}", file=sys.stderr)
+        return 2
+    service = EvidenceService.from_directory(getattr(args, "kb", None))
+    application = build_application(
+        token, service, store, base_url=os.environ.get("TELEGRAM_BASE_URL") or None,
+        base_file_url=os.environ.get("TELEGRAM_BASE_FILE_URL") or None, questions_per_minute=limit)
+    log.info("starting: %s, data in %s", "webhook" if webhook else "long polling", data_dir)
+    try:
+        if webhook:
+            url, path, secret = webhook
+            application.run_webhook(listen=args.listen, port=args.port, url_path=path, webhook_url=url,
+                                    secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print("evidence-bot: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check it with @BotFather",
+              file=sys.stderr)
+        return 2
+    except (NetworkError, TelegramError, OSError) as exc:
+        print(f"evidence-bot: could not reach Telegram ({type(exc).__name__}); check the network, "
+              "TELEGRAM_BASE_URL or the webhook address", file=sys.stderr)
+        return 1
+    log.info("stopped")
+    return 0

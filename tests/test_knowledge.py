@@ -243,3 +243,19 @@ def test_kb_coverage_lists_every_trial_and_outcome(kb, capsys):
     for outcome in kb.outcomes:
         assert outcome in out
     assert "CHRONOS" in out
+
+
+def test_bot_does_not_start_on_bad_data(copy, tmp_path):
+    """`serve` validates the knowledge base before it talks to Telegram, and stops with the precise error."""
+    import os
+    import subprocess
+    import sys
+
+    line = corrupt(copy, "counts.csv", 0, n="0")
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN="123456:" + "A" * 35, EVIDENCE_BOT_DATA_DIR=str(tmp_path / "d"),
+               TELEGRAM_BASE_URL="http://127.0.0.1:9/bot", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--kb", str(copy)], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"counts.csv, line {line}, column 'n'" in result.stderr
+    assert "Traceback" not in result.stderr and "AAAAAAAA" not in result.stderr

@@ -31,6 +31,7 @@ class Lexicon:
     single_words: tuple[str, ...]  # one-word phrases, the only ones fuzzy matching may correct to
     lookalikes: Mapping[str, tuple[str, ...]]  # concept id -> normalised names never to be confused with it
     labels: Mapping[tuple[str, str], str]
+    covered_outcomes: tuple[str, ...]  # in the knowledge base's order, for "which outcome?" buttons
     # Words that occur inside multi-word phrases ('skin' of 'skin infection'): a misspelt word may be corrected
     # to one of them, but the correction counts only if it completes an exact multi-word phrase.
     phrase_words: frozenset[str] = frozenset()
@@ -113,6 +114,7 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         lookalikes=MappingProxyType({c.id: c.lookalikes for c in concepts if c.lookalikes}),
         labels=MappingProxyType({(c.kind, c.id): c.label for c in concepts}
                                 | {("trial", t.trial_id): t.acronym for t in kb.trials}),
+        covered_outcomes=tuple(kb.outcomes),
         phrase_words=phrase_words,
         variants=MappingProxyType(variants),
         shadowed_trials=MappingProxyType(shadowed),

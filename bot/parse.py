@@ -305,10 +305,11 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     if base.intent == "define" and outcomes and (covered_drugs or _EFFECT_CUES.search(text)):
         # 'what is the risk of conjunctivitis with dupilumab' asks for an effect, not a definition
         base = replace(base, intent="effect")
-    if base.intent == "trials" or base.intent == "define":
-        if base.intent == "define" and not outcomes:
-            return replace(base, intent="effect" if covered_drugs else "define",
-                           status="answer" if covered_drugs else "not_understood")
+    if base.intent == "define" and not outcomes:
+        if not covered_drugs:
+            return replace(base, status="not_understood")
+        base = replace(base, intent="effect")  # 'what is dupilumab': ask which outcome, below
+    if base.intent in ("trials", "define"):
         return base
 
     if not outcomes:
@@ -316,7 +317,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
             return replace(base, status="clarify", intent="effect", clarification=Clarification(
                 reason="need_outcome", typed="",
                 choices=tuple((lexicon.labels[("outcome", o)], f"dupilumab {lexicon.labels[('outcome', o)]}")
-                              for o in _covered_outcomes(lexicon))))
+                              for o in lexicon.covered_outcomes)))
         return replace(base, status="not_understood")
 
     if base.intervention is None:
@@ -452,16 +453,6 @@ def _distinct(hits: list[_Hit], covered_only: bool = False) -> list[str]:
 
 def _covered(hits: list[_Hit], concept_id: str) -> bool:
     return any(h.senses[0].id == concept_id and h.senses[0].covered for h in hits)
-
-
-def _covered_outcomes(lexicon: Lexicon) -> list[str]:
-    return [s.id for senses in lexicon.phrases.values() for s in senses
-            if s.kind == "outcome" and s.covered and (s.kind, s.id) in lexicon.labels][:0] or sorted(
-        {s.id for senses in lexicon.phrases.values() for s in senses if s.kind == "outcome" and s.covered},
-        key=_OUTCOME_ORDER.index)
-
-
-_OUTCOME_ORDER = ["skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection", "conjunctivitis"]
 
 
 def _is_negated(words: list[str], start: int) -> bool:

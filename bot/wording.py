@@ -209,6 +209,8 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         return lines
     if oa.absolute is not None:
         lines.append(line(absolute_sentence(oa)))
+        if parsed.options.nnt:
+            lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
     lead = oa.lead
     statement = direction_statement(lead, outcome.plural)
     if oa.published is not None and lead is oa.published:

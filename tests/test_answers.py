@@ -291,3 +291,20 @@ def test_text_answers_do_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+def test_no_question_in_the_labelled_set_gets_a_silent_reply(service):
+    """Every reply says something besides the footer, and an 'answer' to an effect question has numbers
+    or says plainly that it has none."""
+    import csv
+
+    with (Path(__file__).parent / "data" / "questions.csv").open(newline="", encoding="utf-8") as handle:
+        questions = [row["question"] for row in csv.DictReader(handle)]
+    assert len(questions) >= 400
+    for question in questions:
+        result = service.ask(question)
+        body = [line for line in text(result.reply, sections=()).splitlines()[:-1] if line.strip()]
+        assert body, question
+        parsed = result.answer.parse
+        if parsed.status == "answer" and parsed.intent == "effect":
+            assert result.answer.outcomes, question

@@ -282,6 +282,9 @@ def absolute_sentence(oa: OutcomeAnswer) -> str:
         n = len(oa.evidence.tables)
         basis = (f"taking the middle placebo risk of the {n} trial{'s' if n != 1 else ''} we hold"
                  if n > 1 else "taking the placebo risk of the one trial we hold")
+        weeks = sorted(t.followup_weeks for t in oa.evidence.tables if t.followup_weeks)
+        if weeks:
+            basis += f", over {weeks[0]} weeks" if weeks[0] == weeks[-1] else f", over {weeks[0]} to {weeks[-1]} weeks"
     return (f"About {control} in {per:,} people on placebo and {treated} in {per:,} on dupilumab "
             f"(95% CI {low} to {high}) would have {oa.outcome.event} ({basis}).")
 

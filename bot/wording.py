@@ -305,8 +305,8 @@ def our_pooling_sentence(oa: OutcomeAnswer) -> str:
                  "differs": "its interval does not overlap the published one"}.get(oa.agreement or "", "")
     k = len(oa.evidence.tables)
     trials = ", ".join(t.label for t in oa.evidence.tables)
-    return (f"Our pooling of the {k} trial{'s' if k != 1 else ''} we hold ({trials}; "
-            f"{fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}"
+    what = f"Our pooling of the {k} trials we hold" if k > 1 else "The one trial we hold"
+    return (f"{what} ({trials}; {fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}"
             + (f"; {agreement}." if agreement else "."))
 
 
@@ -336,8 +336,11 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
         bits = [f"{t.label}: dupilumab {t.ai}/{t.n1i} ({arms}) vs placebo {t.ci}/{t.n2i}"]
         study = studies.get(t.label)
         if study is not None and study.estimate is not None:
-            bits.append(f"{oa.measure} {_fmt_study(oa.measure, study.estimate)} "
-                        f"({_fmt_study(oa.measure, study.ci_low)} to {_fmt_study(oa.measure, study.ci_high)})")
+            name = "Peto OR" if oa.method == "PETO" else oa.measure
+            zero = 0 in (t.ai, t.ci, t.n1i - t.ai, t.n2i - t.ci)
+            bits.append(f"{name} {_fmt_study(oa.measure, study.estimate)} "
+                        f"({_fmt_study(oa.measure, study.ci_low)} to {_fmt_study(oa.measure, study.ci_high)})"
+                        + (", with 0.5 added to each cell for this per-trial figure" if zero else ""))
         if weights.get(t.label) is not None:
             bits.append(f"weight {weights[t.label]:.0f}%")
         meta = [f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else

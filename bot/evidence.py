@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from statistics import median
 
 from analysis import combine_arms
+from analysis.absolute import median_control_risk
 from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
 from .parse import Options
@@ -53,8 +53,9 @@ class Evidence:
 
     @property
     def median_control_risk(self) -> float | None:
-        risks = [t.ci / t.n2i for t in self.tables]
-        return median(risks) if risks else None
+        if not self.tables:
+            return None
+        return median_control_risk([t.ci for t in self.tables], [t.n2i for t in self.tables])
 
     @property
     def lead_synthesis(self) -> Synthesis | None:

@@ -35,13 +35,6 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     footer: Line = ()
 
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-
-def plain(text: str) -> Span:
-    return Span(text)
-
 
 def bold(text: str) -> Span:
     return Span(text, "b")

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import pandas as pd
-
 
 @dataclass(frozen=True)
 class Trial:
@@ -155,8 +153,3 @@ class KnowledgeBase:
 
     def concept(self, kind: str, concept_id: str) -> Concept | None:
         return next((c for c in self.concepts if c.kind == kind and c.id == concept_id), None)
-
-    def frame(self, name: str) -> pd.DataFrame:
-        """The records of one table as a DataFrame, for reports such as coverage."""
-        rows = {"trials": self.trials, "arms": self.arms, "counts": self.counts, "syntheses": self.syntheses}
-        return pd.DataFrame([r.__dict__ for r in rows[name]])

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from analysis import AbsoluteEffect, LeaveOneOut, PooledResult, SubgroupResult, leave_one_out, pool, subgroup_analysis
-from analysis.absolute import absolute_effect
+from analysis import (
+    AbsoluteEffect,
+    LeaveOneOut,
+    PooledResult,
+    SubgroupResult,
+    absolute_effect,
+    leave_one_out,
+    pool,
+    subgroup_analysis,
+)
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
 from .evidence import Evidence, select

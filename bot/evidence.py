@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analysis import combine_arms
-from analysis.absolute import median_control_risk
+from analysis import combine_arms, median_control_risk
 from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
 from .parse import Options

@@ -35,7 +35,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from . import callbacks
@@ -73,6 +73,8 @@ COMMANDS = (
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_PICTURES = 3  # outcomes drawn per button press
 MAX_INLINE_RESULTS = 5
+SEND_RETRIES = 2  # extra attempts at sending a reply after a network failure (5xx, timeout, reset)
+SEND_BACKOFF = 0.5  # seconds before the first extra attempt; doubled for the next
 
 
 # --- dependencies shared by the handlers -----------------------------------------------------------------------
@@ -161,6 +163,27 @@ async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str
         log.debug("chat action failed: %s", type(exc).__name__)
 
 
+async def deliver(send, what: str = "send"):
+    """Await ``send()`` (a Bot API call), retrying network failures a bounded number of times.
+
+    A 5xx, a timeout or a dropped connection is usually over within a second, and the answer is worth more
+    than the rare duplicate a retry can cause (a timed-out request may have been delivered: at-least-once).
+    Refusals are not retried: BadRequest (400) and Forbidden (403, e.g. the user blocked the bot) cannot
+    succeed, and 429 "retry after" is the rate limiter's to wait out.
+    """
+    for attempt in range(SEND_RETRIES + 1):
+        try:
+            return await send()
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            if attempt >= SEND_RETRIES:
+                raise
+            log.warning("%s failed: %s; retry %d of %d", what, type(exc).__name__, attempt + 1, SEND_RETRIES)
+            await asyncio.sleep(SEND_BACKOFF * 2 ** attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def send_html(context: ContextTypes.DEFAULT_TYPE, target: Target, messages: list[str],
                     markup: InlineKeyboardMarkup | None = None) -> list[Message]:
     """Send each HTML message in order; the keyboard goes under the last one, the quote on the first."""
@@ -170,10 +193,14 @@ async def send_html(context: ContextTypes.DEFAULT_TYPE, target: Target, messages
         reply_parameters = None
         if index == 0 and target.reply_to is not None:
             reply_parameters = ReplyParameters(target.reply_to, allow_sending_without_reply=True)
-        sent.append(await context.bot.send_message(
-            target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-            reply_markup=markup if last else None, message_thread_id=target.thread_id,
-            reply_parameters=reply_parameters))
+
+        def send(text=text, last=last, reply_parameters=reply_parameters):
+            return context.bot.send_message(
+                target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                reply_markup=markup if last else None, message_thread_id=target.thread_id,
+                reply_parameters=reply_parameters)
+
+        sent.append(await deliver(send, "sendMessage"))
     return sent
 
 
@@ -634,8 +661,8 @@ async def answer_query(query, text: str | None = None) -> None:
     """Answer a callback query; one that is too old to answer (after downtime) must not stop the action."""
     try:
         await query.answer(text)
-    except BadRequest as exc:
-        log.info("callback answer refused: %s", type(exc).__name__)
+    except TelegramError as exc:  # too old (BadRequest), or a network fault: the spinner stops by itself
+        log.info("callback answer failed: %s", type(exc).__name__)
 
 
 STALE = "That button has expired. Please ask the question again."
@@ -765,9 +792,10 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
         caption = caption_html(reply)
         if len(caption) > CAPTION_LIMIT:  # a guard: caption_html keeps within the limit
             caption = html.escape(line_text(reply.headline[0])[:900]) if reply.headline else ""
-        await context.bot.send_photo(target.chat_id, png, caption=caption or None,
-                                     parse_mode=ParseMode.HTML, message_thread_id=target.thread_id,
-                                     filename="forest.png" if kind == "plot" else "icons.png")
+        await deliver(lambda png=png, caption=caption: context.bot.send_photo(
+            target.chat_id, png, caption=caption or None, parse_mode=ParseMode.HTML,
+            message_thread_id=target.thread_id, filename="forest.png" if kind == "plot" else "icons.png"),
+            "sendPhoto")
         sent += 1
     if missing:
         what = "forest plot" if kind == "plot" else "icon array"

@@ -10,6 +10,7 @@ crash leaves either the old or the new file, never half of one. A missing or unr
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -127,7 +128,7 @@ class Store:
     """Chat settings, last-question context and recent answers' readings, in one JSON file."""
 
     def __init__(self, directory: str | Path | None = None, *, max_chats: int = 5_000, max_recent: int = 12,
-                 max_inline: int = 2_000):
+                 max_inline: int = 2_000, save_interval: float = 0.0):
         self.directory = Path(directory) if directory is not None else default_data_dir()
         self.path = self.directory / STATE_FILE
         self.max_chats = max_chats
@@ -137,6 +138,11 @@ class Store:
         self._inline: dict[str, dict[str, Any]] = {}
         self._key: bytes | None = None
         self._dirty = False
+        # follow-up context and recent answers are saved at most once per save_interval seconds (the whole
+        # file is rewritten and fsynced, which costs milliseconds per thousand chats); settings at once
+        self.save_interval = save_interval
+        self._saved_at = float("-inf")
+        self._timer: asyncio.TimerHandle | None = None
         self._load()
 
     # -- loading and saving --
@@ -168,13 +174,37 @@ class Store:
         self._inline = {str(k): v for k, v in inline.items() if isinstance(v, dict)}
 
     def flush(self) -> None:
-        """Save if anything changed since the last save."""
+        """Save if anything changed since the last save: now, or (within save_interval of the last save) soon."""
+        if not self._dirty:
+            return
+        wait = self._saved_at + self.save_interval - time.monotonic()
+        if wait <= 0:
+            self.save()
+            return
+        if self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.save()
+                return
+            self._timer = loop.call_later(wait, self._deferred)
+
+    def _deferred(self) -> None:
+        self._timer = None
+        self.flush()
+
+    def close(self) -> None:
+        """Save anything pending (at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._dirty:
             self.save()
 
     def save(self) -> None:
         """Write the whole state atomically."""
         self._dirty = False
+        self._saved_at = time.monotonic()
         self._trim()
         payload = json.dumps({"version": FORMAT_VERSION, "chats": self._chats, "inline": self._inline},
                              ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -248,7 +278,8 @@ class Store:
 
     def remember_inline(self, token: str, parsed: Parse) -> None:
         self._inline[token] = {**snapshot(parsed), "t": self._now()}
-        self.save()
+        self._dirty = True
+        self.flush()
 
     def recall_inline(self, token: str) -> Parse | None:
         return restore(self._inline.get(token))

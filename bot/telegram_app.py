@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -47,6 +48,7 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 DEFAULT_QUESTIONS_PER_MINUTE = 20
 MAX_RETRIES = 3
+SAVE_INTERVAL = 1.0  # seconds between writes of follow-up context (settings are written at once)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -71,21 +73,40 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return ("user", update.effective_user.id)
         return None
 
-    async def do_process_update(self, update: object, coroutine) -> None:
-        key = self.key(update)
-        if key is None:
-            await coroutine
-            return
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: tuple[str, int]):
+        """The chat's turn: updates of one chat one after another, in arrival order."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                yield
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
+
+    async def process_update(self, update: object, coroutine) -> None:
+        """Wait for the chat's turn first, then for one of the concurrency slots.
+
+        The base class takes a slot first: then one chat's burst fills every slot with updates that only wait
+        for that chat's lock, and a user sending many messages at once starves every other chat.
+        """
+        key = self.key(update)
+        if key is None:
+            await super().process_update(update, coroutine)
+            return
+        async with self._turn(key), self._semaphore:
+            await coroutine
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        key = self.key(update)
+        if key is None:
+            await coroutine
+            return
+        async with self._turn(key):
+            await coroutine
 
     async def initialize(self) -> None:
         pass
@@ -149,12 +170,17 @@ async def post_init(application: Application) -> None:
     log.info("ready: knowledge base %s (%s), %d chats known", kb.version, kb.short_hash, deps.store.chat_count())
 
 
+async def post_shutdown(application: Application) -> None:
+    """Save the follow-up context and recent answers still waiting for their (debounced) write."""
+    application.bot_data["deps"].store.close()
+
+
 def build_application(token: str, service: EvidenceService, store: Store, *, base_url: str | None = None,
                       base_file_url: str | None = None, rate_limiter: bool = True,
                       max_retries: int = MAX_RETRIES, questions_per_minute: int = DEFAULT_QUESTIONS_PER_MINUTE,
                       max_concurrent_updates: int = 16) -> Application:
-    builder = ApplicationBuilder().token(token).post_init(post_init).concurrent_updates(
-        PerChatUpdateProcessor(max_concurrent_updates))
+    builder = ApplicationBuilder().token(token).post_init(post_init).post_shutdown(post_shutdown)
+    builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
@@ -203,7 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
             webhook = (url, path, secret)
         data_dir = Path(default_data_dir())
         try:
-            store = Store(data_dir)
+            store = Store(data_dir, save_interval=SAVE_INTERVAL)
             store.key()
         except OSError as exc:
             raise SetupError(f"cannot use the data directory {data_dir} ({type(exc).__name__}); "
@@ -212,9 +238,15 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"evidence-bot: {exc}", file=sys.stderr)
         return 2
     service = EvidenceService.from_directory(getattr(args, "kb", None))
+    # EVIDENCE_BOT_NO_RATE_LIMIT=1 is for benchmarks against a local stand-in only (it shows the bot's own
+    # limit): without AIORateLimiter, Telegram's flood limits are not respected and 429s are not waited out.
+    rate_limiter = os.environ.get("EVIDENCE_BOT_NO_RATE_LIMIT", "").strip() != "1"
+    if not rate_limiter:
+        log.warning("rate limiter off (EVIDENCE_BOT_NO_RATE_LIMIT=1): for benchmarks only")
     application = build_application(
         token, service, store, base_url=os.environ.get("TELEGRAM_BASE_URL") or None,
-        base_file_url=os.environ.get("TELEGRAM_BASE_FILE_URL") or None, questions_per_minute=limit)
+        base_file_url=os.environ.get("TELEGRAM_BASE_FILE_URL") or None, rate_limiter=rate_limiter,
+        questions_per_minute=limit)
     log.info("starting: %s, data in %s", "webhook" if webhook else "long polling", data_dir)
     try:
         if webhook:

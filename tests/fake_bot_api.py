@@ -4,17 +4,22 @@ It answers the methods the bot uses (getMe, getUpdates with a short long-poll, s
 multipart upload, sendChatAction, answerCallbackQuery, answerInlineQuery, editMessageText,
 editMessageReplyMarkup, setMyCommands, getMyCommands, deleteWebhook, close, logOut), records every call, and
 serves updates queued by the test. ``fail_next`` makes the next call of a method answer an error (e.g. 429
-with retry_after) so retry behaviour can be tested.
+with retry_after) so retry behaviour can be tested; ``inject`` makes the next N calls of a method fail in any of
+the ways the real API or the network does: 429 with retry_after, 5xx, a reply slower than the client waits
+(timeout), a connection closed without an answer (reset), 403 "bot was blocked by the user", 400 "message is
+not modified". Calls that met a fault are recorded with ``fault`` set; ``delivered()`` leaves them out.
 
 Also here: builders for update JSON, and a strict checker for Telegram HTML.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +33,9 @@ BOT_ID = 123456789
 BOT_USERNAME = "evidence_test_bot"
 MAX_POLL_WAIT = 0.5  # seconds a getUpdates call waits for updates, whatever timeout it asks
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+RESET = -1  # pseudo status codes handed from FakeBotAPI.handle to the HTTP handler
+STALL = -2
+FAULTS = ("429", "5xx", "timeout", "reset", "blocked", "not_modified")
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    fault: str | None = None  # the injected fault this call met (None: answered normally)
 
     @property
     def text(self) -> str:
@@ -90,6 +99,9 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._failures: dict[str, list[tuple[int, dict]]] = {}
+        self._faults: dict[str, list[tuple[str, int, dict]]] = {}
+        self._stopping = threading.Event()
+        self.offsets: list[int] = []  # every getUpdates offset asked for, in order (confirmations)
         self._chats: dict[int, dict] = {}
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -108,6 +120,12 @@ class FakeBotAPI:
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except OSError:  # the client vanished (a killed bot): not the stand-in's problem
+                    self.close_connection = True
+
             def do_GET(self) -> None:
                 self._handle()
 
@@ -118,12 +136,24 @@ class FakeBotAPI:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, payload = api.handle(self.path, self.headers.get("Content-Type", ""), body)
+                if status == RESET:  # drop the connection without a response
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if status == STALL:  # answer only after the client has given up (bounded by the fault)
+                    api.stall(payload["seconds"])
+                    self.close_connection = True
+                    status, payload = 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client went away (after a stall): nothing to do
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -133,6 +163,7 @@ class FakeBotAPI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -192,6 +223,49 @@ class FakeBotAPI:
         with self._lock:
             self._failures.setdefault(method, []).append((error_code, payload))
 
+    def inject(self, method: str, fault: str, count: int = 1, *, status: int = 502, seconds: float = 6.0,
+               retry_after: int = 1) -> None:
+        """Make the next ``count`` calls of ``method`` meet ``fault`` (one of FAULTS).
+
+        429: "Too Many Requests: retry after N" with parameters.retry_after; 5xx: HTTP ``status`` with a
+        JSON error body; timeout: the answer comes only after ``seconds`` (longer than the client waits); reset:
+        the connection is closed without a response; blocked: 403 "bot was blocked by the user"; not_modified:
+        400 "message is not modified" (for editMessageText).
+        """
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}")
+        if fault == "429":
+            answer = (429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after "
+                            f"{retry_after}", "parameters": {"retry_after": retry_after}})
+        elif fault == "5xx":
+            answer = (status, {"ok": False, "error_code": status, "description": "Bad Gateway"
+                               if status == 502 else "Internal Server Error"})
+        elif fault == "timeout":
+            answer = (STALL, {"seconds": seconds})
+        elif fault == "reset":
+            answer = (RESET, {})
+        elif fault == "blocked":
+            answer = (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+        else:
+            answer = (400, {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified: "
+                            "specified new message content and reply markup are exactly the same as a current "
+                            "content and reply markup of the message"})
+        with self._lock:
+            self._faults.setdefault(method, []).extend([(fault, *answer)] * count)
+
+    def faults_left(self, method: str) -> int:
+        with self._lock:
+            return len(self._faults.get(method, []))
+
+    def stall(self, seconds: float) -> None:
+        """Hold a response for ``seconds`` (less if the stand-in stops)."""
+        self._stopping.wait(seconds)
+
+    def delivered(self, *methods: str) -> list[Call]:
+        """Calls of these methods that were answered normally (no injected fault)."""
+        with self._lock:
+            return [c for c in self.calls if c.method in methods and c.fault is None]
+
     def calls_of(self, *methods: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method in methods]
@@ -235,10 +309,17 @@ class FakeBotAPI:
         with self._lock:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
-            self.calls.append(Call(method, params, files))
+            faults = self._faults.get(method) if failure is None else None
+            fault = faults.pop(0) if faults else None
+            if method == "getUpdates" and fault is None and failure is None:
+                self.offsets.append(int(params.get("offset") or 0))
+            self.calls.append(Call(method, params, files, fault=fault[0] if fault else
+                                   ("fail_next" if failure else None)))
             self._lock.notify_all()
         if failure is not None:
             return failure
+        if fault is not None:
+            return fault[1], fault[2]
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         handler = getattr(self, f"_m_{method}", None)

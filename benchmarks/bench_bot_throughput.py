@@ -1,0 +1,161 @@
+"""Throughput of the real bot process through a local Bot API stand-in (run by hand, not a test).
+
+    /tmp/venv/bin/python benchmarks/bench_bot_throughput.py            # ~2 minutes
+    /tmp/venv/bin/python benchmarks/bench_bot_throughput.py --quick    # shorter phases
+
+`evidence-bot serve` runs pinned to core 0 (`taskset -c 0`), long polling the stand-in (tests/fake_bot_api.py),
+which runs in this process pinned to core 1. Each update is a question from its own private chat and user, so
+per-chat ordering does not serialise them and per-user flood control does not throttle them. Latency is the
+time from when an update is made available to getUpdates to when its answer (the first sendMessage to that
+chat) reaches the stand-in. Phases, each with the rate limiter as shipped (AIORateLimiter: 30 requests/s
+overall, and sendChatAction counts) and without it (EVIDENCE_BOT_NO_RATE_LIMIT=1, a benchmark-only switch):
+
+- paced at 30 updates/s (Telegram's per-bot ceiling);
+- a burst of many updates at once: the sustained rate is the bot's own limit;
+- paced at 80% of that limit: latency near the limit without an ever-growing queue.
+
+Resident memory (VmRSS) of the serving process is read from /proc after the phases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_bot_api import TOKEN, FakeBotAPI, message_update  # noqa: E402
+
+QUESTIONS = (
+    "does dupilumab reduce skin infections",
+    "dupilumab eczema herpeticum risk",
+    "does dupilumab cause conjunctivitis",
+    "dupixent herpes infections as odds ratio",
+    "dupilumab infections overall random effects",
+)
+
+
+class Run:
+    def __init__(self, api: FakeBotAPI):
+        self.api = api
+        self.next_chat = 10_000
+        self.seen = 0
+        self.answered: dict[int, float] = {}
+
+    def collect(self) -> None:
+        with self.api._lock:
+            new = self.api.calls[self.seen:]
+            self.seen = len(self.api.calls)
+        for call in new:
+            if call.method == "sendMessage" and call.fault is None:
+                self.answered.setdefault(call.params.get("chat_id"), call.at)
+
+    def phase(self, count: int, rate: float | None, timeout: float) -> dict:
+        """Offer ``count`` updates at ``rate`` per second (None: all at once); wait for every answer."""
+        queued: dict[int, float] = {}
+        start = time.monotonic()
+        for index in range(count):
+            if rate:
+                delay = start + index / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            chat_id = self.next_chat
+            self.next_chat += 1
+            self.api.queue(message_update(QUESTIONS[index % len(QUESTIONS)], chat_id=chat_id, user_id=chat_id))
+            queued[chat_id] = time.monotonic()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.collect()
+            if all(c in self.answered for c in queued):
+                break
+            time.sleep(0.02)
+        done = [self.answered[c] - queued[c] for c in queued if c in self.answered]
+        last = max((self.answered[c] for c in queued if c in self.answered), default=start)
+        latencies = sorted(done)
+        return {
+            "offered": count, "answered": len(done), "rate": rate,
+            "throughput": len(done) / max(last - min(queued.values()), 1e-9),
+            "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+            if latencies else float("nan"),
+        }
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def bench(rate_limited: bool, quick: bool) -> list[tuple[str, dict]]:
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-bot-"))
+    log_path = data_dir / "serve.log"
+    results: list[tuple[str, dict]] = []
+    with FakeBotAPI() as api, open(log_path, "wb") as log_file:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "EVIDENCE_BOT_"))}
+        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url,
+                   TELEGRAM_BASE_FILE_URL=api.base_file_url, EVIDENCE_BOT_DATA_DIR=str(data_dir / "data"),
+                   PYTHONPATH=str(ROOT), LOG_LEVEL="INFO")
+        if not rate_limited:
+            env["EVIDENCE_BOT_NO_RATE_LIMIT"] = "1"
+        taskset = shutil.which("taskset")
+        command = ([taskset, "-c", "0"] if taskset else []) + [sys.executable, "-m", "bot.cli", "serve"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        try:
+            api.wait_for("setMyCommands", timeout=60)
+            api.wait_for("getUpdates", timeout=10)
+            run = Run(api)
+            run.phase(20, 10, timeout=30)  # warm-up
+            seconds = 5 if quick else 10
+            results.append(("30 updates/s", run.phase(30 * seconds, 30, timeout=60)))
+            burst = 300 if rate_limited else (1000 if quick else 3000)
+            limit = run.phase(burst, None, timeout=120)
+            results.append((f"burst of {burst}: the bot's limit", limit))
+            near = max(1.0, 0.8 * limit["throughput"])
+            results.append((f"{near:.0f} updates/s (80% of the limit)",
+                            run.phase(int(near * seconds), near, timeout=60)))
+            rss = rss_kib(process.pid)
+            results.append(("RSS after the run", {"rss_mib": rss / 1024}))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter phases")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})  # the stand-in and this driver on core 1; the bot on core 0
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; bot on core 0, stand-in on core 1")
+    print("| rate limiter | load | answered | updates/s | p50 ms | p99 ms |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for rate_limited in (True, False):
+        name = "AIORateLimiter (as shipped)" if rate_limited else "off (EVIDENCE_BOT_NO_RATE_LIMIT=1)"
+        for label, r in bench(rate_limited, args.quick):
+            if "rss_mib" in r:
+                print(f"| {name} | {label} | | | | RSS {r['rss_mib']:.0f} MiB |")
+                continue
+            print(f"| {name} | {label} | {r['answered']}/{r['offered']} | {r['throughput']:.1f} | "
+                  f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -71,12 +71,16 @@ class Answer:
     outcomes: tuple[OutcomeAnswer, ...]
 
 
-def compose(kb: KnowledgeBase, parsed: Parse) -> Answer:
-    """Run the analysis each outcome asks for; other intents carry only the parse."""
+def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> Answer:
+    """Run the analysis each outcome asks for; other intents carry only the parse.
+
+    ``sensitivity=False`` skips leave-one-out and subgroups, which a chat shows only on request and which
+    are most of the work of an answer.
+    """
     outcomes: tuple[OutcomeAnswer, ...] = ()
     if parsed.status == "answer" and parsed.intent == "effect":
-        outcomes = tuple(answer_outcome(kb, kb.outcomes[o], parsed.options, parsed.population)
-                         for o in parsed.outcomes)
+        outcomes = tuple(answer_outcome(kb, kb.outcomes[o], parsed.options, parsed.population,
+                                        sensitivity=sensitivity) for o in parsed.outcomes)
     return Answer(parsed, kb.version, kb.short_hash, outcomes)
 
 
@@ -89,8 +93,8 @@ def analysis_choice(outcome: Outcome, options: Options) -> tuple[str, str, bool]
     return measure, method, options.hksj
 
 
-def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, population: str | None
-                   ) -> OutcomeAnswer:
+def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, population: str | None,
+                   *, sensitivity: bool = True) -> OutcomeAnswer:
     evidence = select(kb, outcome.id, options, population)
     measure, method, hksj = analysis_choice(outcome, options)
     pooled = None
@@ -115,7 +119,7 @@ def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, popula
     per = options.per or outcome.per
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
-                         *_sensitivity(evidence, measure, method, hksj))
+                         *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())))
 
 
 LEAVE_ONE_OUT_MAX = 30

@@ -340,7 +340,7 @@ async def answer_parsed(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
     deps = deps_of(context)
     start = time.perf_counter() if start is None else start
     settings = deps.store.settings(target.chat_id)
-    _, reply = deps.service.answer_parse(parsed, settings)
+    _, reply = deps.service.answer_parse(parsed, settings, sensitivity=False)
     total_ms = (time.perf_counter() - start) * 1000
     log_answer(kind, parsed, parse_ms, total_ms, chat=target.chat_type, **extra)
     if is_effect(parsed):
@@ -760,7 +760,8 @@ async def _answer_canned(context: ContextTypes.DEFAULT_TYPE, target: Target, que
 
 async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, key: str) -> None:
     deps = deps_of(context)
-    _, reply = deps.service.answer_parse(parsed, deps.store.settings(target.chat_id))
+    _, reply = deps.service.answer_parse(parsed, deps.store.settings(target.chat_id),
+                                         sensitivity=key == "sensitivity")
     if not any(s.key == key for s in reply.sections):
         await send_note(context, target, "There is nothing more to show for that.")
         return
@@ -779,7 +780,8 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
     missing: list[str] = []
     await typing(context, target, ChatAction.UPLOAD_PHOTO)
     for outcome_id in parsed.outcomes[:MAX_PICTURES]:
-        answer, reply = deps.service.answer_parse(replace(parsed, outcomes=(outcome_id,)), settings)
+        answer, reply = deps.service.answer_parse(replace(parsed, outcomes=(outcome_id,)), settings,
+                                                  sensitivity=False)
         if not answer.outcomes:
             continue
         start = time.perf_counter()
@@ -854,7 +856,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 questions.append(candidate)
     results = []
     for parsed_one in questions:
-        _, reply = deps.service.answer_parse(parsed_one)
+        _, reply = deps.service.answer_parse(parsed_one, sensitivity=False)
         token = inline_token(parsed_one)
         if deps.store.recall_inline(token) is None:
             deps.store.remember_inline(token, parsed_one)

@@ -61,10 +61,11 @@ class EvidenceService:
     def understand(self, question: str) -> Parse:
         return parse(question, self.lexicon)
 
-    def answer_parse(self, parsed: Parse, settings: Settings | None = None) -> tuple[Answer, Reply]:
+    def answer_parse(self, parsed: Parse, settings: Settings | None = None, *, sensitivity: bool = True
+                     ) -> tuple[Answer, Reply]:
         if settings is not None:
             parsed = replace(parsed, options=settings.apply(parsed.options))
-        answer = compose(self.kb, parsed)
+        answer = compose(self.kb, parsed, sensitivity=sensitivity)
         return answer, word(answer, self.kb)
 
     def ask(self, question: str, settings: Settings | None = None) -> Result:

@@ -186,7 +186,9 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
         "Fixed effect", "model:fixed")
     return (
         Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
-        Button("Method", "method"), Button("Sensitivity", "sensitivity"),
+        Button("Method", "method"),
+        *((Button("Sensitivity", "sensitivity"),) if any(len(oa.evidence.tables) > 1 for oa in answer.outcomes)
+          else ()),
         *(Button(m, f"measure:{m}") for m in other_measures),
         Button(*model), Button("Sources", "sources"),
     )

@@ -308,3 +308,15 @@ def test_no_question_in_the_labelled_set_gets_a_silent_reply(service):
         parsed = result.answer.parse
         if parsed.status == "answer" and parsed.intent == "effect":
             assert result.answer.outcomes, question
+
+
+def test_sensitivity_analyses_are_computed_only_when_asked(service):
+    parsed = service.understand("dupilumab conjunctivitis")
+    quick, reply = service.answer_parse(parsed, sensitivity=False)
+    assert not quick.outcomes[0].leave_one_out and not any(s.key == "sensitivity" for s in reply.sections)
+    assert any(b.action == "sensitivity" for b in reply.buttons)  # offered, computed on the button press
+    full, reply = service.answer_parse(parsed)
+    assert len(full.outcomes[0].leave_one_out) == len(full.outcomes[0].evidence.tables)
+    assert any(s.key == "sensitivity" for s in reply.sections)
+    _, one_trial = service.answer_parse(service.understand("dupilumab eczema herpeticum"))
+    assert not any(b.action == "sensitivity" for b in one_trial.buttons)  # nothing to leave out

@@ -207,7 +207,8 @@ async def test_forest_plot_and_icon_array_are_photos(bot):
 
 async def test_detail_buttons_show_their_sections(bot):
     answer = sent_messages(await bot.say(QUESTION))[-1]
-    expectations = {"Trials": "CHRONOS", "Method": "Heterogeneity", "Sources": "PMID"}
+    expectations = {"Trials": "CHRONOS", "Method": "Heterogeneity", "Sources": "PMID",
+                    "Sensitivity": "Without CHRONOS"}
     for label, expected in expectations.items():
         calls = await bot.press(answer, label)
         check_html(calls)

@@ -16,6 +16,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "tornado.access", "hpack")
 # errors whose traceback python-telegram-bot would log, but whose type alone says everything
 QUIET_ERRORS = frozenset({"InvalidToken"})
+NETWORK_ERRORS = frozenset({"NetworkError", "TimedOut"})
 # python-telegram-bot logs request parameters and whole updates (message text) at DEBUG: never below INFO
 PRIVATE_LOGGERS = ("telegram",)
 
@@ -34,6 +35,11 @@ class RedactFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and type(record.exc_info[1]).__name__ in QUIET_ERRORS:
             record.exc_info = None  # `serve` explains these in one line; a traceback adds nothing
+        elif (record.exc_info and record.name.startswith("telegram")
+              and type(record.exc_info[1]).__name__ in NETWORK_ERRORS):
+            # Telegram unreachable or slow: the error type says it all; a page of httpx frames does not help.
+            record.msg = f"{record.getMessage()} ({type(record.exc_info[1]).__name__})"
+            record.args, record.exc_info = None, None
         if not self.secrets:
             return True
         try:

@@ -30,11 +30,6 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "cod
                 "blockquote", "span"}
 
 
-@pytest.fixture(scope="module")
-def service() -> EvidenceService:
-    return EvidenceService.from_directory()
-
-
 class StrictTelegramHTML(HTMLParser):
     """Parses as Telegram does: only its tags, balanced, attributes only where allowed."""
 

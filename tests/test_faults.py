@@ -20,23 +20,11 @@ import pytest
 from telegram import Update
 
 from bot.handlers import SEND_RETRIES
-from bot.service import EvidenceService
-from tests.fake_bot_api import FakeBotAPI, callback_update, message_update
+from tests.fake_bot_api import callback_update, message_update
 from tests.test_telegram_handlers import QUESTION, Harness
 
 READ_TIMEOUT = 1.0
 STALL = 2.5  # a stalled answer outlasts the client's read timeout
-
-
-@pytest.fixture(scope="module")
-def service() -> EvidenceService:
-    return EvidenceService.from_directory()
-
-
-@pytest.fixture
-def api():
-    with FakeBotAPI() as fake:
-        yield fake
 
 
 def shorten_timeouts(app, read: float = READ_TIMEOUT) -> None:

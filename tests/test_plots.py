@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.plots import forest_png, icon_array_png
-from bot.service import EvidenceService
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def service() -> EvidenceService:
-    return EvidenceService.from_directory()
 
 
 def _outcome(service, question):

@@ -35,17 +35,6 @@ from tests.fake_bot_api import (
 QUESTION = "does dupilumab reduce skin infections"
 
 
-@pytest.fixture(scope="module")
-def service() -> EvidenceService:
-    return EvidenceService.from_directory()
-
-
-@pytest.fixture
-def api():
-    with FakeBotAPI() as fake:
-        yield fake
-
-
 class Harness:
     """One running Application wired to the stand-in; ``restart()`` builds a new one on the same data dir."""
 

@@ -16,7 +16,7 @@ from bot.callbacks import CallbackError, Entry, Recent
 from bot.handlers import FloodGuard, addressed_text, follow_up, parse_settings
 from bot.logging_setup import RedactFilter
 from bot.parse import Options, Parse
-from bot.service import EvidenceService, Settings
+from bot.service import Settings
 from bot.store import Store, restore, snapshot
 from bot.telegram_app import SetupError, token_from_env, webhook_secret, webhook_target
 from bot.wording import EXAMPLES
@@ -25,11 +25,6 @@ from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_
 KEY = b"k" * 32
 ACTIONS = ["plot", "icons", "trials", "method", "sources", "sensitivity", "topics", "help", "measure:RR",
            "measure:OR", "measure:RD", "model:fixed", "model:random", f"ask:{EXAMPLES[1]}"]
-
-
-@pytest.fixture(scope="module")
-def service() -> EvidenceService:
-    return EvidenceService.from_directory()
 
 
 # --- callback data -------------------------------------------------------------------------------------------

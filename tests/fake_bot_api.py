@@ -588,8 +588,10 @@ class _Checker(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag not in self.allowed:
             self.problems.append(f"tag <{tag}> is not allowed")
-        if tag == "a" and not dict(attrs).get("href"):
-            self.problems.append("<a> without href")
+        if tag == "a" and (not dict(attrs).get("href") or [k for k, _ in attrs] != ["href"]):
+            self.problems.append("<a> must carry exactly one attribute, href")
+        elif tag in STRICT_TAGS and tag != "a" and attrs:
+            self.problems.append(f"<{tag}> must not carry attributes")
         self.stack.append(tag)
 
     def handle_startendtag(self, tag, attrs):

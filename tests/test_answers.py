@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from bot.cli import main
 from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
 from bot.service import EvidenceService, Settings
 from bot.wording import direction_statement
+from tests.fake_bot_api import assert_telegram_html
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -26,43 +26,6 @@ GOLDEN_QUESTIONS = {
     "conjunctivitis": "does dupilumab cause pink eye",
     "options": "dupilumab conjunctivitis, random effects, odds ratio, without CHRONOS, if baseline risk is 4%",
 }
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-                "blockquote", "span"}
-
-
-class StrictTelegramHTML(HTMLParser):
-    """Parses as Telegram does: only its tags, balanced, attributes only where allowed."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.visible: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in ALLOWED_TAGS, f"tag <{tag}> is not allowed by Telegram"
-        if tag == "a":
-            assert [k for k, _ in attrs] == ["href"], attrs
-        else:
-            assert not attrs, f"<{tag}> must not carry attributes"
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag, f"unbalanced </{tag}> in {self.stack}"
-        self.stack.pop()
-
-    def handle_data(self, data):
-        self.visible.append(data)
-
-
-def parse_html(message: str) -> str:
-    parser = StrictTelegramHTML()
-    parser.feed(message)
-    parser.close()
-    assert not parser.stack, f"unclosed tags {parser.stack}"
-    assert not re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", message), "bare ampersand"
-    return "".join(parser.visible)
-
-
 # --- golden replies -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_QUESTIONS))
@@ -221,12 +184,9 @@ def test_html_is_valid_and_within_limits(service, question):
     reply = service.ask(question).reply
     for sections in ((), ("trials", "method", "sources")):
         for message in html_messages(reply, sections):
-            assert 0 < len(message) <= MESSAGE_LIMIT
-            visible = parse_html(message)
-            assert "<script>" not in visible or "&lt;script&gt;" in message
-    caption = caption_html(reply)
-    assert len(caption) <= CAPTION_LIMIT
-    parse_html(caption)
+            assert_telegram_html(message, MESSAGE_LIMIT)
+            assert "<script" not in message
+    assert_telegram_html(caption_html(reply), CAPTION_LIMIT)
 
 
 def test_long_details_are_split_under_the_limit(service):
@@ -235,7 +195,7 @@ def test_long_details_are_split_under_the_limit(service):
     assert len(messages) > 2
     assert all(len(m) <= 600 for m in messages)
     for m in messages:
-        parse_html(m)
+        assert_telegram_html(m, 600)
 
 
 # --- JSON and the command line ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from . import callbacks
 from .answer import with_options
 from .callbacks import Action, CallbackError, Entry, Recent
 from .parse import Options, Parse
-from .render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, line_text
+from .render import caption_html, html_messages, line_text
 from .reply import Button, Line, Reply, bold, italic, line
 from .service import EvidenceService, Settings
 from .store import MEASURES, MODELS, PERS, Store
@@ -791,9 +791,7 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
         if png is None:
             missing.append(answer.outcomes[0].outcome.plural)
             continue
-        caption = caption_html(reply)
-        if len(caption) > CAPTION_LIMIT:  # a guard: caption_html keeps within the limit
-            caption = html.escape(line_text(reply.headline[0])[:900]) if reply.headline else ""
+        caption = caption_html(reply)  # within CAPTION_LIMIT by construction (tests/test_fuzz.py)
         await deliver(lambda png=png, caption=caption: context.bot.send_photo(
             target.chat_id, png, caption=caption or None, parse_mode=ParseMode.HTML,
             message_thread_id=target.thread_id, filename="forest.png" if kind == "plot" else "icons.png"),
@@ -822,9 +820,7 @@ def card(reply: Reply, result_id: str, markup: InlineKeyboardMarkup | None) -> I
     title = line_text(reply.headline[0]) if reply.headline else "Evidence summary"
     rest = [line_text(p) for p in reply.headline[1:] if line_text(p).strip()]
     first = next((t for t in rest if "95% CI" in t), rest[0] if rest else "")
-    body = html_messages(reply)[0] if reply.headline else ""
-    if len(body) > MESSAGE_LIMIT:  # html_messages keeps each message within the limit; this is a guard
-        body = html.escape(line_text(reply.headline[0]))
+    body = html_messages(reply)[0] if reply.headline else ""  # within MESSAGE_LIMIT by construction
     return InlineQueryResultArticle(
         id=result_id, title=title[:256], description=first[:300],
         input_message_content=InputTextMessageContent(body, parse_mode=ParseMode.HTML,

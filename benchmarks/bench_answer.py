@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.render import html_messages  # noqa: E402
+from bot.answers.render import html_messages  # noqa: E402
 from bot.service import EvidenceService  # noqa: E402
 from knowledge.loader import default_directory, load  # noqa: E402
 
@@ -51,7 +51,7 @@ def bench_answer_path(service: EvidenceService, repeats: int = 2000) -> None:
 
 
 def bench_plots(service: EvidenceService) -> None:
-    from bot.plots import _forest, forest_png
+    from bot.answers.plots import _forest, forest_png
 
     oa = service.ask("dupilumab conjunctivitis").answer.outcomes[0]
     start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Time `bot.parse.parse` over the whole labelled question set (tests/data/questions.csv).
+"""Time `bot.understand.parse.parse` over the whole labelled question set (tests/data/questions.csv).
 
     python benchmarks/bench_parse.py [--rounds 20]
 
@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.lexicon import build_lexicon  # noqa: E402
-from bot.parse import parse  # noqa: E402
+from bot.understand.lexicon import build_lexicon  # noqa: E402
+from bot.understand.parse import parse  # noqa: E402
 from knowledge.loader import load  # noqa: E402
 from tests.parse_eval import load_questions  # noqa: E402
 

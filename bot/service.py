@@ -10,11 +10,11 @@ from pathlib import Path
 from knowledge.loader import load
 from knowledge.records import KnowledgeBase
 
-from .answer import Answer, compose
-from .lexicon import Lexicon, build_lexicon
-from .parse import Options, Parse, parse
-from .reply import Reply
-from .wording import word
+from bot.answers.compose import Answer, compose
+from bot.understand.lexicon import Lexicon, build_lexicon
+from bot.understand.parse import Options, Parse, parse
+from bot.answers.reply import Reply
+from bot.answers.wording import word
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Measure how well `bot.parse.parse` understands the labelled questions in tests/data/questions.csv.
+"""Measure how well `bot.understand.parse.parse` understands the labelled questions in tests/data/questions.csv.
 
 Labels say what the clinician meant; they were written before the parser was run on them. Rows labelled
 `answer` are scored on every slot (an empty cell means "must be empty/None": the parser must not invent an
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.lexicon import Lexicon, build_lexicon  # noqa: E402
-from bot.parse import Parse, parse  # noqa: E402
+from bot.understand.lexicon import Lexicon, build_lexicon  # noqa: E402
+from bot.understand.parse import Parse, parse  # noqa: E402
 from knowledge.loader import load  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.csv"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the repo is not necessarily pip-installed
     sys.path.insert(0, str(ROOT))
 
-from bot.pool_cli import add_parser, run  # noqa: E402
+from bot.cli.pool import add_parser, run  # noqa: E402
 
 FIXTURES = json.loads((Path(__file__).parent / "reference" / "metafor_fixtures.json").read_text())
 FIELDS = {"estimate", "ci_low", "ci_high", "se", "pval", "k", "Q", "Q_pval", "I2", "tau2", "pi_low", "pi_high",

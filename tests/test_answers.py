@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_json import answer_json
+from bot.answers.as_json import answer_json
 from bot.cli import main
-from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
+from bot.answers.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
 from bot.service import EvidenceService, Settings
-from bot.wording import direction_statement
+from bot.answers.wording import direction_statement
 from tests.fake_bot_api import assert_telegram_html
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -102,7 +102,7 @@ def test_disclaimer_appears_exactly_once(service):
     ],
 )
 def test_direction_statement(measure, low, high, words):
-    from bot.answer import Estimate
+    from bot.answers.compose import Estimate
 
     est = Estimate(measure, (low + high) / 2, low, high, 3, 900, "pooled")
     assert words in direction_statement(est, "skin infections")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import pytest
 
 from analysis import pool
-from bot.evidence import select
-from bot.parse import Options
+from bot.answers.evidence import select
+from bot.understand.parse import Options
 from knowledge.loader import load
 
 # Fleming trials with counts in our knowledge base, per outcome (what the test was written against).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
+from bot.answers.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
 from bot.service import EvidenceService
 from tests.fake_bot_api import assert_telegram_html
 

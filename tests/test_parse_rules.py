@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.lexicon import build_lexicon
-from bot.parse import STATUSES, Parse, parse
+from bot.understand.lexicon import build_lexicon
+from bot.understand.parse import STATUSES, Parse, parse
 from knowledge.loader import load
 
 COVERED = {"skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection", "conjunctivitis"}

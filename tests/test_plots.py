@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.plots import forest_png, icon_array_png
+from bot.answers.plots import forest_png, icon_array_png
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -13,10 +13,10 @@ import re
 import pytest
 from telegram import Update
 
-from bot import callbacks
+from bot.telegram import callbacks
 from bot.service import EvidenceService
-from bot.store import Store
-from bot.telegram_app import build_application
+from bot.telegram.store import Store
+from bot.telegram.application import build_application
 from tests.fake_bot_api import (
     BOT_ID,
     BOT_USERNAME,
@@ -498,7 +498,7 @@ async def test_error_handler_tells_the_user_and_keeps_serving(bot, service, monk
 
 
 async def test_a_failing_button_is_answered_once_and_explained(bot, monkeypatch):
-    import bot.plots as plots
+    import bot.answers.plots as plots
 
     def broken(oa):
         raise ValueError("no picture today")

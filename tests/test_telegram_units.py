@@ -11,15 +11,15 @@ import stat
 import pytest
 from telegram import Message
 
-from bot import callbacks
-from bot.callbacks import CallbackError, Entry, Recent
-from bot.handlers import FloodGuard, addressed_text, follow_up, parse_settings
+from bot.telegram import callbacks
+from bot.telegram.callbacks import CallbackError, Entry, Recent
+from bot.telegram.handlers import FloodGuard, addressed_text, follow_up, parse_settings
 from bot.logging_setup import RedactFilter
-from bot.parse import Options, Parse
+from bot.understand.parse import Options, Parse
 from bot.service import Settings
-from bot.store import Store, restore, snapshot
-from bot.telegram_app import SetupError, token_from_env, webhook_secret, webhook_target
-from bot.wording import EXAMPLES
+from bot.telegram.store import Store, restore, snapshot
+from bot.telegram.application import SetupError, token_from_env, webhook_secret, webhook_target
+from bot.answers.wording import EXAMPLES
 from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_problems, message
 
 KEY = b"k" * 32
@@ -301,7 +301,7 @@ async def test_per_chat_processor_orders_one_chat_and_overlaps_others():
 
     from telegram import Update
 
-    from bot.telegram_app import PerChatUpdateProcessor
+    from bot.telegram.application import PerChatUpdateProcessor
     from tests.fake_bot_api import message_update
 
     processor = PerChatUpdateProcessor(8)

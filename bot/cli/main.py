@@ -9,7 +9,8 @@ import sys
 
 from knowledge.errors import KnowledgeBaseError
 
-from . import kb_cli, pool_cli
+from bot.cli import kb as kb_cli
+from bot.cli import pool as pool_cli
 
 DEFAULT_QUESTION = "does dupilumab reduce skin infections"
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "kb":
             return kb_cli.run(args)
         if args.command == "serve":
-            from .telegram_app import run_serve
+            from bot.telegram.application import run_serve
 
             return run_serve(args)
     except KnowledgeBaseError as exc:
@@ -64,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from .render import html_messages, text
-    from .service import EvidenceService, Settings
+    from bot.answers.render import html_messages, text
+    from bot.service import EvidenceService, Settings
 
     service = EvidenceService.from_directory(args.kb)
     settings = Settings(measure=args.measure, model=args.model)
@@ -81,7 +82,7 @@ def run_ask(args: argparse.Namespace) -> int:
         result = service.ask(question, settings)
         rendered = text(result.reply)
         if args.json:
-            from .answer_json import answer_json
+            from bot.answers.as_json import answer_json
 
             payload = answer_json(result.answer, result.reply, service.kb, rendered)
             payload["question"] = question
@@ -101,7 +102,7 @@ def _write_pictures(result, args: argparse.Namespace) -> None:
     if not result.answer.outcomes:
         print("evidence-bot: no picture: this question has no analysis to plot", file=sys.stderr)
         return
-    from .plots import forest_png, icon_array_png
+    from bot.answers.plots import forest_png, icon_array_png
 
     oa = result.answer.outcomes[0]
     for path, draw in ((args.plot, forest_png), (args.icons, icon_array_png)):

@@ -21,7 +21,7 @@ from rapidfuzz.process import extract
 
 from knowledge.text import normalise
 
-from .lexicon import Lexicon, Sense
+from bot.understand.lexicon import Lexicon, Sense
 
 STATUSES = ("answer", "clarify", "no_data", "not_understood")
 

@@ -9,7 +9,7 @@ from knowledge.errors import KnowledgeBaseError
 from knowledge.loader import default_directory, load
 from knowledge.records import KnowledgeBase
 
-from .evidence import trial_label
+from bot.answers.evidence import trial_label
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m bot.pool_cli FILE.csv``)."""
+    """Stand-alone entry point (``python -m bot.cli.pool FILE.csv``)."""
     parser = argparse.ArgumentParser(prog="evidence-bot")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

@@ -11,8 +11,8 @@ import io
 import math
 from functools import lru_cache
 
-from .answer import OutcomeAnswer
-from .wording import MEASURE_NAMES, METHOD_NAMES, choose_per, fmt_ratio, synthesis_short
+from bot.answers.compose import OutcomeAnswer
+from bot.answers.wording import MEASURE_NAMES, METHOD_NAMES, choose_per, fmt_ratio, synthesis_short
 
 DRUG_COLOUR = "#1f6fb4"
 PLACEBO_COLOUR = "#9a9a9a"

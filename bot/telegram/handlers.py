@@ -38,15 +38,15 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from . import callbacks
-from .answer import with_options
-from .callbacks import Action, CallbackError, Entry, Recent
-from .parse import Options, Parse
-from .render import caption_html, html_messages, line_text
-from .reply import Button, Line, Reply, bold, italic, line
-from .service import EvidenceService, Settings
-from .store import MEASURES, MODELS, PERS, Store
-from .wording import (
+from bot.telegram import callbacks
+from bot.answers.compose import with_options
+from bot.telegram.callbacks import Action, CallbackError, Entry, Recent
+from bot.understand.parse import Options, Parse
+from bot.answers.render import caption_html, html_messages, line_text
+from bot.answers.reply import Button, Line, Reply, bold, italic, line
+from bot.service import EvidenceService, Settings
+from bot.telegram.store import MEASURES, MODELS, PERS, Store
+from bot.answers.wording import (
     DISCLAIMER,
     EXAMPLES,
     MEASURE_NAMES,
@@ -771,7 +771,7 @@ async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parse
 
 async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, kind: str) -> None:
     """One photo per outcome (at most three), drawn off the event loop, with a short caption."""
-    from .plots import forest_png, icon_array_png
+    from bot.answers.plots import forest_png, icon_array_png
 
     deps = deps_of(context)
     draw = forest_png if kind == "plot" else icon_array_png
@@ -810,7 +810,7 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
 
 def inline_token(parsed: Parse) -> str:
     """The same reading always gets the same deep-link token, so typing does not fill the store."""
-    from .store import snapshot
+    from bot.telegram.store import snapshot
 
     digest = hashlib.sha256(json.dumps(snapshot(parsed), sort_keys=True).encode()).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii")[:12]

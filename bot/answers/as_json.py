@@ -7,9 +7,9 @@ from typing import Any
 
 from knowledge.records import KnowledgeBase
 
-from .answer import Answer, OutcomeAnswer
-from .render import line_text
-from .reply import Reply
+from bot.answers.compose import Answer, OutcomeAnswer
+from bot.answers.render import line_text
+from bot.answers.reply import Reply
 
 
 def _clean(value: Any) -> Any:

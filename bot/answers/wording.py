@@ -16,10 +16,10 @@ import re
 from analysis import NNT, AbsoluteEffect
 from knowledge.records import KnowledgeBase, Synthesis
 
-from .answer import Answer, Estimate, OutcomeAnswer
-from .evidence import trial_label
-from .parse import Parse
-from .reply import Button, Line, Reply, Section, bold, italic, line, link
+from bot.answers.compose import Answer, Estimate, OutcomeAnswer
+from bot.answers.evidence import trial_label
+from bot.understand.parse import Parse
+from bot.answers.reply import Button, Line, Reply, Section, bold, italic, line, link
 
 DISCLAIMER = "Evidence summary for clinicians, not medical advice."
 EXAMPLES = (

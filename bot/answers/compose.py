@@ -20,8 +20,8 @@ from analysis import (
 )
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
-from .evidence import Evidence, select
-from .parse import Options, Parse
+from bot.answers.evidence import Evidence, select
+from bot.understand.parse import Options, Parse
 
 SYNTHESIS_TO_POOLING_MEASURE = {"RR": "RR", "OR": "OR", "PETO_OR": "OR", "RD": "RD"}
 

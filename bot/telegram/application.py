@@ -35,11 +35,11 @@ from telegram.ext import (
     filters,
 )
 
-from . import handlers
-from .handlers import Deps, FloodGuard
-from .logging_setup import add_secret, configure
-from .service import EvidenceService
-from .store import Store, default_data_dir
+from bot.telegram import handlers
+from bot.telegram.handlers import Deps, FloodGuard
+from bot.logging_setup import add_secret, configure
+from bot.service import EvidenceService
+from bot.telegram.store import Store, default_data_dir
 
 log = logging.getLogger("bot.telegram")
 

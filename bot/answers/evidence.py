@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from analysis import combine_arms, median_control_risk
 from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
-from .parse import Options
+from bot.understand.parse import Options
 
 
 @dataclass(frozen=True)

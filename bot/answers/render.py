@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .reply import Line, Reply, Section, Span
+from bot.answers.reply import Line, Reply, Section, Span
 
 MESSAGE_LIMIT = 4096  # Telegram: characters per message
 CAPTION_LIMIT = 1024  # Telegram: characters per photo caption

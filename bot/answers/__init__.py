@@ -1,0 +1,1 @@
+"""From a parsed question to a reply: evidence selection, the analysis, wording, rendering, plots."""

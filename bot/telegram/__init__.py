@@ -1,0 +1,1 @@
+"""The thin Telegram layer: application set-up, handlers, signed button callbacks, chat state."""

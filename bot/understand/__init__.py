@@ -1,0 +1,1 @@
+"""Question understanding: the phrase index (lexicon) and the rule-based parser."""

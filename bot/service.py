@@ -7,14 +7,13 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from knowledge.loader import load
-from knowledge.records import KnowledgeBase
-
 from bot.answers.compose import Answer, compose
-from bot.understand.lexicon import Lexicon, build_lexicon
-from bot.understand.parse import Options, Parse, parse
 from bot.answers.reply import Reply
 from bot.answers.wording import word
+from bot.understand.lexicon import Lexicon, build_lexicon
+from bot.understand.parse import Options, Parse, parse
+from knowledge.loader import load
+from knowledge.records import KnowledgeBase
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.answers.as_json import answer_json
-from bot.cli import main
 from bot.answers.render import CAPTION_LIMIT, MESSAGE_LIMIT, caption_html, html_messages, text
-from bot.service import EvidenceService, Settings
 from bot.answers.wording import direction_statement
+from bot.cli import main
+from bot.service import EvidenceService, Settings
 from tests.fake_bot_api import assert_telegram_html
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -13,10 +13,10 @@ import re
 import pytest
 from telegram import Update
 
-from bot.telegram import callbacks
 from bot.service import EvidenceService
-from bot.telegram.store import Store
+from bot.telegram import callbacks
 from bot.telegram.application import build_application
+from bot.telegram.store import Store
 from tests.fake_bot_api import (
     BOT_ID,
     BOT_USERNAME,

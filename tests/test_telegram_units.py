@@ -11,15 +11,15 @@ import stat
 import pytest
 from telegram import Message
 
+from bot.answers.wording import EXAMPLES
+from bot.logging_setup import RedactFilter
+from bot.service import Settings
 from bot.telegram import callbacks
+from bot.telegram.application import SetupError, token_from_env, webhook_secret, webhook_target
 from bot.telegram.callbacks import CallbackError, Entry, Recent
 from bot.telegram.handlers import FloodGuard, addressed_text, follow_up, parse_settings
-from bot.logging_setup import RedactFilter
-from bot.understand.parse import Options, Parse
-from bot.service import Settings
 from bot.telegram.store import Store, restore, snapshot
-from bot.telegram.application import SetupError, token_from_env, webhook_secret, webhook_target
-from bot.answers.wording import EXAMPLES
+from bot.understand.parse import Options, Parse
 from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_problems, message
 
 KEY = b"k" * 32

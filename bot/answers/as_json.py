@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from knowledge.records import KnowledgeBase
-
 from bot.answers.compose import Answer, OutcomeAnswer
 from bot.answers.render import line_text
 from bot.answers.reply import Reply
+from knowledge.records import KnowledgeBase
 
 
 def _clean(value: Any) -> Any:

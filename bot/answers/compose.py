@@ -18,10 +18,9 @@ from analysis import (
     pool,
     subgroup_analysis,
 )
-from knowledge.records import KnowledgeBase, Outcome, Synthesis
-
 from bot.answers.evidence import Evidence, select
 from bot.understand.parse import Options, Parse
+from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
 SYNTHESIS_TO_POOLING_MEASURE = {"RR": "RR", "OR": "OR", "PETO_OR": "OR", "RD": "RD"}
 

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 
 from analysis import combine_arms, median_control_risk
-from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
-
 from bot.understand.parse import Options
+from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ import math
 import re
 
 from analysis import NNT, AbsoluteEffect
-from knowledge.records import KnowledgeBase, Synthesis
-
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.evidence import trial_label
-from bot.understand.parse import Parse
 from bot.answers.reply import Button, Line, Reply, Section, bold, italic, line, link
+from bot.understand.parse import Parse
+from knowledge.records import KnowledgeBase, Synthesis
 
 DISCLAIMER = "Evidence summary for clinicians, not medical advice."
 EXAMPLES = (

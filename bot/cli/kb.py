@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.answers.evidence import trial_label
 from knowledge.errors import KnowledgeBaseError
 from knowledge.loader import default_directory, load
 from knowledge.records import KnowledgeBase
-
-from bot.answers.evidence import trial_label
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

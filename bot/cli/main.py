@@ -7,10 +7,9 @@ import json
 import os
 import sys
 
-from knowledge.errors import KnowledgeBaseError
-
 from bot.cli import kb as kb_cli
 from bot.cli import pool as pool_cli
+from knowledge.errors import KnowledgeBaseError
 
 DEFAULT_QUESTION = "does dupilumab reduce skin infections"
 

@@ -35,10 +35,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import handlers
-from bot.telegram.handlers import Deps, FloodGuard
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
+from bot.telegram import handlers
+from bot.telegram.handlers import Deps, FloodGuard
 from bot.telegram.store import Store, default_data_dir
 
 log = logging.getLogger("bot.telegram")

@@ -23,8 +23,8 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from bot.understand.parse import Parse
 from bot.answers.wording import EXAMPLES
+from bot.understand.parse import Parse
 
 MAX_BYTES = 64
 SIG_CHARS = 8

@@ -38,14 +38,9 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.telegram import callbacks
 from bot.answers.compose import with_options
-from bot.telegram.callbacks import Action, CallbackError, Entry, Recent
-from bot.understand.parse import Options, Parse
 from bot.answers.render import caption_html, html_messages, line_text
 from bot.answers.reply import Button, Line, Reply, bold, italic, line
-from bot.service import EvidenceService, Settings
-from bot.telegram.store import MEASURES, MODELS, PERS, Store
 from bot.answers.wording import (
     DISCLAIMER,
     EXAMPLES,
@@ -57,6 +52,11 @@ from bot.answers.wording import (
     topics_reply,
     trials_reply,
 )
+from bot.service import EvidenceService, Settings
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Action, CallbackError, Entry, Recent
+from bot.telegram.store import MEASURES, MODELS, PERS, Store
+from bot.understand.parse import Options, Parse
 
 log = logging.getLogger("bot.telegram")
 

@@ -22,8 +22,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from bot.understand.parse import Options, Parse
 from bot.service import Settings
+from bot.understand.parse import Options, Parse
 
 log = logging.getLogger(__name__)
 

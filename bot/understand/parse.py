@@ -19,9 +19,8 @@ from itertools import product
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
-from knowledge.text import normalise
-
 from bot.understand.lexicon import Lexicon, Sense
+from knowledge.text import normalise
 
 STATUSES = ("answer", "clarify", "no_data", "not_understood")
 

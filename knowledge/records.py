@@ -34,6 +34,10 @@ class Arm:
     role: str
     drug: str
     regimen: str
+    dose_mg: float | None
+    interval_weeks: int | None  # None for daily oral drugs and placebo
+    route: str
+    licensed: str  # yes / no / unknown / "" (placebo): the label regimen for the trial's age group
     n_safety: int | None
     source: str
     location: str
@@ -45,10 +49,14 @@ class Arm:
 class Count:
     trial_id: str
     arm_id: str
+    drug: str
     outcome_id: str
     events: int
     n: int
     derived: bool
+    timepoint_weeks: int | None  # efficacy: the assessment week; harms: the length of the window, if stated
+    definition_family: str  # which definition the count follows (e.g. preferred_term vs cluster); pooled within one
+    population: str  # analysis set: fas, safety, randomised, pp
     definition: str
     source: str
     location: str
@@ -60,6 +68,7 @@ class Count:
 @dataclass(frozen=True)
 class Synthesis:
     synthesis_id: str
+    kind: str  # pairwise_ma, network_ma, pooled_safety
     outcome_id: str
     drug: str
     comparator: str
@@ -71,6 +80,8 @@ class Synthesis:
     k: int | None
     participants: int | None
     trials: tuple[str, ...]
+    timepoint_weeks: int | None
+    population: str
     citation: str
     pmid: str
     doi: str
@@ -86,12 +97,34 @@ class Outcome:
     id: str
     name: str
     plural: str
-    event: str
+    event: str  # after "would": "have a skin infection", "reach EASI-75"
+    had: str  # after "people": "had skin infections", "reached EASI-75"
     definition: str
-    direction: str
+    kind: str  # benefit (more events is better) or harm
     default_measure: str
     default_method: str
     per: int
+    timepoint_weeks: int | None = None  # the assessment week counts must match (efficacy), None for harms
+    pool_derived: bool = False  # pool counts derived from reported percentages (labelled as such)
+    family: str = ""  # the definition family pooled by default, "" = the one most trials use
+
+    @property
+    def is_benefit(self) -> bool:
+        return self.kind == "benefit"
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A drug as questions name it and answers describe it; covered when some trial has an arm of it."""
+
+    id: str
+    label: str
+    drug_class: str
+    target: str
+    route: str
+    brands: tuple[str, ...]
+    codes: tuple[str, ...]
+    lookalikes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -106,6 +139,8 @@ class Concept:
     lookalikes: tuple[str, ...] = ()
     # A narrower term is recognised but only answered through its nearest covered concept, after asking.
     nearest: str = ""
+    # A word that stands for several covered outcomes ('efficacy' = EASI-75 and IGA 0/1): answered as all of them.
+    group: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,12 +154,14 @@ class KnowledgeBase:
     syntheses: tuple[Synthesis, ...]
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
+    drugs: Mapping[str, Drug] = field(default_factory=dict)
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
+        object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
         object.__setattr__(self, "_trial_index", MappingProxyType({t.trial_id: t for t in self.trials}))
         arms: dict[str, list[Arm]] = {}
         for arm in self.arms:
@@ -148,8 +185,22 @@ class KnowledgeBase:
     def counts_for(self, outcome_id: str) -> tuple[Count, ...]:
         return self._counts_index.get(outcome_id, ())
 
-    def syntheses_for(self, outcome_id: str, drug: str = "dupilumab") -> tuple[Synthesis, ...]:
-        return tuple(s for s in self.syntheses if s.outcome_id == outcome_id and s.drug == drug)
+    def syntheses_for(self, outcome_id: str, drug: str, comparator: str = "placebo") -> tuple[Synthesis, ...]:
+        return tuple(s for s in self.syntheses
+                     if s.outcome_id == outcome_id and s.drug == drug and s.comparator == comparator)
+
+    def drug_label(self, drug_id: str) -> str:
+        return "placebo" if drug_id == "placebo" else (
+            self.drugs[drug_id].label if drug_id in self.drugs else drug_id)
+
+    @property
+    def covered_drugs(self) -> tuple[str, ...]:
+        """Drugs with at least one trial arm, in drugs.yaml order."""
+        held = {a.drug for a in self.arms}
+        return tuple(d for d in self.drugs if d in held)
+
+    def trials_of(self, drug_id: str) -> tuple[Trial, ...]:
+        return tuple(t for t in self.trials if any(a.drug == drug_id for a in self.arms_of(t.trial_id)))
 
     def concept(self, kind: str, concept_id: str) -> Concept | None:
         return next((c for c in self.concepts if c.kind == kind and c.id == concept_id), None)

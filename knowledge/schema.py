@@ -6,31 +6,45 @@ TRIAL_COLUMNS = (
     "trial_id", "acronym", "nct", "pmid", "doi", "citation", "design", "condition", "age_group",
     "severity", "background", "followup_weeks", "in_fleming_2018", "source", "url", "note",
 )
-ARM_COLUMNS = ("trial_id", "arm_id", "role", "drug", "regimen", "n_safety", "source", "location", "url", "quote")
+ARM_COLUMNS = (
+    "trial_id", "arm_id", "role", "drug", "regimen", "dose_mg", "interval_weeks", "route", "licensed", "n_safety",
+    "source", "location", "url", "quote",
+)
 COUNT_COLUMNS = (
-    "trial_id", "arm_id", "outcome_id", "events", "n", "derived", "definition", "source", "location", "url",
-    "quote", "note",
+    "trial_id", "arm_id", "drug", "outcome_id", "events", "n", "derived", "timepoint_weeks", "definition_family",
+    "population", "definition", "source", "location", "url", "quote", "note",
 )
 SYNTHESIS_COLUMNS = (
-    "synthesis_id", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
-    "k", "participants", "trials", "citation", "pmid", "doi", "location", "url", "quote", "certainty", "note",
+    "synthesis_id", "kind", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
+    "k", "participants", "trials", "timepoint_weeks", "population", "citation", "pmid", "doi", "location", "url",
+    "quote", "certainty", "note",
 )
 OUTCOME_FIELDS = (
-    "id", "name", "plural", "event", "definition", "direction", "default_measure", "default_method", "per",
+    "id", "name", "plural", "event", "had", "definition", "kind", "default_measure", "default_method", "per",
 )
+# Optional outcome fields and their defaults.
+OUTCOME_OPTIONAL = {"timepoint_weeks": None, "pool_derived": False, "family": ""}
+DRUG_FIELDS = ("label", "terms")
+DRUG_OPTIONAL = {"class": "", "target": "", "route": "", "brands": [], "codes": [], "lookalikes": []}
 
 CONDITIONS = frozenset({"atopic_dermatitis"})
 DESIGNS = frozenset({"parallel", "randomised_withdrawal"})
-AGE_GROUPS = frozenset({"adults", "adolescents", "children", "infants_preschool"})
+AGE_GROUPS = frozenset({"adults", "adolescents", "adults_adolescents", "children", "infants_preschool"})
 BACKGROUNDS = frozenset({"monotherapy", "tcs"})
 ROLES = frozenset({"drug", "placebo"})
 YES_NO = {"yes": True, "no": False}
-DIRECTIONS = frozenset({"harm", "benefit"})
+LICENSED = frozenset({"yes", "no", "unknown", ""})
+ROUTES = frozenset({"sc", "oral", "iv", ""})
+# Analysis sets a count may come from. A subgroup is not whole-trial data and is refused.
+ANALYSIS_POPULATIONS = frozenset({"fas", "safety", "randomised", "pp", ""})
+SYNTHESIS_KINDS = frozenset({"pairwise_ma", "network_ma", "pooled_safety"})
+CERTAINTY = frozenset({"high", "moderate", "low", "very low", ""})
+KINDS = frozenset({"harm", "benefit"})
 MEASURES = frozenset({"RR", "OR", "RD"})
 METHODS = frozenset({"MH", "PETO", "IV", "DL", "REML", "PM"})
-SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR"})
+SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR", "MD", "IR"})
 RATIO_MEASURES = frozenset({"RR", "OR", "PETO_OR", "IRR", "HR"})
-CONCEPT_KINDS = ("drug", "comparator", "outcome", "condition", "population")
+CONCEPT_KINDS = ("comparator", "outcome", "condition", "population")  # drugs come from drugs.yaml
 
 # Counts need all of these to be traceable to a source.
 COUNT_PROVENANCE = ("source", "location", "url", "quote")

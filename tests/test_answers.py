@@ -101,11 +101,11 @@ def test_disclaimer_appears_exactly_once(service):
         ("RD", -0.08, -0.02, "fewer people had"),
     ],
 )
-def test_direction_statement(measure, low, high, words):
+def test_direction_statement(service, measure, low, high, words):
     from bot.answers.compose import Estimate
 
     est = Estimate(measure, (low + high) / 2, low, high, 3, 900, "pooled")
-    assert words in direction_statement(est, "skin infections")
+    assert words in direction_statement(est, service.kb.outcomes["skin_infection"], "dupilumab")
 
 
 def test_options_are_applied_and_stated(service):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import pool
-from bot.answers.evidence import select
+from bot.answers.evidence import Query, select
 from bot.understand.parse import Options
 from knowledge.loader import load
 
@@ -36,8 +36,8 @@ def kb():
 
 @pytest.mark.parametrize("outcome", sorted(COVERAGE))
 def test_fleming_coverage_and_agreement(kb, outcome):
-    fleming = next(s for s in kb.syntheses_for(outcome) if s.pmid == "28987493")
-    evidence = select(kb, outcome, Options(only_trials=fleming.trials))
+    fleming = next(s for s in kb.syntheses_for(outcome, "dupilumab") if s.pmid == "28987493")
+    evidence = select(kb, Query("dupilumab", "placebo", outcome), Options(only_trials=fleming.trials))
     held = {t.trial_id for t in evidence.tables}
     assert held == COVERAGE[outcome], f"coverage changed for {outcome}: now {sorted(held)}"
     if not held:

@@ -26,6 +26,9 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
     synthesis = oa.evidence.lead_synthesis
     return {
         "outcome": oa.outcome.id,
+        "kind": oa.outcome.kind,
+        "intervention": oa.evidence.intervention,
+        "comparator": oa.evidence.comparator,
         "measure": lead.measure if lead else oa.measure,
         "method": ("published: " + synthesis.model) if lead is not None and lead is oa.published else oa.method,
         "lead": None if lead is None else ("published" if lead is oa.published else "pooled"),
@@ -56,7 +59,8 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
         "missing_from_synthesis": list(oa.evidence.missing_from_synthesis),
         "trials": [
             {"trial": t.trial_id, "label": t.label, "ai": t.ai, "n1i": t.n1i, "ci": t.ci, "n2i": t.n2i,
-             "arms": list(t.arms)} for t in oa.evidence.tables
+             "arms": list(t.arms), "control_arms": list(t.control_arms), "timepoint_weeks": t.timepoint_weeks,
+             "derived": t.derived} for t in oa.evidence.tables
         ],
         "not_pooled": [{"trial": label, "reason": why} for label, why in oa.evidence.excluded],
         "sources": sorted({c.url for t in oa.evidence.tables for c in t.counts}

@@ -18,7 +18,7 @@ from analysis import (
     pool,
     subgroup_analysis,
 )
-from bot.answers.evidence import Evidence, select
+from bot.answers.evidence import AGE_GROUP_WORDS, Evidence, Query, select
 from bot.understand.parse import Options, Parse
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
@@ -78,8 +78,10 @@ def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> An
     """
     outcomes: tuple[OutcomeAnswer, ...] = ()
     if parsed.status == "answer" and parsed.intent == "effect":
-        outcomes = tuple(answer_outcome(kb, kb.outcomes[o], parsed.options, parsed.population,
-                                        sensitivity=sensitivity) for o in parsed.outcomes)
+        outcomes = tuple(
+            answer_outcome(kb, Query(parsed.intervention, parsed.comparator, o, parsed.population), parsed.options,
+                           sensitivity=sensitivity)
+            for o in parsed.outcomes)
     return Answer(parsed, kb.version, kb.short_hash, outcomes)
 
 
@@ -92,9 +94,9 @@ def analysis_choice(outcome: Outcome, options: Options) -> tuple[str, str, bool]
     return measure, method, options.hksj
 
 
-def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, population: str | None,
-                   *, sensitivity: bool = True) -> OutcomeAnswer:
-    evidence = select(kb, outcome.id, options, population)
+def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensitivity: bool = True) -> OutcomeAnswer:
+    outcome = kb.outcomes[query.outcome_id]
+    evidence = select(kb, query, options)
     measure, method, hksj = analysis_choice(outcome, options)
     pooled = None
     if evidence.tables:
@@ -114,7 +116,7 @@ def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, popula
     absolute = None
     if lead is not None and control_risk is not None and lead.measure in SYNTHESIS_TO_POOLING_MEASURE:
         absolute = absolute_effect(SYNTHESIS_TO_POOLING_MEASURE[lead.measure], lead.estimate, lead.ci_low,
-                                   lead.ci_high, control_risk, events_are_harmful=outcome.direction == "harm")
+                                   lead.ci_high, control_risk, events_are_harmful=not outcome.is_benefit)
     per = options.per or outcome.per
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
@@ -123,9 +125,9 @@ def answer_outcome(kb: KnowledgeBase, outcome: Outcome, options: Options, popula
 
 LEAVE_ONE_OUT_MAX = 30
 SUBGROUP_ATTRIBUTES = {
-    "background therapy": lambda t: "with topical steroids" if t.background == "tcs" else "dupilumab alone",
+    "background therapy": lambda t: "with topical steroids" if t.background == "tcs" else "no topical steroids",
     "trial length": lambda t: f"{t.followup_weeks} weeks" if t.followup_weeks else "length not recorded",
-    "age group": lambda t: t.age_group.replace("_", " "),
+    "age group": lambda t: AGE_GROUP_WORDS.get(t.age_group, t.age_group),
 }
 
 

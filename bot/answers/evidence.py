@@ -1,13 +1,12 @@
 """Evidence selection: which trials and arms answer a question, and why the others do not.
 
-Every trial the knowledge base holds is accounted for: either it contributes a 2x2 table, or it is listed
-with the reason it was left out (no readable counts, a derived count, another population, a filter the user
+Every trial that compares the two sides asked about is accounted for: either it contributes a 2x2 table, or it
+is listed with the reason it was left out (no readable counts, a derived count, another population, a filter the user
 asked for). The answer names them, so "we hold fewer trials than the meta-analysis" is never hidden.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from analysis import combine_arms, median_control_risk
@@ -16,8 +15,18 @@ from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
 
 @dataclass(frozen=True)
+class Query:
+    """What evidence is asked for: one outcome, an intervention against a comparator, and the filters."""
+
+    intervention: str  # a drug id
+    comparator: str  # "placebo" or another drug id (head-to-head)
+    outcome_id: str
+    population: str | None = None
+
+
+@dataclass(frozen=True)
 class StudyTable:
-    """One trial reduced to dupilumab (all selected arms combined) against its placebo arm."""
+    """One trial reduced to the intervention (selected arms combined) against its comparator arm(s)."""
 
     trial_id: str
     label: str
@@ -25,15 +34,21 @@ class StudyTable:
     n1i: int
     ci: int
     n2i: int
-    arms: tuple[str, ...]  # regimens of the dupilumab arms combined
+    arms: tuple[str, ...]  # regimens of the intervention arms combined
     counts: tuple[Count, ...]
     followup_weeks: int | None
     background: str
     age_group: str
+    control_arms: tuple[str, ...] = ()  # regimens of the comparator arm(s)
+    timepoint_weeks: int | None = None  # the week the counts were assessed, if the source states it
 
     @property
     def participants(self) -> int:
         return self.n1i + self.n2i
+
+    @property
+    def derived(self) -> bool:
+        return any(c.derived for c in self.counts)
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,10 @@ class Evidence:
     syntheses: tuple[Synthesis, ...]  # best first
     missing_from_synthesis: tuple[str, ...]  # labels of the lead synthesis' trials we cannot pool
     filters: tuple[str, ...]  # filters applied, in words, for the reply
+    intervention: str = ""
+    comparator: str = "placebo"
+    intervention_label: str = ""  # as the reply names them ("tralokinumab", "placebo")
+    comparator_label: str = "placebo"
 
     @property
     def participants(self) -> int:
@@ -60,116 +79,131 @@ class Evidence:
         return self.syntheses[0] if self.syntheses else None
 
 
-_DOSES = re.compile(r"(\d+(?:/\d+)*)\s*mg")
-_INTERVAL = re.compile(r"\bq(\d)w\b|\b(qw)\b")
-
-
-def regimen_schedule(regimen: str) -> tuple[frozenset[int], frozenset[int]]:
-    """Fixed doses (mg) and dosing intervals (weeks) of a regimen such as '300 mg q2w'.
-
-    A weight-tiered dose ('200/300 mg q2w') is no fixed dose: some patients had the other one, so it never
-    matches a question about one dose.
-    """
-    doses = frozenset(int(m.group(1)) for m in _DOSES.finditer(regimen) if "/" not in m.group(1))
-    intervals = frozenset(1 if m.group(2) else int(m.group(1)) for m in _INTERVAL.finditer(regimen.lower()))
-    return doses, intervals
-
-
 def trial_label(trial: Trial) -> str:
     return trial.acronym.removeprefix("LIBERTY AD ").removeprefix("LIBERTY-AD-")
 
 
-def select(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None = None) -> Evidence:
-    """Pick the tables to pool for one outcome under the user's options."""
-    counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
+def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
+    """Pick the tables to pool for one outcome and one comparison under the user's options.
+
+    Only trials with arms of both sides are considered; each is either pooled or listed with its reason.
+    """
+    outcome = kb.outcomes[query.outcome_id]
+    counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(query.outcome_id)}
     tables: list[StudyTable] = []
     excluded: list[tuple[str, str]] = []
-    filters = _filters_in_words(kb, options, population)
+    filters = filters_in_words(kb, query, options)
     for trial in kb.trials:
+        arms = kb.arms_of(trial.trial_id)
+        if not _compares(arms, query):
+            continue
         label = trial_label(trial)
-        reason = _trial_filter(trial, options, population)
+        reason = _trial_filter(kb, trial, options, query)
         if reason:
             excluded.append((label, reason))
             continue
-        table, why = _table(trial, kb.arms_of(trial.trial_id), counts, options)
+        table, why = _table(kb, trial, arms, counts, options, query, outcome.pool_derived)
         if table is None:
             excluded.append((label, why))
         else:
             tables.append(table)
-    syntheses = _rank_syntheses(kb.syntheses_for(outcome_id))
+    syntheses = _rank_syntheses(kb.syntheses_for(query.outcome_id, query.intervention, query.comparator))
     missing: tuple[str, ...] = ()
     if syntheses:
         pooled = {t.trial_id for t in tables}
         missing = tuple(trial_label(kb.trial(t)) for t in syntheses[0].trials if t not in pooled)
-    return Evidence(outcome_id, tuple(tables), tuple(excluded), syntheses, missing, filters)
+    return Evidence(query.outcome_id, tuple(tables), tuple(excluded), syntheses, missing, filters,
+                    query.intervention, query.comparator, kb.drug_label(query.intervention),
+                    kb.drug_label(query.comparator))
 
 
-def _trial_filter(trial: Trial, options: Options, population: str | None) -> str | None:
+def _compares(arms: tuple[Arm, ...], query: Query) -> bool:
+    drugs = {a.drug for a in arms}
+    return query.intervention in drugs and query.comparator in drugs
+
+
+def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Query) -> str | None:
+    population = query.population
     if options.only_trials and trial.trial_id not in options.only_trials:
         return "not among the trials you asked for"
     if trial.trial_id in options.exclude_trials:
         return "left out as you asked"
-    if population and trial.age_group != population:
-        return f"other age group ({trial.age_group.replace('_', ' ')})"
+    if population and trial.age_group != population and not (
+            population == "adults" and trial.age_group == "adults_adolescents"):
+        return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
     if options.background and trial.background != options.background:
         return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
-                                              else " (dupilumab alone)")
+                                              else " (no topical steroids)")
     if options.followup_weeks and trial.followup_weeks != options.followup_weeks:
         length = f"{trial.followup_weeks} weeks" if trial.followup_weeks else "length not recorded"
         return f"other length ({length})"
     if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials:
-        return "randomised-withdrawal design (everyone had dupilumab first); ask for it by name to include it"
+        drug = kb.drug_label(query.intervention)
+        return f"randomised-withdrawal design (everyone had {drug} first); ask for it by name to include it"
     return None
 
 
-def _table(trial: Trial, arms: tuple[Arm, ...], counts: dict, options: Options
-           ) -> tuple[StudyTable | None, str]:
-    placebo = next(a for a in arms if a.role == "placebo")
-    control = counts.get((trial.trial_id, placebo.arm_id))
-    drug_arms = [a for a in arms if a.role == "drug" and _arm_matches(a, options)]
+AGE_GROUP_WORDS = {"adults": "adults", "adolescents": "adolescents", "adults_adolescents": "adults and adolescents",
+                   "children": "children", "infants_preschool": "infants and preschool children"}
+
+
+def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict, options: Options, query: Query,
+           pool_derived: bool) -> tuple[StudyTable | None, str]:
+    control_arms = [a for a in arms if a.drug == query.comparator]
+    drug_arms = [a for a in arms if a.drug == query.intervention and arm_matches(a, options)]
     if not drug_arms:
         return None, "no arm with the dose you asked for"
     read = [(a, counts[(trial.trial_id, a.arm_id)]) for a in drug_arms if (trial.trial_id, a.arm_id) in counts]
-    if control is None or not read:
+    controls = [(a, counts[(trial.trial_id, a.arm_id)]) for a in control_arms
+                if (trial.trial_id, a.arm_id) in counts]
+    if not controls or not read:
         return None, "no readable counts for this outcome"
-    if control.derived:
-        return None, "placebo count only derivable from a rounded percentage"
-    exact = [(a, c) for a, c in read if not c.derived]
-    if not exact:
-        return None, "dupilumab count only derivable from a rounded percentage"
-    ai, n1i = combine_arms([c.events for _, c in exact], [c.n for _, c in exact])
+    comparator = kb.drug_label(query.comparator)
+    if not pool_derived:
+        controls = [(a, c) for a, c in controls if not c.derived]
+        if not controls:
+            return None, f"{comparator} count only derivable from a rounded percentage"
+        read = [(a, c) for a, c in read if not c.derived]
+        if not read:
+            return None, f"{kb.drug_label(query.intervention)} count only derivable from a rounded percentage"
+    ai, n1i = combine_arms([c.events for _, c in read], [c.n for _, c in read])
+    ci, n2i = combine_arms([c.events for _, c in controls], [c.n for _, c in controls])
+    weeks = {c.timepoint_weeks for _, c in read + controls}
     return StudyTable(
-        trial_id=trial.trial_id, label=trial_label(trial), ai=ai, n1i=n1i, ci=control.events, n2i=control.n,
-        arms=tuple(a.regimen for a, _ in exact), counts=tuple(c for _, c in exact) + (control,),
+        trial_id=trial.trial_id, label=trial_label(trial), ai=ai, n1i=n1i, ci=ci, n2i=n2i,
+        arms=tuple(a.regimen for a, _ in read), counts=tuple(c for _, c in read) + tuple(c for _, c in controls),
         followup_weeks=trial.followup_weeks, background=trial.background, age_group=trial.age_group,
+        control_arms=tuple(a.regimen for a, _ in controls),
+        timepoint_weeks=weeks.pop() if len(weeks) == 1 else None,
     ), ""
 
 
-def _arm_matches(arm: Arm, options: Options) -> bool:
-    if options.dose_mg is None and options.interval_weeks is None:
-        return True
-    doses, intervals = regimen_schedule(arm.regimen)
-    if options.dose_mg is not None and options.dose_mg not in doses:
+def arm_matches(arm: Arm, options: Options) -> bool:
+    """An arm answers a dose question only when its fixed dose and interval are those asked for; a
+    weight-tiered dose is no fixed dose (some patients had the other one)."""
+    if options.dose_mg is not None and arm.dose_mg != options.dose_mg:
         return False
-    return options.interval_weeks is None or options.interval_weeks in intervals
+    return options.interval_weeks is None or arm.interval_weeks == options.interval_weeks
 
 
 def _rank_syntheses(syntheses: tuple[Synthesis, ...]) -> tuple[Synthesis, ...]:
-    """The synthesis with the most trials (then participants) leads; ties keep file order."""
-    return tuple(sorted(syntheses, key=lambda s: (-(s.k or 0), -(s.participants or 0))))
+    """Meta-analyses that report a comparative measure lead, the one with the most trials (then participants)
+    first; ties keep file order. Single-arm incidence rates never lead."""
+    comparative = [s for s in syntheses if s.measure in ("RR", "OR", "PETO_OR", "RD")]
+    return tuple(sorted(comparative, key=lambda s: (-(s.k or 0), -(s.participants or 0))))
 
 
-def _filters_in_words(kb: KnowledgeBase, options: Options, population: str | None) -> tuple[str, ...]:
+def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple[str, ...]:
     words = []
-    if population:
-        words.append(population.replace("_", " "))
+    if query.population:
+        words.append(AGE_GROUP_WORDS.get(query.population, query.population))
     if options.dose_mg or options.interval_weeks:
-        dose = f"{options.dose_mg} mg " if options.dose_mg else ""
+        dose = f"{options.dose_mg:g} mg " if options.dose_mg else ""
         interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
             options.interval_weeks, f"every {options.interval_weeks} weeks")
-        words.append(f"dupilumab {dose}{interval}".strip())
+        words.append(f"{kb.drug_label(query.intervention)} {dose}{interval}".strip())
     if options.background:
-        words.append("with topical steroids" if options.background == "tcs" else "dupilumab alone")
+        words.append("with topical steroids" if options.background == "tcs" else "without topical steroids")
     if options.followup_weeks:
         words.append(f"{options.followup_weeks}-week trials")
     if options.only_trials:

@@ -17,7 +17,8 @@ from bot.answers.wording import MEASURE_NAMES, METHOD_NAMES, choose_per, fmt_rat
 DRUG_COLOUR = "#1f6fb4"
 PLACEBO_COLOUR = "#9a9a9a"
 POOLED_COLOUR = "#b4421f"
-EVENT_COLOUR = "#c0392b"
+EVENT_COLOUR = "#c0392b"  # a harm: people coloured red had the event
+BENEFIT_COLOUR = "#1e8449"  # a benefit: people coloured green reached the response
 _RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
@@ -34,12 +35,15 @@ def forest_png(oa: OutcomeAnswer) -> bytes | None:
     if oa.published is not None and oa.published.measure != "RD":
         label = synthesis_short(oa.evidence.lead_synthesis) + " (published)"
         published = (oa.published.estimate, oa.published.ci_low, oa.published.ci_high, label)
+    sides = (oa.evidence.intervention_label, oa.evidence.comparator_label, oa.outcome.is_benefit)
     return _forest(rows, oa.measure, oa.method, (p.estimate, p.ci_low, p.ci_high),
-                   (p.pi_low, p.pi_high) if p.pi_low is not None else None, oa.outcome.plural, published)
+                   (p.pi_low, p.pi_high) if p.pi_low is not None else None, oa.outcome.plural, published, sides)
 
 
 @lru_cache(maxsize=256)
-def _forest(rows, measure, method, pooled, prediction, outcome, published) -> bytes:
+def _forest(rows, measure, method, pooled, prediction, outcome, published,
+            sides=("dupilumab", "placebo", False)) -> bytes:
+    """``sides``: (intervention, comparator, benefit); for a benefit a ratio above 1 favours the intervention."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
     from matplotlib.transforms import blended_transform_factory
@@ -101,20 +105,27 @@ def _forest(rows, measure, method, pooled, prediction, outcome, published) -> by
         ax.xaxis.set_minor_locator(NullLocator())
     header = n + extra + 1
     ax.set_ylim(0.3, header + 0.6)
-    row_text(0.22, header, "dupilumab", fontsize=7, color=DRUG_COLOUR, va="center", weight="bold")
-    row_text(0.31, header, "placebo", fontsize=7, color=PLACEBO_COLOUR, va="center", weight="bold")
+    drug, comparator, benefit = sides
+    row_text(0.22, header, drug[:13], fontsize=7, color=DRUG_COLOUR, va="center", weight="bold")
+    row_text(0.31, header, comparator[:13], fontsize=7, color=PLACEBO_COLOUR, va="center", weight="bold")
     row_text(0.77, header, f"{measure} (95% CI)  weight", fontsize=7, va="center", weight="bold")
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel(f"← favours dupilumab   {MEASURE_NAMES[measure]}   favours placebo →", fontsize=8)
-    fig.text(0.02, 1 - 0.3 / height, f"Dupilumab vs placebo: {outcome}", fontsize=10, weight="bold", va="top")
+    left, right = (comparator, drug) if benefit else (drug, comparator)
+    ax.set_xlabel(f"← favours {left}   {MEASURE_NAMES[measure]}   favours {right} →", fontsize=8)
+    fig.text(0.02, 1 - 0.3 / height, f"{drug[:1].upper() + drug[1:]} vs {comparator}: {outcome}", fontsize=10,
+             weight="bold", va="top")
     fig.text(0.02, 0.12 / height, f"{METHOD_NAMES[method]}; events/total per arm.", fontsize=6,
              color="#555555")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def colour_of_events(benefit: bool) -> str:
+    return BENEFIT_COLOUR if benefit else EVENT_COLOUR
 
 
 def _interval(est: float, lo: float, hi: float, ratio: bool) -> str:
@@ -124,26 +135,30 @@ def _interval(est: float, lo: float, hi: float, ratio: bool) -> str:
 
 
 def icon_array_png(oa: OutcomeAnswer) -> bytes | None:
-    """Two grids of 100 (or 1000) people, placebo beside dupilumab, for the absolute effect."""
+    """Two grids of 100 (or 1000) people, comparator beside intervention, for the absolute effect; events are
+    red for a harm and green for a benefit, so colour never suggests the opposite of what happened."""
     a = oa.absolute
     if a is None:
         return None
     per = choose_per(a, oa.per)
     control = round(a.control_per_1000 * per / 1000)
     treated = round(a.treatment_per_1000 * per / 1000)
-    return _icons(per, control, treated, oa.outcome.plural)
+    ev = oa.evidence
+    return _icons(per, control, treated, f"People who {oa.outcome.had}", ev.intervention_label,
+                  ev.comparator_label, oa.outcome.is_benefit)
 
 
 @lru_cache(maxsize=256)
-def _icons(per: int, control: int, treated: int, outcome: str) -> bytes:
+def _icons(per: int, control: int, treated: int, who: str, drug: str = "dupilumab",
+           comparator: str = "placebo", benefit: bool = False) -> bytes:
     from matplotlib.figure import Figure
 
     columns = 10 if per == 100 else 40
     rows = per // columns
     fig = Figure(figsize=(7.2, 4.2 if per == 100 else 3.4), dpi=150)
     for index, (title, events, colour) in enumerate(
-        ((f"Placebo: {control} in {per:,}", control, EVENT_COLOUR),
-         (f"Dupilumab: {treated} in {per:,}", treated, EVENT_COLOUR))
+        ((f"{comparator[:1].upper() + comparator[1:]}: {control} in {per:,}", control, colour_of_events(benefit)),
+         (f"{drug[:1].upper() + drug[1:]}: {treated} in {per:,}", treated, colour_of_events(benefit)))
     ):
         ax = fig.add_axes((0.04 + index * 0.5, 0.1, 0.42, 0.7))
         xs = [i % columns for i in range(per)]
@@ -155,7 +170,7 @@ def _icons(per: int, control: int, treated: int, outcome: str) -> bytes:
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(title, fontsize=10)
-    fig.text(0.04, 0.94, f"People with {outcome} (coloured), out of {per:,}", fontsize=11, weight="bold")
+    fig.text(0.04, 0.94, f"{who[:60]} (coloured), out of {per:,}", fontsize=11, weight="bold")
     fig.text(0.04, 0.02, "Illustration of the best estimate; see the reply for its 95% CI.", fontsize=7,
              color="#555555")
     buffer = io.BytesIO()

@@ -18,12 +18,12 @@ from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.evidence import trial_label
 from bot.answers.reply import Button, Line, Reply, Section, bold, italic, line, link
 from bot.understand.parse import Parse
-from knowledge.records import KnowledgeBase, Synthesis
+from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
 DISCLAIMER = "Evidence summary for clinicians, not medical advice."
 EXAMPLES = (
     "does dupilumab reduce skin infections?",
-    "dupixent eczema herpeticum risk",
+    "tralokinumab EASI-75",
     "does dupilumab cause conjunctivitis?",
 )
 MEASURE_NAMES = {"RR": "risk ratio", "OR": "odds ratio", "PETO_OR": "Peto odds ratio", "RD": "risk difference"}
@@ -31,8 +31,8 @@ METHOD_NAMES = {
     "MH": "Mantel-Haenszel fixed-effect", "PETO": "Peto fixed-effect", "IV": "inverse-variance fixed-effect",
     "DL": "DerSimonian-Laird random-effects", "REML": "REML random-effects", "PM": "Paule-Mandel random-effects",
 }
-AGE_WORDS = {"adults": "adults", "adolescents": "adolescents", "children": "children aged 6 to 11",
-             "infants_preschool": "children aged 6 months to 5 years"}
+AGE_WORDS = {"adults": "adults", "adolescents": "adolescents", "adults_adolescents": "adults and adolescents",
+             "children": "children aged 6 to 11", "infants_preschool": "children aged 6 months to 5 years"}
 # An interval wholly inside these bounds is "little or no difference" (ratio scale; RD in absolute risk).
 TRIVIAL_RATIO = (0.9, 1 / 0.9)
 TRIVIAL_RD = 0.01
@@ -78,8 +78,11 @@ def choose_per(absolute: AbsoluteEffect, requested: int) -> int:
 
 # --- statements ---------------------------------------------------------------------------------------------
 
-def direction_statement(est: Estimate, plural: str) -> str:
-    """GRADE-style statement of what the interval shows, without a certainty word."""
+def direction_statement(est: Estimate, outcome: Outcome, drug: str = "the drug", comparator: str = "placebo") -> str:
+    """GRADE-style statement of what the interval shows, without a certainty word.
+
+    The outcome's verb phrase ("had skin infections", "reached EASI-75") makes benefits and harms read
+    naturally with the same more/fewer logic; whether more is good is said by the outcome's kind elsewhere."""
     if est.measure == "RD":
         low, high, trivial = est.ci_low, est.ci_high, est.ci_low >= -TRIVIAL_RD and est.ci_high <= TRIVIAL_RD
         null = 0.0
@@ -88,12 +91,14 @@ def direction_statement(est: Estimate, plural: str) -> str:
         trivial = TRIVIAL_RATIO[0] <= low and high <= TRIVIAL_RATIO[1]
         null = 1.0
     if trivial:
-        return f"little or no difference in {plural} between dupilumab and placebo"
+        return f"little or no difference in {outcome.plural} between {drug} and {comparator}"
     if high < null:
-        return f"fewer people had {plural} on dupilumab than on placebo"
+        return f"fewer people {outcome.had} on {drug} than on {comparator}"
     if low > null:
-        return f"more people had {plural} on dupilumab than on placebo"
-    return f"the results are compatible with both fewer and more people having {plural} on dupilumab"
+        return f"more people {outcome.had} on {drug} than on {comparator}"
+    people = f"people who {outcome.had}" if outcome.is_benefit else f"people having {outcome.plural}"
+    versus = "" if comparator == "placebo" else f" than on {comparator}"
+    return f"the results are compatible with both fewer and more {people} on {drug}{versus}"
 
 
 def nnt_text(nnt: NNT) -> str:
@@ -195,7 +200,8 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
 
 def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> list[Line]:
     outcome = oa.outcome
-    title = f"Dupilumab vs placebo: {outcome.plural}"
+    ev = oa.evidence
+    title = f"{_capital(ev.intervention_label)} vs {ev.comparator_label}: {outcome.plural}"
     lines: list[Line] = [line(bold(title))]
     context = population_words(oa, parsed)
     if context:
@@ -213,7 +219,7 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         if parsed.options.nnt:
             lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
     lead = oa.lead
-    statement = direction_statement(lead, outcome.plural)
+    statement = direction_statement(lead, outcome, ev.intervention_label, ev.comparator_label)
     if oa.published is not None and lead is oa.published:
         synthesis = oa.evidence.lead_synthesis
         size = _size_words(lead.k, lead.participants)
@@ -267,7 +273,7 @@ def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
         words.append("filters: " + ", ".join(oa.evidence.filters))
     text = "; ".join(words) + "."
     if parsed.assumed_drug:
-        text += " (Dupilumab assumed: it is the only drug covered.)"
+        text += f" ({_capital(oa.evidence.intervention_label)} assumed: it is the only drug covered.)"
     return text
 
 
@@ -277,17 +283,18 @@ def absolute_sentence(oa: OutcomeAnswer) -> str:
     control = per_value(a.control_per_1000, per)
     treated = per_value(a.treatment_per_1000, per)
     low, high = per_value(a.treatment_per_1000_low, per), per_value(a.treatment_per_1000_high, per)
+    ev = oa.evidence
     if oa.control_risk_source == "user":
-        basis = "if the risk without dupilumab is as you gave"
+        basis = f"if the risk on {ev.comparator_label} is as you gave"
     else:
         n = len(oa.evidence.tables)
-        basis = (f"taking the middle placebo risk of the {n} trial{'s' if n != 1 else ''} we hold"
-                 if n > 1 else "taking the placebo risk of the one trial we hold")
+        basis = (f"taking the middle {ev.comparator_label} risk of the {n} trial{'s' if n != 1 else ''} we hold"
+                 if n > 1 else f"taking the {ev.comparator_label} risk of the one trial we hold")
         weeks = sorted(t.followup_weeks for t in oa.evidence.tables if t.followup_weeks)
         if weeks:
             basis += f", over {weeks[0]} weeks" if weeks[0] == weeks[-1] else f", over {weeks[0]} to {weeks[-1]} weeks"
-    return (f"About {control} in {per:,} people on placebo and {treated} in {per:,} on dupilumab "
-            f"(95% CI {low} to {high}) would have {oa.outcome.event} ({basis}).")
+    return (f"About {control} in {per:,} people on {ev.comparator_label} and {treated} in {per:,} on "
+            f"{ev.intervention_label} (95% CI {low} to {high}) would {oa.outcome.event} ({basis}).")
 
 
 def no_estimate_sentence(oa: OutcomeAnswer) -> str:
@@ -334,7 +341,9 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
         else {}
     for t in oa.evidence.tables:
         arms = " + ".join(t.arms)
-        bits = [f"{t.label}: dupilumab {t.ai}/{t.n1i} ({arms}) vs placebo {t.ci}/{t.n2i}"]
+        ev = oa.evidence
+        bits = [f"{t.label}: {ev.intervention_label} {t.ai}/{t.n1i} ({arms}) vs {ev.comparator_label} "
+                f"{t.ci}/{t.n2i}"]
         study = studies.get(t.label)
         if study is not None and study.estimate is not None:
             name = "Peto OR" if oa.method == "PETO" else oa.measure
@@ -344,11 +353,12 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
                         + (", with 0.5 added to each cell for this per-trial figure" if zero else ""))
         if weights.get(t.label) is not None:
             bits.append(f"weight {weights[t.label]:.0f}%")
-        meta = [f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
+        meta = [f"assessed at week {t.timepoint_weeks}" if t.timepoint_weeks and oa.outcome.is_benefit else "",
+                f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
                 "no TCS", AGE_WORDS[t.age_group]]
         bits.append(", ".join(m for m in meta if m))
-        if any(c.derived for c in t.counts):
-            bits.append("includes a derived count")
+        if t.derived:
+            bits.append("includes a count derived from a reported percentage")
         lines.append(line("• " + "; ".join(bits)))
     for label, why in oa.evidence.excluded:
         lines.append(line(f"• Not pooled: {label} ({why})"))
@@ -391,13 +401,15 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
             lines.append(line(f"Note: {note}."))
     if oa.absolute is not None:
         a = oa.absolute
-        lines.append(line(f"Absolute effect per 1,000: placebo {a.control_per_1000:.0f}, dupilumab "
+        ev = oa.evidence
+        lines.append(line(f"Absolute effect per 1,000: {ev.comparator_label} {a.control_per_1000:.0f}, "
+                          f"{ev.intervention_label} "
                           f"{a.treatment_per_1000:.0f} ({a.treatment_per_1000_low:.0f} to "
                           f"{a.treatment_per_1000_high:.0f}); difference {a.difference_per_1000:+.0f} "
                           f"({a.difference_per_1000_low:+.0f} to {a.difference_per_1000_high:+.0f})."))
         lines.append(line("Number needed to treat: " + nnt_text(a.nnt) + "."))
         basis = ("the risk you gave" if oa.control_risk_source == "user"
-                 else "the median placebo-group risk of the trials we pooled")
+                 else f"the median {oa.evidence.comparator_label}-group risk of the trials we pooled")
         lines.append(line(f"The absolute numbers apply {basis} to the "
                           + ("published" if oa.lead is oa.published else "pooled") + " relative effect."))
     return tuple(lines)
@@ -461,10 +473,27 @@ def covered_outcomes_text(kb: KnowledgeBase) -> str:
     return ", ".join(o.plural for o in kb.outcomes.values())
 
 
+def covered_drugs_text(kb: KnowledgeBase) -> str:
+    labels = [kb.drug_label(d) for d in kb.covered_drugs]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def scope_text(kb: KnowledgeBase) -> str:
+    """'dupilumab versus placebo' or 'dupilumab, tralokinumab and upadacitinib, against placebo and each other'."""
+    head_to_head = any(len({a.drug for a in kb.arms_of(t.trial_id) if a.role == "drug"}) > 1 for t in kb.trials)
+    versus = "against placebo and each other" if head_to_head else "versus placebo"
+    return f"{covered_drugs_text(kb)} {versus}" if len(kb.covered_drugs) == 1 else \
+        f"{covered_drugs_text(kb)}, {versus}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def help_reply(kb: KnowledgeBase) -> Reply:
     return Reply((
         line(bold("Evidence bot")),
-        line("I answer quick questions about dupilumab versus placebo in atopic dermatitis from curated "
+        line(f"I answer quick questions about {scope_text(kb)} in atopic dermatitis from curated "
              "randomised trials and published meta-analyses, with every number cited."),
         line(f"Outcomes: {covered_outcomes_text(kb)}."),
         line("Ask in your own words, for example:"),
@@ -478,7 +507,7 @@ def topics_reply(kb: KnowledgeBase) -> Reply:
     outcomes = [line(f"• {o.plural}: {o.definition}") for o in kb.outcomes.values()]
     return Reply((
         line(bold("What I cover")),
-        line("Drug: dupilumab versus placebo. Condition: atopic dermatitis (adults, adolescents, children)."),
+        line(f"Drugs: {scope_text(kb)}. Condition: atopic dermatitis (adults, adolescents, children)."),
         *outcomes,
         line(f"{len(kb.trials)} trials and {len(kb.syntheses)} published pooled estimates; knowledge base "
              f"{kb.version} ({kb.short_hash})."),
@@ -500,15 +529,16 @@ def sources_reply(kb: KnowledgeBase) -> Reply:
 
 
 def trials_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
-    lines: list[Line] = [line(bold("Trials of dupilumab vs placebo in atopic dermatitis"))]
+    lines: list[Line] = [line(bold(f"Trials of {scope_text(kb)} in atopic dermatitis"))]
     wanted = outcome_ids or tuple(kb.outcomes)
     for t in kb.trials:
+        drugs = " vs ".join(dict.fromkeys(kb.drug_label(a.drug) for a in kb.arms_of(t.trial_id)))
         held = [kb.outcomes[o].plural for o in wanted
                 if any(c.trial_id == t.trial_id and c.outcome_id == o for c in kb.counts)]
         weeks = f"{t.followup_weeks} wk, " if t.followup_weeks else ""
         tcs = "with TCS" if t.background == "tcs" else "no TCS"
         have = ("counts for " + ", ".join(held)) if held else "no readable counts"
-        lines.append(line(f"• {trial_label(t)} ({weeks}{tcs}, {AGE_WORDS[t.age_group]}"
+        lines.append(line(f"• {trial_label(t)} ({drugs}; {weeks}{tcs}, {AGE_WORDS[t.age_group]}"
                           f"{', ' + t.nct if t.nct else ''}): {have}"))
     return Reply(tuple(lines))
 
@@ -517,10 +547,11 @@ def define_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
     lines: list[Line] = []
     for o in outcome_ids:
         outcome = kb.outcomes[o]
-        lines += [line(bold(outcome.name[0].upper() + outcome.name[1:])), line(outcome.definition)]
+        lines += [line(bold(_capital(outcome.name))), line(outcome.definition)]
     return Reply(tuple(lines), buttons=tuple(
-        Button(f"Dupilumab and {kb.outcomes[o].plural}", f"ask:dupilumab {kb.outcomes[o].plural}")
-        for o in outcome_ids))
+        Button(f"{_capital(kb.drug_label(d))} and {kb.outcomes[o].plural}"[:60],
+               f"ask:{kb.drug_label(d)} {kb.outcomes[o].plural}")
+        for o in outcome_ids for d in kb.covered_drugs[:3]))
 
 
 def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
@@ -535,6 +566,7 @@ def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
         "nearest_outcome": f"I have no separate data on “{typed}”. It is counted within the nearest outcome "
                            "I cover, which I can show instead:",
         "need_outcome": "Which outcome would you like? I cover:",
+        "need_drug": "Which drug do you mean? I hold trials of:",
     }
     return Reply((line(texts[c.reason]),), buttons=tuple(Button(label[:60], f"ask:{q}") for label, q in
                                                         c.choices))
@@ -546,17 +578,18 @@ def _no_data(parsed: Parse, kb: KnowledgeBase) -> Reply:
     what = " and ".join(dict.fromkeys(labels)) or "that"
     suggestion = EXAMPLES[0]
     if parsed.outcomes:
-        suggestion = f"does dupilumab affect {kb.outcomes[parsed.outcomes[0]].plural}?"
+        drug = kb.drug_label(parsed.intervention or kb.covered_drugs[0])
+        suggestion = f"does {drug} affect {kb.outcomes[parsed.outcomes[0]].plural}?"
     return Reply((
         line(f"I have no curated evidence on {what}."),
-        line(f"I cover dupilumab versus placebo in atopic dermatitis, for {covered_outcomes_text(kb)}."),
+        line(f"I cover {scope_text(kb)} in atopic dermatitis, for {covered_outcomes_text(kb)}."),
         line(f"Try: “{suggestion}”"),
     ), buttons=(Button(suggestion[:60], f"ask:{suggestion}"), Button("What I cover", "topics")))
 
 
 def _not_understood(parsed: Parse, kb: KnowledgeBase) -> Reply:
     if parsed.intent == "greeting":
-        opening = "Hello! I answer quick questions about dupilumab trials in atopic dermatitis."
+        opening = f"Hello! I answer quick questions about trials of {covered_drugs_text(kb)} in atopic dermatitis."
     elif parsed.intent == "thanks":
         opening = "You're welcome."
     else:

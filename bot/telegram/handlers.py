@@ -281,7 +281,8 @@ def follow_up(new: Parse, last: Parse | None) -> Parse:
         return new
     if new.intervention is not None and not new.assumed_drug:
         return new  # names the drug: a question of its own
-    if new.status not in ("answer", "not_understood") or new.intent not in (None, "effect"):
+    asks_drug = new.status == "clarify" and new.clarification is not None and new.clarification.reason == "need_drug"
+    if not asks_drug and (new.status not in ("answer", "not_understood") or new.intent not in (None, "effect")):
         return new
     if new.uncovered or new.negated or new.condition:
         return new
@@ -649,7 +650,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return  # not for us: stay quiet
     target = Target.of(message)
     if not question:
-        await send_note(context, target, "Yes? Ask me about dupilumab trials, for example: "
+        await send_note(context, target, "Yes? Ask me about the trials I hold, for example: "
                                          f"<i>{html.escape(EXAMPLES[0])}</i>")
         return
     await answer_question(update, context, question, target)

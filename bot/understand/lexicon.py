@@ -40,6 +40,11 @@ class Lexicon:
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Trial aliases hidden by an ordinary term ('peds'): used only where a list of trials is being named.
     shadowed_trials: Mapping[tuple[str, ...], str] = field(default_factory=lambda: MappingProxyType({}))
+    # Drugs the knowledge base holds trial arms of, in drugs.yaml order; a question naming none of them is
+    # answered for the only one, or asked about when there are several.
+    covered_drugs: tuple[str, ...] = ()
+    # Words that stand for several outcomes ('efficacy' -> EASI-75 and IGA 0/1).
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def senses(self, phrase: tuple[str, ...]) -> tuple[Sense, ...]:
         return self.phrases.get(phrase, ())
@@ -118,4 +123,6 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         phrase_words=phrase_words,
         variants=MappingProxyType(variants),
         shadowed_trials=MappingProxyType(shadowed),
+        covered_drugs=kb.covered_drugs,
+        groups=MappingProxyType({c.id: c.group for c in concepts if c.group}),
     )

@@ -254,14 +254,15 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         for h in concept_hits if not h.senses[0].covered and h not in negated
     )
     drugs = _distinct(by_kind.get("drug", []))
-    outcomes = _distinct(outcome_hits, covered_only=True)
+    outcomes = list(dict.fromkeys(o for concept in _distinct(outcome_hits, covered_only=True)
+                                  for o in lexicon.groups.get(concept, (concept,))))
     conditions = _distinct(by_kind.get("condition", []))
     populations = _distinct(by_kind.get("population", []), covered_only=True)
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
     base = Parse(
         status="answer", intent=intent or ("effect" if (drugs or outcome_hits) else None),
         intervention=covered_drugs[0] if covered_drugs else None,
-        comparator="placebo", outcomes=tuple(outcomes),
+        comparator=covered_drugs[1] if len(covered_drugs) == 2 else "placebo", outcomes=tuple(outcomes),
         condition=next((c for c in conditions if _covered(by_kind["condition"], c)), None),
         population=populations[0] if populations else None,
         options=options, uncovered=uncovered, corrections=corrections,
@@ -284,8 +285,9 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         blocking and not outcomes and base.intent in ("effect", "define", None)
     ):
         return replace(base, status="no_data")
-    if len(covered_drugs) > 1 or (covered_drugs and len(drugs) > len(covered_drugs)):
+    if len(covered_drugs) > 2 or (covered_drugs and len(drugs) > len(covered_drugs)):
         return replace(base, status="no_data")
+    drug = lexicon.labels[("drug", covered_drugs[0])] + " " if covered_drugs else ""
 
     nearest = [m for m in uncovered if m.nearest]
     if nearest:
@@ -293,10 +295,10 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         label = lexicon.labels.get(("outcome", mention.nearest), mention.nearest)
         return replace(base, status="clarify", clarification=Clarification(
             reason="nearest_outcome", typed=mention.typed,
-            choices=((f"Show {label}", f"dupilumab {label}"),)))
+            choices=((f"Show {label}", f"{drug}{label}"),)))
 
     if negated:
-        choices = tuple((lexicon.labels[("outcome", o)], f"dupilumab {lexicon.labels[('outcome', o)]}")
+        choices = tuple((lexicon.labels[("outcome", o)], f"{drug}{lexicon.labels[('outcome', o)]}")
                         for o in dict.fromkeys(list(outcomes) + [h.senses[0].id for h in negated]))
         return replace(base, status="clarify", clarification=Clarification(
             reason="negation", typed=" ".join(h.typed for h in negated), choices=choices))
@@ -315,13 +317,20 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         if covered_drugs or base.condition or trial_refs:
             return replace(base, status="clarify", intent="effect", clarification=Clarification(
                 reason="need_outcome", typed="",
-                choices=tuple((lexicon.labels[("outcome", o)], f"dupilumab {lexicon.labels[('outcome', o)]}")
+                choices=tuple((lexicon.labels[("outcome", o)], f"{drug}{lexicon.labels[('outcome', o)]}")
                               for o in lexicon.covered_outcomes)))
         return replace(base, status="not_understood")
 
     if base.intervention is None:
-        # Dupilumab is the only drug covered; say that it was assumed rather than pretend it was asked.
-        base = replace(base, intervention="dupilumab", assumed_drug=True)
+        if len(lexicon.covered_drugs) != 1:
+            # Several drugs are covered: which one is the question; never pick one for the user.
+            asked = " ".join(lexicon.labels[("outcome", o)] for o in outcomes)
+            return replace(base, status="clarify", clarification=Clarification(
+                reason="need_drug", typed="", choices=tuple(
+                    (lexicon.labels[("drug", d)], f"{lexicon.labels[('drug', d)]} {asked}")
+                    for d in lexicon.covered_drugs)))
+        # One drug is covered; say that it was assumed rather than pretend it was asked.
+        base = replace(base, intervention=lexicon.covered_drugs[0], assumed_drug=True)
     return replace(base, intent="effect" if base.intent not in ("trials", "define") else base.intent)
 
 
@@ -440,7 +449,7 @@ def _clarify_ambiguous(hit: _Hit, lexicon: Lexicon, options: Options, correction
     choices = []
     for sense in hit.senses:
         label = lexicon.labels.get((sense.kind, sense.id), sense.id)
-        choices.append((label, f"dupilumab {label}" if sense.kind == "outcome" else label))
+        choices.append((label, label))
     return Parse(status="clarify", intent="effect", options=options, corrections=corrections,
                  clarification=Clarification(reason="ambiguous_term", typed=hit.typed, choices=tuple(choices)))
 

@@ -377,6 +377,7 @@ def _synthesis(row: dict, context: dict) -> Synthesis:
         comparator=comparator, measure=measure, model=_required(row, "model"),
         estimate=estimate, ci_low=low, ci_high=high, k=k,
         participants=_integer(row, "participants", minimum=1, optional=True), trials=trials,
+        dose_mg=_number(row, "dose_mg") if row["dose_mg"] else None,
         timepoint_weeks=_integer(row, "timepoint_weeks", minimum=0, optional=True),
         population=row["population"],
         citation=row["citation"], pmid=row["pmid"], doi=row["doi"], location=row["location"], url=row["url"],

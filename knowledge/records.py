@@ -80,6 +80,7 @@ class Synthesis:
     k: int | None
     participants: int | None
     trials: tuple[str, ...]
+    dose_mg: float | None  # a dose-specific estimate; None = all doses pooled
     timepoint_weeks: int | None
     population: str
     citation: str

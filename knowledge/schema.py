@@ -16,7 +16,7 @@ COUNT_COLUMNS = (
 )
 SYNTHESIS_COLUMNS = (
     "synthesis_id", "kind", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
-    "k", "participants", "trials", "timepoint_weeks", "population", "citation", "pmid", "doi", "location", "url",
+    "k", "participants", "trials", "dose_mg", "timepoint_weeks", "population", "citation", "pmid", "doi", "location", "url",
     "quote", "certainty", "note",
 )
 OUTCOME_FIELDS = (

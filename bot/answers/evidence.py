@@ -107,7 +107,9 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
             excluded.append((label, why))
         else:
             tables.append(table)
-    syntheses = _rank_syntheses(kb.syntheses_for(query.outcome_id, query.intervention, query.comparator))
+    syntheses = _rank_syntheses(tuple(
+        s for s in kb.syntheses_for(query.outcome_id, query.intervention, query.comparator)
+        if s.dose_mg == options.dose_mg))  # a one-dose estimate answers only a question about that dose
     missing: tuple[str, ...] = ()
     if syntheses:
         pooled = {t.trial_id for t in tables}

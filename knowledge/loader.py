@@ -442,7 +442,7 @@ def _concepts(data: dict, outcomes: dict[str, Outcome], issues: list[DataIssue],
             covered = bool(entry.get("covered", False))
             group = tuple(str(g) for g in entry.get("group", []) or [])
             unknown = [g for g in group if g not in outcomes]
-            if kind != "outcome" and group or unknown:
+            if (kind != "outcome" and group) or unknown:
                 issues.append(DataIssue("vocabulary.yaml", None, f"{where}.group",
                                         f"group members must be outcomes in outcomes.yaml: {unknown or group}"))
             if kind == "outcome" and covered and not group and concept_id not in outcomes:

@@ -16,8 +16,8 @@ COUNT_COLUMNS = (
 )
 SYNTHESIS_COLUMNS = (
     "synthesis_id", "kind", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
-    "k", "participants", "trials", "dose_mg", "timepoint_weeks", "population", "citation", "pmid", "doi", "location", "url",
-    "quote", "certainty", "note",
+    "k", "participants", "trials", "dose_mg", "timepoint_weeks", "population", "citation", "pmid", "doi", "location",
+    "url", "quote", "certainty", "note",
 )
 OUTCOME_FIELDS = (
     "id", "name", "plural", "event", "had", "definition", "kind", "default_measure", "default_method", "per",

@@ -126,7 +126,7 @@ def test_settings_change_the_default_but_not_an_explicit_request(service):
 
 
 def test_dose_filter_excludes_weight_tiered_arms(service):
-    oa = service.ask("conjunctivitis adolescents 300 mg every 2 weeks").answer.outcomes[0]
+    oa = service.ask("dupilumab conjunctivitis adolescents 300 mg every 2 weeks").answer.outcomes[0]
     assert not oa.evidence.tables
     assert ("ADOL", "no arm with the dose you asked for") in oa.evidence.excluded
 
@@ -151,7 +151,7 @@ def test_randomised_withdrawal_trial_only_when_named(service):
 @pytest.mark.parametrize(
     ("question", "needle"),
     [
-        ("does tralokinumab cause conjunctivitis", "no curated evidence on tralokinumab"),
+        ("does ruxolitinib cause conjunctivitis", "no curated evidence on ruxolitinib"),
         ("dupilumab injection site reactions", "no curated evidence on injection-site reactions"),
         ("dupilumab asthma infections", "no curated evidence on asthma"),
         ("hello", "Hello"),
@@ -216,7 +216,7 @@ def test_ask_json_carries_parse_numbers_and_sources(capsys):
 def test_ask_json_reads_one_question_per_line(monkeypatch, capsys):
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("dupilumab pink eye\n\nhello\ntralokinumab infections\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("dupilumab pink eye\n\nhello\nomalizumab infections\n"))
     assert main(["ask", "--json"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     statuses = [json.loads(line)["status"] for line in lines]

@@ -14,7 +14,8 @@ WORDS = ["dupilumab", "dupixent", "skin", "infection", "eczema", "herpeticum", "
          "random", "fixed", "300", "mg", "q2w", "without", "CHRONOS", "only", "16-week", "if baseline risk is",
          "10%", "tralokinumab", "asthma", "<b>", "</a>", "&", "&amp;", "<i>", "*bold*", "_x_", "`code`", "🙂",
          "\u202e", "\x00", "\u200b", "שלום", "١٢٣", "999999999999999999999", "-1%", "1e309", "nan", "/ask",
-         "/settings model=", "herpes", "zoster", "not", "no", "except", "adolescents", "children", "?"]
+         "/settings model=", "herpes", "zoster", "not", "no", "except", "adolescents", "children", "?", "vs",
+         "omalizumab", "EASI-75"]
 
 questions = st.one_of(
     st.text(max_size=300),
@@ -52,10 +53,12 @@ def test_user_text_never_comes_back_unescaped(fragment, template):
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join))
 def test_an_answer_is_only_about_what_was_named(question):
-    """Never answer about a drug or outcome that the question did not name (or assume dupilumab)."""
+    """Never answer about a drug or outcome that the question did not name, and never assume a drug."""
     parsed = SERVICE.ask(question).answer.parse
     if parsed.status == "answer" and parsed.intent == "effect":
-        assert parsed.intervention == "dupilumab"
-        assert parsed.outcomes
         lowered = question.lower()
-        assert "tralokinumab" not in lowered and "asthma" not in lowered
+        names = {"dupilumab": ("dupilumab", "dupixent"), "tralokinumab": ("tralokinumab",)}
+        assert any(n in lowered for n in names[parsed.intervention]) and not parsed.assumed_drug
+        assert parsed.comparator == "placebo" or any(n in lowered for n in names[parsed.comparator])
+        assert parsed.outcomes
+        assert "asthma" not in lowered and "omalizumab" not in lowered

@@ -67,8 +67,10 @@ def test_bundled_knowledge_base_loads(kb):
     assert kb.version
     assert len(kb.content_hash) == 64
     assert {t.trial_id for t in kb.trials} >= {"chronos", "solo1", "solo2", "thaci2016"}
-    assert set(kb.outcomes) == {"skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection",
-                                "conjunctivitis"}
+    assert set(kb.outcomes) >= {"easi75", "iga01", "conjunctivitis", "herpes_infection", "eczema_herpeticum",
+                                "skin_infection", "any_infection", "serious_adverse_event", "herpes_zoster", "acne"}
+    assert set(kb.covered_drugs) == {"dupilumab", "tralokinumab", "lebrikizumab", "nemolizumab", "abrocitinib",
+                                     "upadacitinib", "baricitinib"}
 
 
 def test_every_count_has_provenance_and_a_real_address(kb):
@@ -106,9 +108,15 @@ def test_fleming_2018_estimates_as_published(kb):
         assert len(s.trials) == 8 and all(kb.trial(t).in_fleming_2018 for t in s.trials)
 
 
-def test_every_trial_has_exactly_one_placebo_arm(kb):
+def test_every_trial_has_a_placebo_arm_or_two_drugs(kb):
     for trial in kb.trials:
-        assert [a.role for a in kb.arms_of(trial.trial_id)].count("placebo") == 1
+        arms = kb.arms_of(trial.trial_id)
+        placebo = [a.role for a in arms].count("placebo")
+        drugs = {a.drug for a in arms if a.role == "drug"}
+        assert placebo == 1 or (placebo == 0 and len(drugs) == 2), trial.trial_id
+    head_to_head = {t.trial_id for t in kb.trials
+                    if len({a.drug for a in kb.arms_of(t.trial_id) if a.role == "drug"}) == 2}
+    assert {"jade_compare", "heads_up"} <= head_to_head
 
 
 def test_content_hash_changes_with_the_data(copy):
@@ -213,10 +221,14 @@ def test_broken_yaml_and_missing_file_are_refused(copy):
 
 def test_vocabulary_term_with_two_meanings_is_refused(copy):
     text = (copy / "vocabulary.yaml").read_text(encoding="utf-8")
-    (copy / "vocabulary.yaml").write_text(text.replace("terms: [tralokinumab,", "terms: [dupixent, tralokinumab,"),
+    (copy / "vocabulary.yaml").write_text(text.replace("terms: [asthma,", "terms: [dupixent, asthma,"),
                                           encoding="utf-8")
     issues = issues_of(copy)
     assert any(i.file == "vocabulary.yaml" and "dupixent" in i.message for i in issues)
+    text = (copy / "drugs.yaml").read_text(encoding="utf-8")
+    (copy / "drugs.yaml").write_text(text.replace("terms: [tralokinumab,", "terms: [dupixent, tralokinumab,"),
+                                     encoding="utf-8")
+    assert any(i.file == "drugs.yaml" and "dupixent" in i.message for i in issues_of(copy))
 
 
 def test_all_problems_are_reported_at_once(copy):

@@ -42,5 +42,5 @@ def test_icon_array_per_100_and_per_1000(service):
 
 
 def test_no_picture_without_an_analysis(service):
-    oa = _outcome(service, "conjunctivitis adolescents 300 mg every 2 weeks")
+    oa = _outcome(service, "dupilumab conjunctivitis adolescents 300 mg every 2 weeks")
     assert forest_png(oa) is None and icon_array_png(oa) is None

@@ -120,7 +120,7 @@ async def test_start_explains_and_offers_three_examples(bot):
     (reply,) = sent_messages(calls)
     assert "dupilumab" in reply.text and "not medical advice" in reply.text
     labels = [b["text"] for b in reply.buttons()]
-    assert len(labels) == 3 and all("dupi" in label for label in labels)
+    assert len(labels) == 3 and all("dupilumab" in label or "tralokinumab" in label for label in labels)
     # an example button answers its question
     calls = await bot.press(reply, "skin infections")
     check_html(calls)
@@ -134,7 +134,7 @@ async def test_start_explains_and_offers_three_examples(bot):
     ("/sources", ["Sources", 'href="https://pubmed.ncbi.nlm.nih.gov/']),
     ("/about", ["Data version", "content hash", "Mantel-Haenszel", "not medical advice", "no language model"]),
     ("/trials", ["Trials of dupilumab", "CHRONOS"]),
-    ("/trials conjunctivitis", ["Trials of dupilumab", "counts for conjunctivitis"]),
+    ("/trials conjunctivitis", ["Trials of dupilumab", "CHRONOS (52 wk, TCS, adults): conjunctivitis"]),
     ("/trials <b>nonsense</b>", ["did not recognise an outcome", "CHRONOS"]),
     ("/start@" + BOT_USERNAME, ["dupilumab"]),
 ])

@@ -189,10 +189,12 @@ def arm_matches(arm: Arm, options: Options) -> bool:
 
 
 def _rank_syntheses(syntheses: tuple[Synthesis, ...]) -> tuple[Synthesis, ...]:
-    """Meta-analyses that report a comparative measure lead, the one with the most trials (then participants)
-    first; ties keep file order. Single-arm incidence rates never lead."""
+    """Meta-analyses that report a comparative measure lead: pairwise ones first, then the one with the most
+    trials (then participants); ties keep file order. Single-arm incidence rates never lead."""
     comparative = [s for s in syntheses if s.measure in ("RR", "OR", "PETO_OR", "RD")]
-    return tuple(sorted(comparative, key=lambda s: (-(s.k or 0), -(s.participants or 0))))
+    # A network meta-analysis' k counts the whole network, not the trials of this comparison, so a pairwise
+    # meta-analysis of the comparison itself leads whenever one exists.
+    return tuple(sorted(comparative, key=lambda s: (s.kind != "pairwise_ma", -(s.k or 0), -(s.participants or 0))))
 
 
 def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple[str, ...]:

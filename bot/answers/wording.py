@@ -115,13 +115,19 @@ def nnt_text(nnt: NNT) -> str:
 
 
 def synthesis_short(s: Synthesis) -> str:
-    """'Fleming 2018': first author's surname and the year, as people cite in conversation."""
+    """'Fleming et al. 2018': first author's surname and the year, as people cite in conversation; where the
+    authors were not read, the journal and year ('Eur J Clin Pharmacol 2022'), never a placeholder."""
     year = re.search(r"\b(19|20)\d\d\b", s.citation)
-    author = re.match(r"\s*([^\W\d_][\w'-]*)", s.citation)
-    if author and not s.citation.startswith("["):
-        et_al = " et al." if "," in s.citation.split(".")[0] else ""
-        return f"{author.group(1)}{et_al} {year.group(0) if year else ''}".strip()
-    return f"{s.citation.split('.')[0][:60]}"
+    when = year.group(0) if year else ""
+    if s.citation.startswith("[authors not read]"):
+        journal = re.search(r"\.\s+([A-Z][A-Za-z .&-]+?)\s+(?:19|20)\d\d\b", s.citation)
+        return f"{journal.group(1).strip()} {when}".strip() if journal else f"a meta-analysis published {when}"
+    author = re.match(r"\s*([^\W\d_][\w'-]*)\s+[A-Z]{1,3}\b", s.citation)
+    if author:
+        first = s.citation.split(".")[0]
+        et_al = " et al." if "," in first or " et al" in s.citation[:40] else ""
+        return f"{author.group(1)}{et_al} {when}".strip()
+    return f"a meta-analysis published {when}".strip()
 
 
 # --- replies ------------------------------------------------------------------------------------------------
@@ -529,17 +535,31 @@ def sources_reply(kb: KnowledgeBase) -> Reply:
 
 
 def trials_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
+    """One short line per trial, grouped by drug, so the whole list fits one chat message; the outcome list
+    is shown when the question named outcomes, else a count (each answer lists its own trials in full)."""
     lines: list[Line] = [line(bold(f"Trials of {scope_text(kb)} in atopic dermatitis"))]
-    wanted = outcome_ids or tuple(kb.outcomes)
-    for t in kb.trials:
-        drugs = " vs ".join(dict.fromkeys(kb.drug_label(a.drug) for a in kb.arms_of(t.trial_id)))
-        held = [kb.outcomes[o].plural for o in wanted
-                if any(c.trial_id == t.trial_id and c.outcome_id == o for c in kb.counts)]
-        weeks = f"{t.followup_weeks} wk, " if t.followup_weeks else ""
-        tcs = "with TCS" if t.background == "tcs" else "no TCS"
-        have = ("counts for " + ", ".join(held)) if held else "no readable counts"
-        lines.append(line(f"• {trial_label(t)} ({drugs}; {weeks}{tcs}, {AGE_WORDS[t.age_group]}"
-                          f"{', ' + t.nct if t.nct else ''}): {have}"))
+    held: dict[str, set[str]] = {}
+    for c in kb.counts:
+        held.setdefault(c.trial_id, set()).add(c.outcome_id)
+    for drug in kb.covered_drugs:
+        trials = [t for t in kb.trials_of(drug)
+                  if next(a.drug for a in kb.arms_of(t.trial_id) if a.role == "drug") == drug]
+        if not trials:
+            continue
+        lines.append(line(bold(_capital(kb.drug_label(drug)))))
+        for t in trials:
+            others = [kb.drug_label(d) for d in dict.fromkeys(a.drug for a in kb.arms_of(t.trial_id))
+                      if d not in (drug, "placebo")]
+            versus = f"vs {', '.join(others)}; " if others else ""
+            weeks = f"{t.followup_weeks} wk, " if t.followup_weeks else ""
+            tcs = "TCS" if t.background == "tcs" else "no TCS"
+            mine = held.get(t.trial_id, set())
+            if outcome_ids:
+                named = [kb.outcomes[o].name for o in outcome_ids if o in mine]
+                have = ", ".join(named) if named else "no counts"
+            else:
+                have = f"{len(mine)} outcome{'s' if len(mine) != 1 else ''}" if mine else "no counts"
+            lines.append(line(f"• {trial_label(t)} ({versus}{weeks}{tcs}, {AGE_WORDS[t.age_group]}): {have}"))
     return Reply(tuple(lines))
 
 

@@ -17,7 +17,8 @@ DEFAULT_QUESTION = "does dupilumab reduce skin infections"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evidence-bot",
-        description="Answers clinicians' questions about trials of systemic atopic-dermatitis drugs from curated, cited data.")
+        description="Answers clinicians' questions about trials of systemic atopic-dermatitis drugs from curated, "
+                    "cited data.")
     sub = parser.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="answer a question offline (no token, no network)")
     ask.add_argument("question", nargs="*", help=f"the question (default with no input: '{DEFAULT_QUESTION}')")

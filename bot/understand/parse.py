@@ -38,6 +38,7 @@ doses mg adult adults child children kid kids teen teens higher less fewer commo
 cases case likely prevent protect protects help helps harm harmful outcome outcomes evidence meta analysis
 pooled pool forest plot table tell know list which sources source reference references define definition
 meaning mean means please thanks thank hello hi hey good morning evening bye okay ok cool great nice yes
+catching catch catches watching matching fetching
 """
 _COMMON = frozenset(_COMMON_WORDS.split())
 
@@ -254,8 +255,10 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         for h in concept_hits if not h.senses[0].covered and h not in negated
     )
     drugs = _distinct(by_kind.get("drug", []))
-    outcomes = list(dict.fromkeys(o for concept in _distinct(outcome_hits, covered_only=True)
-                                  for o in lexicon.groups.get(concept, (concept,))))
+    named = _distinct(outcome_hits, covered_only=True)
+    specific = [o for o in named if o not in lexicon.groups]
+    # 'efficacy' stands for its group only when nothing more specific was named ('IGA response' is IGA 0/1).
+    outcomes = specific or list(dict.fromkeys(o for concept in named for o in lexicon.groups[concept]))
     conditions = _distinct(by_kind.get("condition", []))
     populations = _distinct(by_kind.get("population", []), covered_only=True)
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
@@ -282,7 +285,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     # Anything recognised but not covered stops the answer: never answer about something else instead.
     blocking = [m for m in uncovered if not m.nearest]
     if any(m.kind in ("drug", "condition", "comparator", "population") for m in blocking) or (
-        blocking and not outcomes and base.intent in ("effect", "define", None)
+        blocking and not specific and base.intent in ("effect", "define", None)
     ):
         return replace(base, status="no_data")
     if len(covered_drugs) > 2 or (covered_drugs and len(drugs) > len(covered_drugs)):

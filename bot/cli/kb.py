@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def coverage_cell(kb: KnowledgeBase, trial_id: str, outcome_id: str) -> str:
-    """'all', 'k/n', 'derived' or '-' for one trial and outcome (counted over randomised arms)."""
+def coverage_cell(kb: KnowledgeBase, trial_id: str, outcome_id: str, drug: str | None = None) -> str:
+    """'all', 'k/n', '+Nd' or '-' for one trial and outcome, over the drug's arms and its comparators (all of
+    the trial's other arms); every randomised arm when no drug is given."""
     arms = kb.arms_of(trial_id)
     rows = [c for c in kb.counts if c.trial_id == trial_id and c.outcome_id == outcome_id]
     if not rows:
@@ -50,13 +51,39 @@ def coverage_cell(kb: KnowledgeBase, trial_id: str, outcome_id: str) -> str:
 
 
 def coverage_table(kb: KnowledgeBase) -> str:
+    """Drug x trial x outcome: one row per trial under each drug that has an arm in it (a head-to-head trial
+    appears under both drugs), then a short summary per drug."""
     outcomes = list(kb.outcomes)
-    header = ["trial", "Fleming"] + outcomes
-    body = [[trial_label(t), "yes" if t.in_fleming_2018 else ""]
-            + [coverage_cell(kb, t.trial_id, o) for o in outcomes] for t in kb.trials]
+    header = ["drug", "trial", "Fleming"] + outcomes
+    body = []
+    for drug in kb.covered_drugs:
+        for t in kb.trials_of(drug):
+            body.append([kb.drug_label(drug), trial_label(t), "yes" if t.in_fleming_2018 else ""]
+                        + [coverage_cell(kb, t.trial_id, o, drug) for o in outcomes])
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *body]]
-    legend = ("all = counts for every randomised arm; k/n = arms with counts read from a source; "
-              "+Nd = arms whose count is derived (e.g. from a rounded percentage); - = nothing readable")
-    return "\n".join([f"Knowledge base {kb.version} ({kb.short_hash})", *lines, "", legend])
+    legend = ("cells count the drug's arms and the comparator arms of each trial: all = counts read for every "
+              "arm; k/n = arms with counts read from a source; +Nd = arms whose count is derived (e.g. from a "
+              "rounded percentage); - = nothing readable")
+    return "\n".join([f"Knowledge base {kb.version} ({kb.short_hash})", *lines, "", legend, "",
+                      "Per drug:", *drug_summary(kb)])
+
+
+def drug_summary(kb: KnowledgeBase) -> list[str]:
+    """'tralokinumab: 5 trials; EASI-75 in 5, IGA 0/1 in 5, ...; 10 of 64 counts derived'."""
+    lines = []
+    for drug in kb.covered_drugs:
+        trials = kb.trials_of(drug)
+        ids = {t.trial_id for t in trials}
+        counts = [c for c in kb.counts if c.trial_id in ids and c.drug == drug]
+        held = []
+        for outcome_id, outcome in kb.outcomes.items():
+            k = len({c.trial_id for c in counts if c.outcome_id == outcome_id})
+            if k:
+                held.append(f"{outcome.name} in {k}")
+        derived = sum(c.derived for c in counts)
+        syntheses = sum(s.drug == drug or s.comparator == drug for s in kb.syntheses)
+        lines.append(f"- {kb.drug_label(drug)}: {len(trials)} trials; " + (", ".join(held) or "no counts")
+                     + f"; {derived} of {len(counts)} drug-arm counts derived; {syntheses} published estimates")
+    return lines

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from telegram import Update
 
-from bot.telegram.handlers import SEND_RETRIES
+from bot.telegram.delivery import SEND_RETRIES
 from tests.fake_bot_api import callback_update, message_update
 from tests.test_telegram_handlers import QUESTION, Harness
 

@@ -17,7 +17,10 @@ from bot.service import Settings
 from bot.telegram import callbacks
 from bot.telegram.application import SetupError, token_from_env, webhook_secret, webhook_target
 from bot.telegram.callbacks import CallbackError, Entry, Recent
-from bot.telegram.handlers import FloodGuard, addressed_text, follow_up, parse_settings
+from bot.telegram.commands import parse_settings
+from bot.telegram.delivery import FloodGuard
+from bot.telegram.groups import addressed_text
+from bot.telegram.questions import follow_up
 from bot.telegram.store import Store, restore, snapshot
 from bot.understand.parse import Options, Parse
 from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_problems, message

@@ -37,8 +37,8 @@ from telegram.ext import (
 
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
-from bot.telegram import handlers
-from bot.telegram.handlers import Deps, FloodGuard
+from bot.telegram import buttons, commands, errors, groups, inline
+from bot.telegram.delivery import Deps, FloodGuard
 from bot.telegram.store import Store, default_data_dir
 
 log = logging.getLogger("bot.telegram")
@@ -142,22 +142,22 @@ def questions_per_minute(environ=os.environ) -> int:
 def register(application: Application) -> None:
     """All handlers. Only new messages count: edits, channel posts and service messages are left alone."""
     new = filters.UpdateType.MESSAGE
-    commands = {
-        "start": handlers.start, "help": handlers.help_command, "topics": handlers.topics_command,
-        "trials": handlers.trials_command, "sources": handlers.sources_command,
-        "about": handlers.about_command, "settings": handlers.settings_command, "ask": handlers.ask_command,
+    by_name = {
+        "start": commands.start, "help": commands.help_command, "topics": commands.topics_command,
+        "trials": commands.trials_command, "sources": commands.sources_command,
+        "about": commands.about_command, "settings": commands.settings_command, "ask": commands.ask_command,
     }
-    for name, callback in commands.items():
+    for name, callback in by_name.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(MessageHandler(
-        new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.private_text))
+        new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, groups.private_text))
     application.add_handler(MessageHandler(
-        new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+        new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, groups.group_text))
     application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.COMMAND,
-                                           handlers.unknown_command))
-    application.add_handler(CallbackQueryHandler(handlers.button))
-    application.add_handler(InlineQueryHandler(handlers.inline_query))
-    application.add_error_handler(handlers.on_error)
+                                           commands.unknown_command))
+    application.add_handler(CallbackQueryHandler(buttons.button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+    application.add_error_handler(errors.on_error)
 
 
 class AnswerRateLimiter(AIORateLimiter):
@@ -177,7 +177,7 @@ class AnswerRateLimiter(AIORateLimiter):
 async def post_init(application: Application) -> None:
     """Register the command list with Telegram and warm the parser before the first question."""
     deps: Deps = application.bot_data["deps"]
-    await application.bot.set_my_commands(handlers.bot_commands())
+    await application.bot.set_my_commands(commands.bot_commands())
     deps.service.understand("does dupilumab reduce skin infections")
     deps.store.key()
     kb = deps.service.kb

@@ -1,0 +1,189 @@
+"""Inline-keyboard presses: signed callback data, sections, pictures, settings and canned questions."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from dataclasses import replace
+
+from telegram import Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.answers.compose import with_options
+from bot.answers.render import caption_html, html_messages
+from bot.answers.reply import Reply
+from bot.answers.wording import EXAMPLES, help_reply, topics_reply
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Action, CallbackError, Entry
+from bot.telegram.commands import settings_message
+from bot.telegram.delivery import (
+    NO_PREVIEW,
+    Deps,
+    Target,
+    deliver,
+    deps_of,
+    log,
+    send_html,
+    send_note,
+    send_reply,
+    typing,
+    with_footer,
+)
+from bot.telegram.questions import answer_parsed
+from bot.understand.parse import Parse
+
+MAX_PICTURES = 3  # outcomes drawn per button press
+
+
+async def answer_query(query, text: str | None = None) -> None:
+    """Answer a callback query; one that is too old to answer (after downtime) must not stop the action."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:  # too old (BadRequest), or a network fault: the spinner stops by itself
+        log.info("callback answer failed: %s", type(exc).__name__)
+
+
+STALE = "That button has expired. Please ask the question again."
+
+
+FOREIGN = "Sorry, I can't use that button."
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every callback query is answered exactly once: with a note when it is not usable, else silently."""
+    query = update.callback_query
+    deps = deps_of(context)
+    message = query.message
+    if message is None:  # a button on a shared inline card: no chat to answer in
+        await answer_query(query, "Open a chat with me for the details.")
+        return
+    chat_id = message.chat.id
+    try:
+        action = callbacks.decode(deps.key, chat_id, query.data)
+    except CallbackError as exc:
+        log.info("callback refused: %s", exc)
+        await answer_query(query, FOREIGN)
+        return
+    entry = None
+    if action.needs_answer:
+        entry = deps.recent.get(action.token, chat_id)
+        if entry is None and action.name != "ask":
+            parsed = deps.store.recall(chat_id, action.token)
+            entry = Entry(chat_id, parsed) if parsed is not None else None
+        if entry is None or (action.name == "ask" and int(action.value) >= len(entry.questions)):
+            log.info("callback stale: %s", action.name)
+            await answer_query(query, STALE)
+            return
+    heavy = action.name in ("plot", "icons", "measure", "model", "ask", "example", "section")
+    if heavy and not deps.flood.allow(query.from_user.id if query.from_user else None):
+        await answer_query(query, "Too many requests: please wait a minute.")
+        return
+    if action.name == "setting":
+        await _setting_pressed(query, deps, chat_id, action)
+        return
+    await answer_query(query)
+    target = Target(chat_id, message.chat.type, getattr(message, "message_thread_id", None)
+                    if getattr(message, "is_topic_message", False) else None)
+    log.info("callback %s", action.name)
+    await run_action(context, target, action, entry)
+
+
+async def _setting_pressed(query, deps: Deps, chat_id: int, action: Action) -> None:
+    name, _, value = action.value.partition("=")
+    current = deps.store.settings(chat_id)
+    new_value = None if value == "-" else (int(value) if name == "per" else value)
+    new = replace(current, **{name: new_value})
+    if new != current:
+        deps.store.set_settings(chat_id, new)
+    await answer_query(query, f"Saved: {name} {'default' if new_value is None else new_value}")
+    text, markup = settings_message(new, deps, chat_id)
+    if new != current:
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                          link_preview_options=NO_PREVIEW)
+        except TelegramError as exc:  # e.g. "message is not modified" after a double tap
+            log.debug("settings edit failed: %s", type(exc).__name__)
+
+
+async def run_action(context: ContextTypes.DEFAULT_TYPE, target: Target, action: Action,
+                     entry: Entry | None) -> None:
+    deps = deps_of(context)
+    kb = deps.service.kb
+    if action.name == "topics":
+        await send_reply(context, target, with_footer(topics_reply(kb), kb))
+    elif action.name == "help":
+        await send_reply(context, target, with_footer(help_reply(kb), kb))
+    elif action.name == "example":
+        await _answer_canned(context, target, EXAMPLES[int(action.value)])
+    elif action.name == "ask":
+        await _answer_canned(context, target, entry.questions[int(action.value)])
+    elif action.name == "measure":
+        await typing(context, target)
+        await answer_parsed(context, target, with_options(entry.parse, measure=action.value), kind="switch")
+    elif action.name == "model":
+        method = "DL" if action.value == "random" else "MH"
+        await typing(context, target)
+        await answer_parsed(context, target, with_options(entry.parse, method=method, hksj=False), kind="switch")
+    elif action.name in ("plot", "icons"):
+        await send_pictures(context, target, entry.parse, action.name)
+    elif action.name == "section":
+        await send_section(context, target, entry.parse, action.value)
+
+
+async def _answer_canned(context: ContextTypes.DEFAULT_TYPE, target: Target, question: str) -> None:
+    deps = deps_of(context)
+    await typing(context, target)
+    start = time.perf_counter()
+    parsed = deps.service.understand(question)
+    await answer_parsed(context, target, parsed, start, (time.perf_counter() - start) * 1000, kind="canned")
+
+
+async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, key: str) -> None:
+    deps = deps_of(context)
+    _, reply = deps.service.answer_parse(parsed, deps.store.settings(target.chat_id),
+                                         sensitivity=key == "sensitivity")
+    if not any(s.key == key for s in reply.sections):
+        await send_note(context, target, "There is nothing more to show for that.")
+        return
+    details = Reply(headline=(), sections=reply.sections)
+    await send_html(context, target, html_messages(details, (key,)))
+
+
+async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, kind: str) -> None:
+    """One photo per outcome (at most three), drawn off the event loop, with a short caption."""
+    from bot.answers.plots import forest_png, icon_array_png
+
+    deps = deps_of(context)
+    draw = forest_png if kind == "plot" else icon_array_png
+    settings = deps.store.settings(target.chat_id)
+    sent = 0
+    missing: list[str] = []
+    await typing(context, target, ChatAction.UPLOAD_PHOTO)
+    for outcome_id in parsed.outcomes[:MAX_PICTURES]:
+        answer, reply = deps.service.answer_parse(replace(parsed, outcomes=(outcome_id,)), settings,
+                                                  sensitivity=False)
+        if not answer.outcomes:
+            continue
+        start = time.perf_counter()
+        png = await asyncio.to_thread(draw, answer.outcomes[0])
+        log.info("picture kind=%s outcome=%s drawn=%s ms=%.0f", kind, outcome_id, png is not None,
+                 (time.perf_counter() - start) * 1000)
+        if png is None:
+            missing.append(answer.outcomes[0].outcome.plural)
+            continue
+        caption = caption_html(reply)  # within CAPTION_LIMIT by construction (tests/test_fuzz.py)
+        await deliver(lambda png=png, caption=caption: context.bot.send_photo(
+            target.chat_id, png, caption=caption or None, parse_mode=ParseMode.HTML,
+            message_thread_id=target.thread_id, filename="forest.png" if kind == "plot" else "icons.png"),
+            "sendPhoto")
+        sent += 1
+    if missing:
+        what = "forest plot" if kind == "plot" else "icon array"
+        why = ("no trial counts could be pooled" if kind == "plot"
+               else "there is no absolute effect to draw")
+        await send_note(context, target, f"No {what} for {html.escape(', '.join(missing))}: {why}.")
+    elif not sent:
+        await send_note(context, target, "There is nothing to draw for that answer.")

@@ -1,0 +1,231 @@
+"""Sending replies to Telegram: who is addressed (Target), bounded retries on network failures, HTML
+messages with their keyboard, the typing indicator, flood control, and the dependencies every handler shares.
+
+Nothing here logs or stores what anyone wrote: the log gets the parsed reading and timings, the store ids and
+options (see store.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field, replace
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.answers.render import html_messages
+from bot.answers.reply import Button, Reply
+from bot.answers.wording import EXAMPLES, footer
+from bot.service import EvidenceService
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Entry, Recent
+from bot.telegram.store import Store
+from bot.understand.parse import Parse
+
+log = logging.getLogger("bot.telegram")
+
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+SEND_RETRIES = 2  # extra attempts at sending a reply after a network failure (5xx, timeout, reset)
+
+
+SEND_BACKOFF = 0.5  # seconds before the first extra attempt; doubled for the next
+
+
+class FloodGuard:
+    """At most ``limit`` questions per user in any ``window`` seconds; one polite note per window."""
+
+    def __init__(self, limit: int = 20, window: float = 60.0, clock=time.monotonic):
+        self.limit = max(1, limit)
+        self.window = window
+        self.clock = clock
+        self._times: dict[int, deque[float]] = defaultdict(deque)
+        self._warned: dict[int, float] = {}
+
+    def allow(self, user_id: int | None) -> bool:
+        if user_id is None:
+            return True
+        now = self.clock()
+        times = self._times[user_id]
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        if len(self._times) > 50_000:  # forget idle users
+            for uid in [u for u, t in self._times.items() if not t or now - t[-1] >= self.window]:
+                self._times.pop(uid, None)
+                self._warned.pop(uid, None)
+        return True
+
+    def should_warn(self, user_id: int | None) -> bool:
+        """True the first time a user is refused in a window, so the note itself cannot flood the chat."""
+        if user_id is None:
+            return False
+        now = self.clock()
+        last = self._warned.get(user_id)
+        if last is not None and now - last < self.window:
+            return False
+        self._warned[user_id] = now
+        return True
+
+
+@dataclass
+class Deps:
+    service: EvidenceService
+    store: Store
+    recent: Recent = field(default_factory=Recent)
+    flood: FloodGuard = field(default_factory=FloodGuard)
+
+    @property
+    def key(self) -> bytes:
+        return self.store.key()
+
+
+def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.application.bot_data["deps"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a reply goes: the chat, its forum topic, and the message it answers (in groups)."""
+
+    chat_id: int
+    chat_type: str
+    thread_id: int | None = None
+    reply_to: int | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.chat_type == ChatType.PRIVATE
+
+    @classmethod
+    def of(cls, message: Message, quote: bool | None = None) -> Target:
+        chat = message.chat
+        thread = message.message_thread_id if getattr(message, "is_topic_message", False) else None
+        quote = chat.type != ChatType.PRIVATE if quote is None else quote
+        return cls(chat.id, chat.type, thread, message.message_id if quote else None)
+
+
+async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str = ChatAction.TYPING) -> None:
+    try:
+        await context.bot.send_chat_action(target.chat_id, action, message_thread_id=target.thread_id)
+    except TelegramError as exc:  # a missing indicator is no reason to skip the answer
+        log.debug("chat action failed: %s", type(exc).__name__)
+
+
+async def deliver(send, what: str = "send"):
+    """Await ``send()`` (a Bot API call), retrying network failures a bounded number of times.
+
+    A 5xx, a timeout or a dropped connection is usually over within a second, and the answer is worth more
+    than the rare duplicate a retry can cause (a timed-out request may have been delivered: at-least-once).
+    Refusals are not retried: BadRequest (400) and Forbidden (403, e.g. the user blocked the bot) cannot
+    succeed, and 429 "retry after" is the rate limiter's to wait out.
+    """
+    for attempt in range(SEND_RETRIES + 1):
+        try:
+            return await send()
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            if attempt >= SEND_RETRIES:
+                raise
+            log.warning("%s failed: %s; retry %d of %d", what, type(exc).__name__, attempt + 1, SEND_RETRIES)
+            await asyncio.sleep(SEND_BACKOFF * 2 ** attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def send_html(context: ContextTypes.DEFAULT_TYPE, target: Target, messages: list[str],
+                    markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+    """Send each HTML message in order; the keyboard goes under the last one, the quote on the first."""
+    sent = []
+    for index, text in enumerate(messages):
+        last = index == len(messages) - 1
+        reply_parameters = None
+        if index == 0 and target.reply_to is not None:
+            reply_parameters = ReplyParameters(target.reply_to, allow_sending_without_reply=True)
+
+        def send(text=text, last=last, reply_parameters=reply_parameters):
+            return context.bot.send_message(
+                target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                reply_markup=markup if last else None, message_thread_id=target.thread_id,
+                reply_parameters=reply_parameters)
+
+        sent.append(await deliver(send, "sendMessage"))
+    return sent
+
+
+async def send_note(context: ContextTypes.DEFAULT_TYPE, target: Target, text: str,
+                    markup: InlineKeyboardMarkup | None = None) -> None:
+    """A short message of our own wording (already HTML-safe)."""
+    await send_html(context, target, [text], markup)
+
+
+def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) -> InlineKeyboardMarkup | None:
+    """Reply buttons laid out for a phone: pictures, details, switches, then one canned question a row."""
+    rows: dict[str, list[InlineKeyboardButton]] = {"view": [], "detail": [], "switch": []}
+    asks: list[list[InlineKeyboardButton]] = []
+    ask_index = 0
+    for button in buttons:
+        try:
+            if button.action.startswith("ask:"):
+                data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index)
+                ask_index += 1
+                asks.append([InlineKeyboardButton(button.label[:64], callback_data=data)])
+                continue
+            data = callbacks.encode(deps.key, chat_id, button.action, token)
+        except ValueError:
+            log.warning("button skipped: unknown action %s", button.action.split(":", 1)[0])
+            continue
+        kind = ("view" if button.action in ("plot", "icons") else
+                "switch" if button.action.startswith(("measure:", "model:")) else
+                "more" if button.action in ("topics", "help") else "detail")
+        rows.setdefault(kind, []).append(InlineKeyboardButton(button.label[:64], callback_data=data))
+    layout = [r[i:i + 3] for r in (rows["view"], rows["detail"], rows["switch"]) for i in range(0, len(r), 3)]
+    layout += asks
+    if rows.get("more"):
+        layout.append(rows["more"])
+    return InlineKeyboardMarkup(layout) if layout else None
+
+
+def is_effect(parsed: Parse) -> bool:
+    return parsed.status == "answer" and parsed.intent == "effect" and bool(parsed.outcomes)
+
+
+async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply,
+                     parsed: Parse | None = None) -> str:
+    """Send a Reply: effect answers show the headline (details behind buttons), others show everything."""
+    deps = deps_of(context)
+    token = callbacks.NO_TOKEN
+    needs_token = any(not b.action.startswith("ask:") or b.action[4:] not in EXAMPLES for b in reply.buttons)
+    if parsed is not None and needs_token:
+        questions = tuple(b.action[4:] for b in reply.buttons if b.action.startswith("ask:"))
+        token = deps.recent.add(Entry(target.chat_id, parsed, questions))
+        if is_effect(parsed):
+            deps.store.remember(target.chat_id, token, parsed, save=False)
+    deps.store.flush()  # one write for the context and the recent answer, before anything is sent
+    sections = () if parsed is not None and is_effect(parsed) else tuple(s.key for s in reply.sections)
+    messages = html_messages(reply, sections) or ["…"]
+    await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token))
+    return token
+
+
+def with_footer(reply: Reply, kb) -> Reply:
+    return replace(reply, footer=reply.footer or footer(kb.version, kb.short_hash))
+
+
+async def flood_ok(context: ContextTypes.DEFAULT_TYPE, user_id: int | None, target: Target | None) -> bool:
+    deps = deps_of(context)
+    if deps.flood.allow(user_id):
+        return True
+    log.info("flood: question refused")
+    if target is not None and deps.flood.should_warn(user_id):
+        await send_note(context, target, "You are asking faster than I can answer well. "
+                                         "Please wait a minute and ask again.")
+    return False

@@ -8,8 +8,8 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answers.compose import Answer, compose
+from bot.answers.messages import word
 from bot.answers.reply import Reply
-from bot.answers.wording import word
 from bot.understand.lexicon import Lexicon, build_lexicon
 from bot.understand.parse import Options, Parse, parse
 from knowledge.loader import load

@@ -13,9 +13,10 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answers.compose import with_options
+from bot.answers.messages import help_reply, topics_reply
 from bot.answers.render import caption_html, html_messages
 from bot.answers.reply import Reply
-from bot.answers.wording import EXAMPLES, help_reply, topics_reply
+from bot.answers.wording import EXAMPLES
 from bot.telegram import callbacks
 from bot.telegram.callbacks import Action, CallbackError, Entry
 from bot.telegram.commands import settings_message

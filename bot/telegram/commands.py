@@ -9,17 +9,9 @@ from dataclasses import replace
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.answers.messages import help_reply, sources_reply, topics_reply, trials_reply
 from bot.answers.reply import Line, Reply, bold, italic, line
-from bot.answers.wording import (
-    DISCLAIMER,
-    EXAMPLES,
-    MEASURE_NAMES,
-    METHOD_NAMES,
-    help_reply,
-    sources_reply,
-    topics_reply,
-    trials_reply,
-)
+from bot.answers.wording import DISCLAIMER, EXAMPLES, MEASURE_NAMES, METHOD_NAMES
 from bot.service import Settings
 from bot.telegram import callbacks
 from bot.telegram.delivery import Deps, Target, deps_of, flood_ok, log, send_note, send_reply, typing, with_footer

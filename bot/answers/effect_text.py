@@ -1,0 +1,307 @@
+"""The reply to an effect question: headline (absolute effect first, then the relative effect and its source),
+and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
+
+from __future__ import annotations
+
+from bot.answers.compose import Answer, OutcomeAnswer
+from bot.answers.reply import Button, Line, Reply, Section, bold, line
+from bot.answers.wording import (
+    AGE_WORDS,
+    MEASURE_NAMES,
+    METHOD_NAMES,
+    capital,
+    choose_per,
+    citation_line,
+    concept_label,
+    direction_statement,
+    fmt_count,
+    fmt_estimate,
+    fmt_ratio,
+    fmt_study,
+    nnt_text,
+    per_value,
+    size_words,
+    synthesis_short,
+)
+from bot.understand.parse import Parse
+from knowledge.records import KnowledgeBase, Synthesis
+
+
+def effect_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
+    headline: list[Line] = []
+    sections: list[Section] = []
+    parsed = answer.parse
+    skipped = list(dict.fromkeys(concept_label(kb, m.kind, m.id) for m in parsed.uncovered))
+    if skipped:
+        shown = ", ".join(oa.outcome.plural for oa in answer.outcomes)
+        headline += [line(f"I have no curated evidence on {' or '.join(skipped)}; this answer covers {shown} only."),
+                     line("")]
+    for index, oa in enumerate(answer.outcomes):
+        if index:
+            headline.append(line(""))
+        headline.extend(outcome_headline(oa, parsed, kb))
+        suffix = "" if len(answer.outcomes) == 1 else f" ({oa.outcome.plural})"
+        sections.append(Section("trials", "Trials" + suffix, trials_lines(oa, kb)))
+        sections.append(Section("method", "Method" + suffix, method_lines(oa)))
+        sensitivity = sensitivity_lines(oa)
+        if sensitivity:
+            sections.append(Section("sensitivity", "Sensitivity and subgroups" + suffix, sensitivity))
+        sections.append(Section("sources", "Sources" + suffix, source_lines(oa, kb)))
+    buttons = effect_buttons(answer)
+    return Reply(tuple(headline), tuple(sections), buttons)
+
+
+def effect_buttons(answer: Answer) -> tuple[Button, ...]:
+    if not any(oa.pooled is not None or oa.lead is not None for oa in answer.outcomes):
+        return (Button("Trials", "trials"), Button("Sources", "sources"))
+    first = answer.outcomes[0]
+    other_measures = [m for m in ("RR", "OR", "RD") if m != first.measure]
+    model = ("Random effects", "model:random") if first.method in ("MH", "PETO", "IV") else (
+        "Fixed effect", "model:fixed")
+    return (
+        Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
+        Button("Method", "method"),
+        *((Button("Sensitivity", "sensitivity"),) if any(len(oa.evidence.tables) > 1 for oa in answer.outcomes)
+          else ()),
+        *(Button(m, f"measure:{m}") for m in other_measures),
+        Button(*model), Button("Sources", "sources"),
+    )
+
+
+def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> list[Line]:
+    outcome = oa.outcome
+    ev = oa.evidence
+    title = f"{capital(ev.intervention_label)} vs {ev.comparator_label}: {outcome.plural}"
+    lines: list[Line] = [line(bold(title))]
+    context = population_words(oa, parsed)
+    if context:
+        lines.append(line(context))
+    if oa.lead is None:
+        lines.append(line(no_estimate_sentence(oa)))
+        relevant = [(label, why) for label, why in oa.evidence.excluded if not why.startswith(_FILTER_REASONS)]
+        if relevant:
+            lines.append(line("Trials that fit but cannot be used: " + "; ".join(
+                f"{label} ({why})" for label, why in relevant[:6]) + ("; …" if len(relevant) > 6 else "") + "."))
+        lines.append(line(certainty_sentence(None)))
+        return lines
+    if oa.absolute is not None:
+        lines.append(line(absolute_sentence(oa)))
+        if parsed.options.nnt:
+            lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
+    lead = oa.lead
+    statement = direction_statement(lead, outcome, ev.intervention_label, ev.comparator_label)
+    if oa.published is not None and lead is oa.published:
+        synthesis = oa.evidence.lead_synthesis
+        size = size_words(lead.k, lead.participants)
+        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ",
+                          f"Published meta-analysis ({synthesis_short(synthesis)}{size})."))
+        lines.append(line(our_pooling_sentence(oa)))
+        if oa.evidence.missing_from_synthesis:
+            lines.append(line("Trials in that meta-analysis we hold no counts for: "
+                              + ", ".join(oa.evidence.missing_from_synthesis) + "."))
+    else:
+        trials = ", ".join(t.label for t in oa.evidence.tables)
+        people = fmt_count(oa.evidence.participants)
+        if len(oa.evidence.tables) == 1:
+            basis = f"One trial ({trials}; {people} people), not pooled."
+        else:
+            basis = (f"Our pooling of {len(oa.evidence.tables)} trials ({trials}; {people} people; "
+                     f"{METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''}).")
+        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ", basis))
+        if oa.published is not None:
+            lines.append(line(published_beside_sentence(oa)))
+        elif oa.evidence.lead_synthesis is not None and oa.evidence.filters:
+            s = oa.evidence.lead_synthesis
+            lines.append(line(f"The published meta-analysis ({synthesis_short(s)}) covers all its trials, "
+                              "not the subset you asked for, so it is not shown beside this."))
+    lines.append(line(certainty_sentence(oa.evidence.lead_synthesis if lead is oa.published else None)))
+    return lines
+
+
+_FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
+
+
+def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
+    tables = oa.evidence.tables
+    words = ["Atopic dermatitis"]
+    if tables and not (oa.lead is oa.published and oa.published is not None):
+        ages = sorted({t.age_group for t in tables}, key=list(AGE_WORDS).index)
+        words.append(", ".join(AGE_WORDS[a] for a in ages))
+        weeks = sorted(t.followup_weeks for t in tables if t.followup_weeks)
+        if weeks:
+            words.append(f"{weeks[0]} weeks" if weeks[0] == weeks[-1] else f"{weeks[0]} to {weeks[-1]} weeks")
+    if oa.evidence.filters:
+        words.append("filters: " + ", ".join(oa.evidence.filters))
+    text = "; ".join(words) + "."
+    if parsed.assumed_drug:
+        text += f" ({capital(oa.evidence.intervention_label)} assumed: it is the only drug covered.)"
+    return text
+
+
+def absolute_sentence(oa: OutcomeAnswer) -> str:
+    a = oa.absolute
+    per = choose_per(a, oa.per)
+    control = per_value(a.control_per_1000, per)
+    treated = per_value(a.treatment_per_1000, per)
+    low, high = per_value(a.treatment_per_1000_low, per), per_value(a.treatment_per_1000_high, per)
+    ev = oa.evidence
+    if oa.control_risk_source == "user":
+        basis = f"if the risk on {ev.comparator_label} is as you gave"
+    else:
+        n = len(oa.evidence.tables)
+        basis = (f"taking the middle {ev.comparator_label} risk of the {n} trial{'s' if n != 1 else ''} we hold"
+                 if n > 1 else f"taking the {ev.comparator_label} risk of the one trial we hold")
+        weeks = sorted(t.followup_weeks for t in oa.evidence.tables if t.followup_weeks)
+        if weeks:
+            basis += f", over {weeks[0]} weeks" if weeks[0] == weeks[-1] else f", over {weeks[0]} to {weeks[-1]} weeks"
+    return (f"About {control} in {per:,} people on {ev.comparator_label} and {treated} in {per:,} on "
+            f"{ev.intervention_label} (95% CI {low} to {high}) would {oa.outcome.event} ({basis}).")
+
+
+def no_estimate_sentence(oa: OutcomeAnswer) -> str:
+    if oa.pooled is not None and not oa.pooled.defined:
+        return f"No estimate: {oa.pooled.reason}."
+    return (f"I have no trial counts for {oa.outcome.plural} that match this question, "
+            "and no published synthesis that applies to it.")
+
+
+def our_pooling_sentence(oa: OutcomeAnswer) -> str:
+    if oa.ours is None:
+        if oa.pooled is not None and not oa.pooled.defined:
+            return f"Our own pooling gives no estimate: {oa.pooled.reason}."
+        return "We hold no trial-level counts for this outcome to pool ourselves."
+    agreement = {"agrees": "its interval overlaps the published one",
+                 "differs": "its interval does not overlap the published one"}.get(oa.agreement or "", "")
+    k = len(oa.evidence.tables)
+    trials = ", ".join(t.label for t in oa.evidence.tables)
+    what = f"Our pooling of the {k} trials we hold" if k > 1 else "The one trial we hold"
+    return (f"{what} ({trials}; {fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}"
+            + (f"; {agreement}." if agreement else "."))
+
+
+def published_beside_sentence(oa: OutcomeAnswer) -> str:
+    p = oa.published
+    s = oa.evidence.lead_synthesis
+    overlap = {"agrees": " (the intervals overlap)", "differs": " (the intervals do not overlap)"}.get(
+        oa.agreement or "", "")
+    return f"Published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}{overlap}."
+
+
+def certainty_sentence(synthesis: Synthesis | None) -> str:
+    if synthesis is not None and synthesis.certainty:
+        return f"Certainty of the evidence (GRADE, as rated by the source): {synthesis.certainty}."
+    return "Certainty of the evidence: not rated."
+
+
+def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    studies = {s.label: s for s in oa.pooled.studies} if oa.pooled else {}
+    weights = dict(zip([s.label for s in oa.pooled.studies], oa.pooled.weights, strict=True)) if oa.pooled \
+        else {}
+    for t in oa.evidence.tables:
+        arms = " + ".join(t.arms)
+        ev = oa.evidence
+        bits = [f"{t.label}: {ev.intervention_label} {t.ai}/{t.n1i} ({arms}) vs {ev.comparator_label} "
+                f"{t.ci}/{t.n2i}"]
+        study = studies.get(t.label)
+        if study is not None and study.estimate is not None:
+            name = "Peto OR" if oa.method == "PETO" else oa.measure
+            zero = 0 in (t.ai, t.ci, t.n1i - t.ai, t.n2i - t.ci)
+            bits.append(f"{name} {fmt_study(oa.measure, study.estimate)} "
+                        f"({fmt_study(oa.measure, study.ci_low)} to {fmt_study(oa.measure, study.ci_high)})"
+                        + (", with 0.5 added to each cell for this per-trial figure" if zero else ""))
+        if weights.get(t.label) is not None:
+            bits.append(f"weight {weights[t.label]:.0f}%")
+        meta = [f"assessed at week {t.timepoint_weeks}" if t.timepoint_weeks and oa.outcome.is_benefit else "",
+                f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
+                "no TCS", AGE_WORDS[t.age_group]]
+        bits.append(", ".join(m for m in meta if m))
+        if t.derived:
+            bits.append("includes a count derived from a reported percentage")
+        lines.append(line("• " + "; ".join(bits)))
+    for label, why in oa.evidence.excluded:
+        lines.append(line(f"• Not pooled: {label} ({why})"))
+    return tuple(lines)
+
+
+def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    measure = MEASURE_NAMES["PETO_OR" if oa.method == "PETO" else oa.measure]
+    lines.append(line(f"Our pooling: {measure}, {METHOD_NAMES[oa.method]}"
+                      + (" with the Hartung-Knapp-Sidik-Jonkman adjustment" if oa.hksj else "") + "."))
+    p = oa.pooled
+    if p is None:
+        lines.append(line("No trial has counts for this question, so nothing was pooled."))
+    elif not p.defined:
+        lines.append(line(f"No estimate: {p.reason}."))
+    else:
+        het = []
+        if p.Q is not None:
+            het.append(f"Q = {p.Q:.2f} on {p.Q_df} df (p = {p.Q_pval:.2f})" if p.Q_pval is not None
+                       else f"Q = {p.Q:.2f}")
+        if p.I2 is not None:
+            het.append(f"I² = {p.I2:.0f}%")
+        if p.tau2 is not None:
+            het.append(f"tau² = {p.tau2:.3f}")
+        if het:
+            lines.append(line("Heterogeneity: " + ", ".join(het) + "."))
+        if p.pi_low is not None and p.pi_high is not None:
+            lines.append(line(f"95% prediction interval {fmt_study(oa.measure, p.pi_low)} to "
+                              f"{fmt_study(oa.measure, p.pi_high)}."))
+        if len(oa.evidence.tables) == 1:
+            lines.append(line("Only one trial: this is that trial's own result, not a pooled one."))
+        for note in p.notes:
+            lines.append(line(f"Note: {note}."))
+    if oa.absolute is not None:
+        a = oa.absolute
+        ev = oa.evidence
+        lines.append(line(f"Absolute effect per 1,000: {ev.comparator_label} {a.control_per_1000:.0f}, "
+                          f"{ev.intervention_label} "
+                          f"{a.treatment_per_1000:.0f} ({a.treatment_per_1000_low:.0f} to "
+                          f"{a.treatment_per_1000_high:.0f}); difference {a.difference_per_1000:+.0f} "
+                          f"({a.difference_per_1000_low:+.0f} to {a.difference_per_1000_high:+.0f})."))
+        lines.append(line("Number needed to treat: " + nnt_text(a.nnt) + "."))
+        basis = ("the risk you gave" if oa.control_risk_source == "user"
+                 else f"the median {oa.evidence.comparator_label}-group risk of the trials we pooled")
+        lines.append(line(f"The absolute numbers apply {basis} to the "
+                          + ("published" if oa.lead is oa.published else "pooled") + " relative effect."))
+    return tuple(lines)
+
+
+def _pooled_text(measure: str, result) -> str:
+    if not result.defined:
+        return f"no estimate ({result.reason})"
+    return (f"{fmt_study(measure, result.estimate)} ({fmt_study(measure, result.ci_low)} to "
+            f"{fmt_study(measure, result.ci_high)})")
+
+
+def sensitivity_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
+    """Leave-one-out and subgroup results: shown on request, never in the headline."""
+    lines: list[Line] = []
+    for item in oa.leave_one_out:
+        lines.append(line(f"• Without {item.omitted_label}: {oa.measure} {_pooled_text(oa.measure, item.result)}"))
+    for attribute, result in oa.subgroups:
+        groups = "; ".join(f"{name} {_pooled_text(oa.measure, r)} ({r.k} trial{'s' if r.k != 1 else ''})"
+                           for name, r in result.groups)
+        test = (f"test for subgroup differences: chi² = {result.Q_between:.2f}, df = {result.df}, "
+                f"p = {result.pval:.2f}" if result.defined and result.Q_between is not None
+                else "no test for subgroup differences (too few subgroups with an estimate)")
+        lines.append(line(f"• By {attribute}: {groups}; {test}."))
+    if lines:
+        lines.append(line("Subgroups of a few trials are easily confounded by other differences between "
+                          "the trials; read them as hypotheses."))
+    return tuple(lines)
+
+
+def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    for s in oa.evidence.syntheses:
+        lines.append(citation_line(s.citation, s.pmid, s.doi,
+                                   extra=f"{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
+                                         f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)}), {s.location}"))
+    for t in oa.evidence.tables:
+        trial = kb.trial(t.trial_id)
+        where = "; ".join(dict.fromkeys(f"{c.location} ({c.url})" for c in t.counts))
+        lines.append(citation_line(trial.citation, trial.pmid, trial.doi, nct=trial.nct,
+                                   extra=f"counts read from {where}"))
+    return tuple(lines)

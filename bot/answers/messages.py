@@ -1,0 +1,167 @@
+"""Every reply that is not an effect answer (help, topics, sources, trials, definitions, clarifying questions,
+'no data'), and `word`, which picks the reply for any parse."""
+
+from __future__ import annotations
+
+from bot.answers.compose import Answer
+from bot.answers.effect_text import effect_reply
+from bot.answers.evidence import trial_label
+from bot.answers.reply import Button, Line, Reply, bold, line
+from bot.answers.wording import (
+    AGE_WORDS,
+    EXAMPLES,
+    capital,
+    citation_line,
+    concept_label,
+    covered_drugs_text,
+    covered_outcomes_text,
+    footer,
+    scope_text,
+)
+from bot.understand.parse import Parse
+from knowledge.records import KnowledgeBase
+
+
+def word(answer: Answer, kb: KnowledgeBase) -> Reply:
+    """The reply for any parse: an effect answer, a clarifying question, a plain 'no data', help."""
+    parsed = answer.parse
+    handlers = {
+        "clarify": _clarify, "no_data": _no_data, "not_understood": _not_understood,
+    }
+    if parsed.status in handlers:
+        reply = handlers[parsed.status](parsed, kb)
+    elif parsed.intent == "help":
+        reply = help_reply(kb)
+    elif parsed.intent == "topics":
+        reply = topics_reply(kb)
+    elif parsed.intent == "sources":
+        reply = sources_reply(kb)
+    elif parsed.intent == "trials":
+        reply = trials_reply(kb, parsed.outcomes)
+    elif parsed.intent == "define":
+        reply = define_reply(kb, parsed.outcomes)
+    else:
+        reply = effect_reply(answer, kb)
+    return Reply(reply.headline, reply.sections, reply.buttons, footer(answer))
+
+
+def help_reply(kb: KnowledgeBase) -> Reply:
+    return Reply((
+        line(bold("Evidence bot")),
+        line(f"I answer quick questions about {scope_text(kb)} in atopic dermatitis from curated "
+             "randomised trials and published meta-analyses, with every number cited."),
+        line(f"Outcomes: {covered_outcomes_text(kb)}."),
+        line("Ask in your own words, for example:"),
+        *(line(f"• {q}") for q in EXAMPLES),
+        line("Options: odds ratio / risk difference, random effects, 300 mg q2w, with topical steroids, "
+             "16-week trials, without CHRONOS, if baseline risk is 10%."),
+    ), buttons=tuple(Button(q, f"ask:{q}") for q in EXAMPLES))
+
+
+def topics_reply(kb: KnowledgeBase) -> Reply:
+    outcomes = [line(f"• {o.plural}: {o.definition}") for o in kb.outcomes.values()]
+    return Reply((
+        line(bold("What I cover")),
+        line(f"Drugs: {scope_text(kb)}. Condition: atopic dermatitis (adults, adolescents, children)."),
+        *outcomes,
+        line(f"{len(kb.trials)} trials and {len(kb.syntheses)} published pooled estimates; knowledge base "
+             f"{kb.version} ({kb.short_hash})."),
+    ))
+
+
+def sources_reply(kb: KnowledgeBase) -> Reply:
+    seen: set[str] = set()
+    lines: list[Line] = [line(bold("Sources"))]
+    for s in kb.syntheses:
+        if s.citation not in seen:
+            seen.add(s.citation)
+            lines.append(citation_line(s.citation, s.pmid, s.doi))
+    for t in kb.trials:
+        if t.citation not in seen:
+            seen.add(t.citation)
+            lines.append(citation_line(t.citation, t.pmid, t.doi, nct=t.nct))
+    return Reply(tuple(lines))
+
+
+def trials_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
+    """One short line per trial, grouped by drug, so the whole list fits one chat message; the outcome list
+    is shown when the question named outcomes, else a count (each answer lists its own trials in full)."""
+    lines: list[Line] = [line(bold(f"Trials of {scope_text(kb)} in atopic dermatitis"))]
+    held: dict[str, set[str]] = {}
+    for c in kb.counts:
+        held.setdefault(c.trial_id, set()).add(c.outcome_id)
+    for drug in kb.covered_drugs:
+        trials = [t for t in kb.trials_of(drug)
+                  if next(a.drug for a in kb.arms_of(t.trial_id) if a.role == "drug") == drug]
+        if not trials:
+            continue
+        lines.append(line(bold(capital(kb.drug_label(drug)))))
+        for t in trials:
+            others = [kb.drug_label(d) for d in dict.fromkeys(a.drug for a in kb.arms_of(t.trial_id))
+                      if d not in (drug, "placebo")]
+            versus = f"vs {', '.join(others)}; " if others else ""
+            weeks = f"{t.followup_weeks} wk, " if t.followup_weeks else ""
+            tcs = "TCS" if t.background == "tcs" else "no TCS"
+            mine = held.get(t.trial_id, set())
+            if outcome_ids:
+                named = [kb.outcomes[o].name for o in outcome_ids if o in mine]
+                have = ", ".join(named) if named else "no counts"
+            else:
+                have = f"{len(mine)} outcome{'s' if len(mine) != 1 else ''}" if mine else "no counts"
+            lines.append(line(f"• {trial_label(t)} ({versus}{weeks}{tcs}, {AGE_WORDS[t.age_group]}): {have}"))
+    return Reply(tuple(lines))
+
+
+def define_reply(kb: KnowledgeBase, outcome_ids: tuple[str, ...]) -> Reply:
+    lines: list[Line] = []
+    for o in outcome_ids:
+        outcome = kb.outcomes[o]
+        lines += [line(bold(capital(outcome.name))), line(outcome.definition)]
+    return Reply(tuple(lines), buttons=tuple(
+        Button(f"{capital(kb.drug_label(d))} and {kb.outcomes[o].plural}"[:60],
+               f"ask:{kb.drug_label(d)} {kb.outcomes[o].plural}")
+        for o in outcome_ids for d in kb.covered_drugs[:3]))
+
+
+def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    c = parsed.clarification
+    typed = c.typed
+    texts = {
+        "ambiguous_term": f"“{typed}” could mean more than one thing. Which did you mean?",
+        "lookalike": f"Did you mean {c.choices[0][0]}? “{typed}” is close to the name of another drug, "
+                     "so I will not guess.",
+        "negation": "I can only report each outcome as a whole, not one outcome excluding another. "
+                    "Which one shall I show?",
+        "nearest_outcome": f"I have no separate data on “{typed}”. It is counted within the nearest outcome "
+                           "I cover, which I can show instead:",
+        "need_outcome": "Which outcome would you like? I cover:",
+        "need_drug": "Which drug do you mean? I hold trials of:",
+    }
+    return Reply((line(texts[c.reason]),), buttons=tuple(Button(label[:60], f"ask:{q}") for label, q in
+                                                        c.choices))
+
+
+def _no_data(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    named = [m for m in parsed.uncovered if not m.nearest]
+    labels = [concept_label(kb, m.kind, m.id) for m in named]
+    what = " and ".join(dict.fromkeys(labels)) or "that"
+    suggestion = EXAMPLES[0]
+    if parsed.outcomes:
+        drug = kb.drug_label(parsed.intervention or kb.covered_drugs[0])
+        suggestion = f"does {drug} affect {kb.outcomes[parsed.outcomes[0]].plural}?"
+    return Reply((
+        line(f"I have no curated evidence on {what}."),
+        line(f"I cover {scope_text(kb)} in atopic dermatitis, for {covered_outcomes_text(kb)}."),
+        line(f"Try: “{suggestion}”"),
+    ), buttons=(Button(suggestion[:60], f"ask:{suggestion}"), Button("What I cover", "topics")))
+
+
+def _not_understood(parsed: Parse, kb: KnowledgeBase) -> Reply:
+    if parsed.intent == "greeting":
+        opening = f"Hello! I answer quick questions about trials of {covered_drugs_text(kb)} in atopic dermatitis."
+    elif parsed.intent == "thanks":
+        opening = "You're welcome."
+    else:
+        opening = "Sorry, I did not understand that."
+    return Reply((line(opening), line(f"Try, for example: “{EXAMPLES[0]}”")),
+                 buttons=tuple(Button(q, f"ask:{q}") for q in EXAMPLES))

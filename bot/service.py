@@ -11,7 +11,9 @@ from bot.answers.compose import Answer, compose
 from bot.answers.messages import word
 from bot.answers.reply import Reply
 from bot.understand.lexicon import Lexicon, build_lexicon
-from bot.understand.parse import Options, Parse, parse
+from bot.understand.options import Options
+from bot.understand.parse import parse
+from bot.understand.reading import Parse
 from knowledge.loader import load
 from knowledge.records import KnowledgeBase
 

@@ -24,7 +24,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.understand.lexicon import Lexicon, build_lexicon  # noqa: E402
-from bot.understand.parse import Parse, parse  # noqa: E402
+from bot.understand.parse import parse  # noqa: E402
+from bot.understand.reading import Parse  # noqa: E402
 from knowledge.loader import load  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.csv"

@@ -16,7 +16,7 @@ import pytest
 
 from analysis import pool
 from bot.answers.evidence import Query, select
-from bot.understand.parse import Options
+from bot.understand.options import Options
 from knowledge.loader import load
 
 # Fleming trials with counts in our knowledge base, per outcome (what the test was written against).

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.understand.lexicon import build_lexicon
-from bot.understand.parse import STATUSES, Parse, parse
+from bot.understand.parse import parse
+from bot.understand.reading import STATUSES, Parse
 from knowledge.loader import load
 
 COVERED = {"skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection", "conjunctivitis"}

@@ -22,7 +22,8 @@ from bot.telegram.delivery import FloodGuard
 from bot.telegram.groups import addressed_text
 from bot.telegram.questions import follow_up
 from bot.telegram.store import Store, restore, snapshot
-from bot.understand.parse import Options, Parse
+from bot.understand.options import Options
+from bot.understand.reading import Parse
 from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_problems, message
 
 KEY = b"k" * 32

@@ -19,7 +19,8 @@ from analysis import (
     subgroup_analysis,
 )
 from bot.answers.evidence import AGE_GROUP_WORDS, Evidence, Query, select
-from bot.understand.parse import Options, Parse
+from bot.understand.options import Options
+from bot.understand.reading import Parse
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
 SYNTHESIS_TO_POOLING_MEASURE = {"RR": "RR", "OR": "OR", "PETO_OR": "OR", "RD": "RD"}

@@ -23,7 +23,7 @@ from bot.answers.wording import (
     size_words,
     synthesis_short,
 )
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 from knowledge.records import KnowledgeBase, Synthesis
 
 

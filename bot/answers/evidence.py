@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis import combine_arms, median_control_risk
-from bot.understand.parse import Options
+from bot.understand.options import Options
 from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
 
 

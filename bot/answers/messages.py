@@ -18,7 +18,7 @@ from bot.answers.wording import (
     footer,
     scope_text,
 )
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 from knowledge.records import KnowledgeBase
 
 

@@ -34,7 +34,7 @@ from bot.telegram.delivery import (
     with_footer,
 )
 from bot.telegram.questions import answer_parsed
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 
 MAX_PICTURES = 3  # outcomes drawn per button press
 

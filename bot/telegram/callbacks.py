@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.answers.wording import EXAMPLES
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 
 MAX_BYTES = 64
 SIG_CHARS = 8

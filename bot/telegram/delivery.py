@@ -24,7 +24,7 @@ from bot.service import EvidenceService
 from bot.telegram import callbacks
 from bot.telegram.callbacks import Entry, Recent
 from bot.telegram.store import Store
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 
 log = logging.getLogger("bot.telegram")
 

@@ -23,7 +23,7 @@ from bot.answers.render import html_messages, line_text
 from bot.answers.reply import Reply
 from bot.telegram.delivery import NO_PREVIEW, deps_of, is_effect
 from bot.telegram.questions import log_answer
-from bot.understand.parse import Parse
+from bot.understand.reading import Parse
 
 MAX_INLINE_RESULTS = 5
 

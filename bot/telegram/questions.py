@@ -11,7 +11,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.telegram.delivery import Target, deps_of, flood_ok, is_effect, log, send_reply, typing
-from bot.understand.parse import Options, Parse
+from bot.understand.options import Options
+from bot.understand.reading import Parse
 
 
 def changed_options(options: Options) -> dict:

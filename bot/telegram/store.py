@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.service import Settings
-from bot.understand.parse import Options, Parse
+from bot.understand.options import Options
+from bot.understand.reading import Parse
 
 log = logging.getLogger(__name__)
 

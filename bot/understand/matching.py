@@ -1,0 +1,157 @@
+"""Phrase matching against the lexicon: exact (longest) phrases first, then timid fuzzy correction of single
+unknown words, with look-alike drug names guarded. Everyday English words are never corrected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import product
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract
+
+from bot.understand.lexicon import Lexicon, Sense
+from bot.understand.reading import Clarification
+
+# Words that are never fuzzy-corrected: everyday English that sits near vocabulary words.
+COMMON_WORDS_TEXT = """
+a about after all also am an and any are as at be been being but by can cause causes caused could data did
+do does doing effect effects for from get gets give given had has have having how i if in increase increases
+increased into is it its lower lowers make may me more most much my no not of on or our over per rate rates
+reduce reduces reduced risk risks safe safety should show so some than that the their them then there these
+they this those to treat treated treatment trial trials study studies under use used using versus vs was
+what when where which while who why will with without would you your patient patients people person chance
+odds ratio relative difference number needed fixed random model effect effects only just exclude excluding
+leave except week weeks month months year years weekly every other compared compare against placebo dose
+doses mg adult adults child children kid kids teen teens higher less fewer common rare risky worse better
+cases case likely prevent protect protects help helps harm harmful outcome outcomes evidence meta analysis
+pooled pool forest plot table tell know list which sources source reference references define definition
+meaning mean means please thanks thank hello hi hey good morning evening bye okay ok cool great nice yes
+catching catch catches watching matching fetching
+"""
+
+
+COMMON_WORDS = frozenset(COMMON_WORDS_TEXT.split())
+
+
+# Clinical shorthand for a word of a longer phrase ('hsv infxn' is 'hsv infection'); used only when the
+# expansion completes an exact vocabulary phrase.
+ABBREVIATIONS = {"infxn": "infection", "infxns": "infections", "infx": "infection", "infxs": "infections",
+                  "inf": "infection", "infn": "infection", "infns": "infections", "conj": "conjunctivitis"}
+
+
+@dataclass
+class Hit:
+    start: int
+    end: int
+    senses: tuple[Sense, ...]
+    typed: str
+    fuzzy: bool = False
+
+
+def match_phrases(words: list[str], lexicon: Lexicon, consumed: set[int]) -> list[Hit]:
+    hits: list[Hit] = []
+    forms = [word_forms(w, lexicon) for w in words]
+    i = 0
+    while i < len(words):
+        if i in consumed:
+            i += 1
+            continue
+        for size in range(min(lexicon.longest, len(words) - i), 0, -1):
+            span = tuple(words[i:i + size])
+            if any(j in consumed for j in range(i, i + size)):
+                continue
+            senses = lexicon.senses(span)
+            fuzzy = False
+            if not senses and size > 1:
+                senses = phrase_senses(forms[i:i + size], lexicon)
+                fuzzy = bool(senses) and any(len(f) > 1 for f in forms[i:i + size])
+            if senses:
+                hits.append(Hit(i, i + size, senses, " ".join(span), fuzzy=fuzzy))
+                i += size
+                break
+        else:
+            fuzzy = fuzzy_senses(words[i], lexicon)
+            if fuzzy:
+                hits.append(Hit(i, i + 1, fuzzy, words[i], fuzzy=True))
+            i += 1
+    return hits
+
+
+def word_forms(word: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """The word itself, then what it may stand for inside a phrase: its spelling variant, or the phrase
+    words nearest to it if it is unknown (ties kept: the neighbours decide, or nothing does)."""
+    if word in ABBREVIATIONS:
+        return (word, ABBREVIATIONS[word])
+    variant = lexicon.variants.get(word)
+    if variant:
+        return (word, variant)
+    if (len(word) < 4 or word in COMMON_WORDS or word in lexicon.phrase_words or lexicon.senses((word,))
+            or any(ch.isdigit() for ch in word)):
+        return (word,)
+    allowed = 1 if len(word) < 8 else 2
+    found = extract(word, lexicon.phrase_words, scorer=OSA.distance, limit=3, score_cutoff=allowed)
+    if not found:
+        return (word,)
+    best = found[0][1]
+    return (word, *(term for term, score, _ in found if score == best))
+
+
+def phrase_senses(forms: list[tuple[str, ...]], lexicon: Lexicon) -> tuple[Sense, ...]:
+    """Senses of the one exact phrase the corrected words can spell; nothing if none, or if two disagree."""
+    if all(len(f) == 1 for f in forms):
+        return ()
+    found: set[tuple[Sense, ...]] = set()
+    for combo in product(*forms):
+        senses = lexicon.senses(combo)
+        if senses:
+            found.add(senses)
+    return found.pop() if len({tuple((s.kind, s.id) for s in f) for f in found}) == 1 else ()
+
+
+def mark_trial_lists(hits: list[Hit], words: list[str], lexicon: Lexicon) -> None:
+    """'excluding ADOL and PEDS': a term that is also a trial's name is the trial when it continues a list
+    of trials."""
+    for k, hit in enumerate(hits):
+        trial_id = lexicon.shadowed_trials.get(tuple(words[hit.start:hit.end]))
+        if not trial_id or k == 0 or hits[k - 1].senses[0].kind != "trial":
+            continue
+        between = words[hits[k - 1].end:hit.start]
+        if between and all(w in ("and", "or", "nor", "the") for w in between):
+            hits[k] = replace(hit, senses=(Sense("trial", trial_id, True),))
+
+
+def fuzzy_senses(word: str, lexicon: Lexicon) -> tuple[Sense, ...]:
+    """Correct one misspelt word to one vocabulary word, or to nothing."""
+    if len(word) < 5 or word in COMMON_WORDS or any(ch.isdigit() for ch in word):
+        return ()
+    allowed = 1 if len(word) < 8 else 2
+    found = extract(word, lexicon.single_words, scorer=OSA.distance, limit=4, score_cutoff=allowed)
+    if not found:
+        return ()
+    best = found[0][1]
+    winners = [term for term, score, _ in found if score == best]
+    senses: list[Sense] = []
+    for term in winners:
+        for sense in lexicon.senses((term,)):
+            if sense not in senses:
+                senses.append(sense)
+    runners = {s for term, score, _ in found if score == best + 1 for s in lexicon.senses((term,))}
+    if len({(s.kind, s.id) for s in senses}) != 1:
+        return tuple(senses)  # a tie between two concepts: the caller asks which was meant
+    if best > 0 and any((r.kind, r.id) != (senses[0].kind, senses[0].id) for r in runners) and best == allowed:
+        return ()  # no margin over a different concept: too close to call, and too risky to ask about
+    return tuple(senses)
+
+
+def lookalike_guard(hits: list[Hit], lexicon: Lexicon, words: list[str]) -> Clarification | None:
+    """A fuzzy-corrected drug name that is also near one of its look-alikes is never silently accepted."""
+    for hit in hits:
+        sense = hit.senses[0]
+        if not hit.fuzzy or sense.kind != "drug":
+            continue
+        for other in lexicon.lookalikes.get(sense.id, ()):
+            if OSA.distance(hit.typed, other) <= max(2, len(other) // 4):
+                label = lexicon.labels.get(("drug", sense.id), sense.id)
+                return Clarification(reason="lookalike", typed=hit.typed,
+                                     choices=((label, " ".join(w if w != hit.typed else label for w in words)),))
+    return None

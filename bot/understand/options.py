@@ -1,0 +1,213 @@
+"""Analysis options a question asks for (measure, model, dose, interval, background therapy, trial length,
+baseline risk, denominators), read by patterns on the normalised text before concepts are matched, so that the
+words they use ('300 mg q2w', 'odds ratio') are not matched as concepts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Options:
+    """Analysis options the question asked for; None means 'use the outcome's default'."""
+
+    measure: str | None = None  # RR, OR, RD
+    method: str | None = None  # MH, PETO, IV, DL, REML, PM
+    hksj: bool = False
+    dose_mg: int | None = None
+    interval_weeks: int | None = None
+    background: str | None = None  # monotherapy, tcs
+    followup_weeks: int | None = None
+    exclude_trials: tuple[str, ...] = ()
+    only_trials: tuple[str, ...] = ()
+    baseline_risk: float | None = None  # a proportion, 0..1
+    per: int | None = None  # 100 or 1000
+    nnt: bool = False
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+_PERCENT = r"(\d+(?:\.\d+)?)\s*(%|percent|per cent|in 1000|per 1000|in 1 000|per 1 000|in 100|per 100)(?![a-z0-9])"
+
+
+_ABOUT = r"\s+(?:of|for|in|on|with|without)\s+[a-z]+(?:\s+[a-z]+){0,2}?"  # 'of conjunctivitis', 'on placebo'
+
+
+_BASELINE = re.compile(
+    r"(?:baseline|control|background|untreated|placebo|assumed|assume|starting|base)\s+(?:group\s+)?"
+    r"(?:(?:risk|rate|incidence|probability)(?P<about1>" + _ABOUT + r")?)?"
+    r"\s*(?:is|of|at|=|was|were|be|around|about|~)?\s*(?:is\s+)?" + _PERCENT
+    + r"|(?:if|when|assuming)\s+(?:the\s+)?(?:risk|rate|incidence)(?P<about2>" + _ABOUT + r")?"
+    r"\s+(?:is|of|was|were|be)?\s*" + _PERCENT
+)
+
+
+_FRACTION = re.compile(r"(?:baseline|control)\s+(?:risk|rate)\s+(?:is|of|=)?\s*(0?\.\d+)\b")
+
+
+_DOSE = re.compile(r"\b(\d{2,3})\s*(?:mg|milligrams?)\b")
+
+
+_INTERVAL = (
+    (re.compile(r"\bq\s*(\d)\s*w(?:k|ks|eeks?)?\b"), None),
+    (re.compile(r"\bevery\s+(\d|one|two|four|other)\s*(?:weeks?|wks?)\b"), None),
+    (re.compile(r"\b(?:every\s+week|once\s+(?:a|per)\s+week|weekly|qw|q\s*wk)\b"), 1),
+    (re.compile(r"\b(?:fortnightly|biweekly|every\s+fortnight|twice\s+(?:a\s+)?monthly|every\s+other\s+week)\b"), 2),
+    (re.compile(r"\b(?:monthly|every\s+month|once\s+a\s+month)\b"), 4),
+)
+
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "four": 4, "other": 2}
+
+
+_FOLLOWUP = (
+    re.compile(r"\b(\d{1,3})\s*(?:weeks?|wks?|w)\b(?:\s+(?:trials?|studies|rcts?|follow\s*up|long|duration|data))"),
+    re.compile(r"\b(?:only|just|restricted\s+to|limit\s+to|trials?\s+of|studies\s+of|lasting|over)\s+(\d{1,3})"
+               r"\s*(?:weeks?|wks?|w)\b"),
+    re.compile(r"\b(?:at|by|to|until|through|up\s+to)\s+(?:week|wk|w)\s*(\d{1,3})\b"),
+)
+
+
+_YEAR = re.compile(r"\b(?:one|1)\s*(?:year|yr)\s*(?:long\s+)?(?:trials?|studies|follow\s*up|data)|"
+                   r"\b(?:long\s*term|1\s*year|one\s*year|52\s*weeks?)\b")
+
+
+_PER = re.compile(r"\bper\s*(100|1000|1 000|hundred|thousand)\b|\bin\s*(1000|100)\b\s*(?:people|patients)?$")
+
+
+_MEASURES = (
+    # 'what are the odds of ...' is English for 'how likely', not a request for the odds ratio
+    (re.compile(r"\b(?:odds\s+ratios?|(?<!what are the )(?<!what s the )(?<!whats the )odds|peto)\b"), "OR"),
+    (re.compile(r"\b(?:risk\s+ratios?|relative\s+risks?|rr)\b"), "RR"),
+    (re.compile(r"\b(?:risk\s+differences?|absolute\s+risk(?:\s+difference)?|absolute\s+difference|rd|ard)\b"),
+     "RD"),
+)
+
+
+_NNT = re.compile(r"\b(?:nnt|nnh|nntb|nnth|number\s+needed\s+to\s+(?:treat|harm))\b")
+
+
+_METHODS = (
+    (re.compile(r"\b(?:hksj|hartung\s+knapp|knapp\s+hartung)\b"), ("random", "DL", True)),
+    (re.compile(r"\breml\b"), ("random", "REML", False)),
+    (re.compile(r"\b(?:paule\s+mandel|pm\s+estimator)\b"), ("random", "PM", False)),
+    (re.compile(r"\b(?:dersimonian|laird|dl)\b"), ("random", "DL", False)),
+    (re.compile(r"\brandom(?:\s*effects?)?(?:\s+model)?\b"), ("random", "DL", False)),
+    (re.compile(r"\bpeto\b"), ("fixed", "PETO", False)),
+    (re.compile(r"\b(?:mantel|haenszel|mh)\b"), ("fixed", "MH", False)),
+    (re.compile(r"\b(?:inverse\s+variance|iv)\b"), ("fixed", "IV", False)),
+    # a bare 'common' is English ('is conjunctivitis common?'), not the common-effect model
+    (re.compile(r"\bfixed(?:\s*effects?)?(?:\s+model)?\b|\bcommon\s*effects?(?:\s+model)?\b"),
+     ("fixed", "MH", False)),
+)
+
+
+_BACKGROUND = (
+    (re.compile(r"\b(?:with|plus|and|on|\+|combined\s+with|added\s+to)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
+                r"\btcs\b|\bwith\s+topicals?\b|\bcombination\s+(?:therapy|trials?)\b|\bconcomitant\b"), "tcs"),
+    (re.compile(r"\bmonotherapy\b|\bmono\b|\b(?:without|no)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
+                r"\b(?:on\s+its\s+own|by\s+itself|alone)\b"), "monotherapy"),
+)
+
+
+def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]:
+    """Analysis options, the word positions they used up (so they are not matched as concepts), and the
+    positions of the follow-up phrase (dropped when it only describes a named trial: 'the 52-week CHRONOS')."""
+    spans: list[tuple[int, int]] = []
+    values: dict = {}
+
+    def take(match: re.Match) -> None:
+        spans.append(match.span())
+
+    match = _BASELINE.search(text) or _FRACTION.search(text)
+    if match:
+        named = set(match.re.groupindex.values())
+        groups = [g for k, g in enumerate(match.groups(), 1) if g is not None and k not in named]
+        number = float(groups[0])
+        unit = groups[1] if len(groups) > 1 else ""
+        if "1000" in unit or "1 000" in unit:
+            number /= 10
+        risk = number if match.re is _FRACTION else number / 100
+        if 0 < risk < 1:
+            values["baseline_risk"] = round(risk, 6)
+        about = next((name for name in ("about1", "about2") if match.re is _BASELINE and match.group(name)), None)
+        if about:  # the words naming the outcome stay for the outcome matcher
+            spans.extend([(match.start(), match.start(about)), (match.end(about), match.end())])
+        else:
+            take(match)
+    followup_span = None
+    for pattern in _FOLLOWUP:
+        match = pattern.search(text)
+        if match:
+            values["followup_weeks"] = int(match.group(1))
+            followup_span = match.span()
+            take(match)
+            break
+    else:
+        match = _YEAR.search(text)
+        if match:
+            values["followup_weeks"] = 52
+            followup_span = match.span()
+            take(match)
+    match = _DOSE.search(text)
+    if match:
+        values["dose_mg"] = int(match.group(1))
+        take(match)
+    for pattern, weeks in _INTERVAL:
+        match = pattern.search(text)
+        if match:
+            if weeks is None:
+                raw = match.group(1)
+                weeks = _WORD_NUMBERS.get(raw) or int(raw)
+            values["interval_weeks"] = weeks
+            take(match)
+            break
+    for pattern, measure in _MEASURES:
+        match = pattern.search(text)
+        if match:
+            values["measure"] = measure
+            take(match)
+            break
+    else:
+        if re.search(r"\bOR\b", original):  # only a capitalised OR is the odds ratio, not the conjunction
+            values["measure"] = "OR"
+            spans.extend(m.span() for m in re.finditer(r"\bor\b", text))
+    if _NNT.search(text):
+        values["nnt"] = True
+        take(_NNT.search(text))
+    for pattern, (_, method, hksj) in _METHODS:
+        match = pattern.search(text)
+        if match:
+            values["method"], values["hksj"] = method, hksj
+            take(match)
+            break
+    for pattern, background in _BACKGROUND:
+        match = pattern.search(text)
+        if match:
+            values["background"] = background
+            take(match)
+            break
+    match = _PER.search(text)
+    if match:
+        raw = next(g for g in match.groups() if g)
+        values["per"] = 1000 if raw in ("1000", "1 000", "thousand") else 100
+        take(match)
+    if values.get("method") == "PETO":
+        values["measure"] = "OR"
+    consumed = word_positions(text, spans)
+    followup_words = word_positions(text, [followup_span]) if followup_span else set()
+    return Options(**values), consumed, followup_words
+
+
+def word_positions(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    consumed: set[int] = set()
+    position = 0
+    for index, word in enumerate(text.split()):
+        start = text.index(word, position)
+        end = start + len(word)
+        position = end
+        if any(s < end and start < e for s, e in spans):
+            consumed.add(index)
+    return consumed

@@ -1,0 +1,67 @@
+"""The structured reading of one question (Parse), with what it could not use (Mention) and the clarifying
+question it asks instead of guessing (Clarification)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.understand.options import Options
+
+STATUSES = ("answer", "clarify", "no_data", "not_understood")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A recognised name the knowledge base holds no evidence on (or holds only through a nearer concept)."""
+
+    kind: str
+    id: str
+    typed: str
+    nearest: str = ""
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """A short question with buttons; each choice is a complete question the user can send back."""
+
+    reason: str  # ambiguous_term, lookalike, negation, nearest_outcome, need_outcome
+    typed: str
+    choices: tuple[tuple[str, str], ...]  # (button label, question to ask on press)
+
+
+@dataclass(frozen=True)
+class Parse:
+    status: str
+    intent: str | None
+    intervention: str | None = None
+    comparator: str = "placebo"
+    outcomes: tuple[str, ...] = ()
+    condition: str | None = None
+    population: str | None = None
+    options: Options = field(default_factory=Options)
+    uncovered: tuple[Mention, ...] = ()
+    clarification: Clarification | None = None
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, understood as)
+    negated: tuple[str, ...] = ()
+    assumed_drug: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "intent": self.intent,
+            "intervention": self.intervention,
+            "comparator": self.comparator,
+            "outcomes": list(self.outcomes),
+            "condition": self.condition,
+            "population": self.population,
+            "options": self.options.as_dict(),
+            "uncovered": [m.__dict__ for m in self.uncovered],
+            "clarify": None if self.clarification is None else {
+                "reason": self.clarification.reason,
+                "typed": self.clarification.typed,
+                "choices": [list(c) for c in self.clarification.choices],
+            },
+            "corrections": [list(c) for c in self.corrections],
+            "negated": list(self.negated),
+            "assumed_drug": self.assumed_drug,
+        }

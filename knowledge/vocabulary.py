@@ -1,0 +1,138 @@
+"""The YAML files: outcomes (what each outcome means and how it is worded), drugs (their names and
+look-alikes) and the vocabulary of everything else a question can name."""
+
+from __future__ import annotations
+
+from knowledge.rows import SLUG
+
+from . import schema
+from .errors import DataIssue
+from .records import Concept, Drug, Outcome
+from .text import normalise
+
+
+def parse_outcomes(data: dict, issues: list[DataIssue]) -> dict[str, Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    entries = data.get("outcomes") if data else None
+    if not isinstance(entries, list):
+        if data:
+            issues.append(DataIssue("outcomes.yaml", None, "outcomes", "expected a list under 'outcomes'"))
+        return outcomes
+    for position, entry in enumerate(entries, start=1):
+        where = f"outcome #{position}"
+        if not isinstance(entry, dict):
+            issues.append(DataIssue("outcomes.yaml", None, where, "expected a mapping"))
+            continue
+        missing = [f for f in schema.OUTCOME_FIELDS if f not in entry]
+        if missing:
+            issues.append(DataIssue("outcomes.yaml", None, f"{where}.{missing[0]}", "required field missing"))
+            continue
+        optional = {f: entry.get(f, default) for f, default in schema.OUTCOME_OPTIONAL.items()}
+        outcome = Outcome(**{f: entry[f] for f in schema.OUTCOME_FIELDS}, **optional)
+        problems = [
+            ("id", not SLUG.match(str(outcome.id)), "not a lower-case identifier"),
+            ("id", outcome.id in outcomes, "duplicate outcome id"),
+            ("kind", outcome.kind not in schema.KINDS, "must be harm or benefit"),
+            ("timepoint_weeks", outcome.timepoint_weeks is not None and not isinstance(outcome.timepoint_weeks, int),
+             "must be a whole number of weeks"),
+            ("pool_derived", not isinstance(outcome.pool_derived, bool), "must be true or false"),
+            ("default_measure", outcome.default_measure not in schema.MEASURES, "must be RR, OR or RD"),
+            ("default_method", outcome.default_method not in schema.METHODS, "unknown method"),
+            ("default_method", outcome.default_method == "PETO" and outcome.default_measure != "OR",
+             "the Peto method estimates an odds ratio only"),
+            ("per", outcome.per not in (100, 1000), "must be 100 or 1000"),
+        ]
+        bad = [(f, m) for f, failed, m in problems if failed]
+        for field_name, message in bad:
+            issues.append(DataIssue("outcomes.yaml", None, f"{outcome.id}.{field_name}", message))
+        if not bad:
+            outcomes[outcome.id] = outcome
+    return outcomes
+
+
+def parse_concepts(data: dict, outcomes: dict[str, Outcome], issues: list[DataIssue],
+              owner: dict[str, str]) -> tuple[Concept, ...]:
+    """Vocabulary entries; a term may belong to one concept only, or matching would be a coin toss."""
+    concepts: list[Concept] = []
+    owner = dict(owner)
+    for kind in schema.CONCEPT_KINDS:
+        section = (data or {}).get(kind + "s", {})
+        if not isinstance(section, dict):
+            issues.append(DataIssue("vocabulary.yaml", None, kind + "s", "expected a mapping of concepts"))
+            continue
+        for concept_id, entry in section.items():
+            where = f"{kind}s.{concept_id}"
+            if not isinstance(entry, dict) or not isinstance(entry.get("terms"), list) or not entry["terms"]:
+                issues.append(DataIssue("vocabulary.yaml", None, where, "needs a non-empty 'terms' list"))
+                continue
+            covered = bool(entry.get("covered", False))
+            group = tuple(str(g) for g in entry.get("group", []) or [])
+            unknown = [g for g in group if g not in outcomes]
+            if (kind != "outcome" and group) or unknown:
+                issues.append(DataIssue("vocabulary.yaml", None, f"{where}.group",
+                                        f"group members must be outcomes in outcomes.yaml: {unknown or group}"))
+            if kind == "outcome" and covered and not group and concept_id not in outcomes:
+                issues.append(DataIssue("vocabulary.yaml", None, where,
+                                        "covered outcome is not defined in outcomes.yaml"))
+            nearest = str(entry.get("nearest", ""))
+            if nearest and kind == "outcome" and nearest not in outcomes:
+                issues.append(DataIssue("vocabulary.yaml", None, f"{where}.nearest",
+                                        f"'{nearest}' is not an outcome in outcomes.yaml"))
+            terms = tuple(dict.fromkeys(normalise(str(t)) for t in entry["terms"]))
+            for term in terms:
+                key = f"{kind}:{term}" if kind == "population" else term
+                if key in owner and owner[key] != where:
+                    issues.append(DataIssue("vocabulary.yaml", None, f"{where}.terms",
+                                            f"term '{term}' also belongs to {owner[key]}"))
+                owner[key] = where
+            concepts.append(Concept(
+                kind=kind, id=str(concept_id), label=str(entry.get("label", concept_id)), covered=covered,
+                terms=terms, lookalikes=tuple(normalise(str(t)) for t in entry.get("lookalikes", [])),
+                nearest=nearest, group=group,
+            ))
+    for outcome_id in outcomes:
+        if not any(c.kind == "outcome" and c.id == outcome_id for c in concepts):
+            issues.append(DataIssue("vocabulary.yaml", None, f"outcomes.{outcome_id}",
+                                    "outcome in outcomes.yaml has no vocabulary entry"))
+    return tuple(concepts)
+
+
+def parse_drugs(data: dict, issues: list[DataIssue]) -> tuple[dict[str, Drug], list[Concept]]:
+    """drugs.yaml: each drug's names (generic, brands, codes, other terms) and look-alikes."""
+    drugs: dict[str, Drug] = {}
+    concepts: list[Concept] = []
+    owner: dict[str, str] = {}
+    section = (data or {}).get("drugs")
+    if not isinstance(section, dict):
+        if data:
+            issues.append(DataIssue("drugs.yaml", None, "drugs", "expected a mapping of drugs"))
+        return drugs, concepts
+    for drug_id, entry in section.items():
+        where = f"drugs.{drug_id}"
+        if not isinstance(entry, dict) or not SLUG.match(str(drug_id)) or drug_id in ("placebo", "none"):
+            issues.append(DataIssue("drugs.yaml", None, where, "needs a lower-case id and a mapping of fields"))
+            continue
+        missing = [f for f in schema.DRUG_FIELDS if not entry.get(f)]
+        if missing:
+            issues.append(DataIssue("drugs.yaml", None, f"{where}.{missing[0]}", "required field missing"))
+            continue
+        fields = {f: entry.get(f, default) for f, default in schema.DRUG_OPTIONAL.items()}
+        lists = ("terms", "brands", "codes", "lookalikes")
+        if any(not isinstance(entry.get(f, []), list) for f in lists):
+            issues.append(DataIssue("drugs.yaml", None, where, f"{', '.join(lists)} must be lists"))
+            continue
+        drug = Drug(id=str(drug_id), label=str(entry["label"]), drug_class=str(fields["class"]),
+                    target=str(fields["target"]), route=str(fields["route"]),
+                    brands=tuple(map(str, fields["brands"])), codes=tuple(map(str, fields["codes"])),
+                    lookalikes=tuple(map(str, fields["lookalikes"])))
+        names = [drug_id, drug.label, *drug.brands, *drug.codes, *map(str, entry["terms"])]
+        terms = tuple(dict.fromkeys(t for t in (normalise(n) for n in names) if t))
+        for term in terms:
+            if term in owner and owner[term] != where:
+                issues.append(DataIssue("drugs.yaml", None, f"{where}.terms", f"term '{term}' also belongs to "
+                                                                              f"{owner[term]}"))
+            owner[term] = where
+        drugs[drug.id] = drug
+        concepts.append(Concept(kind="drug", id=drug.id, label=drug.label, covered=False, terms=terms,
+                                lookalikes=tuple(normalise(t) for t in drug.lookalikes)))
+    return drugs, concepts

@@ -7,6 +7,7 @@ numpy + scipy only; no I/O and no wording. Entry points::
     subgroup_analysis(groups, *, measure, method, hksj, level)
     leave_one_out(ai, n1i, ci, n2i, *, measure, method, hksj, labels, level)
     absolute_effect(measure, estimate, ci_low, ci_high, control_risk)
+    bucher(theta_a, se_a, theta_b, se_b, measure)  # indirect comparison through a common comparator
 """
 
 from .absolute import (
@@ -17,6 +18,7 @@ from .absolute import (
     treatment_risk,
 )
 from .effects import combine_arms, validate_tables
+from .indirect import IndirectResult, bucher, bucher_from_results
 from .pool import method_keys, pool, pool_all, pool_tables
 from .results import NNT, AbsoluteEffect, NNTEnd, PooledResult, StudyEffect, SubgroupResult
 from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
@@ -24,6 +26,7 @@ from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
 __all__ = [
     "NNT",
     "AbsoluteEffect",
+    "IndirectResult",
     "LeaveOneOut",
     "NNTEnd",
     "PooledResult",
@@ -31,6 +34,8 @@ __all__ = [
     "SubgroupResult",
     "absolute_effect",
     "absolute_from_result",
+    "bucher",
+    "bucher_from_results",
     "combine_arms",
     "leave_one_out",
     "median_control_risk",

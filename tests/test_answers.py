@@ -76,10 +76,11 @@ def test_interval_crossing_no_effect_is_worded_as_compatible_with_both(service):
     assert "significant" not in reply.lower()
 
 
-def test_no_certainty_words_without_a_rating(service):
+def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service):
     for question in GOLDEN_QUESTIONS.values():
         reply = text(service.ask(question).reply).lower()
-        assert "certainty of the evidence: not rated" in reply
+        rated = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+        assert rated and "risk of bias not assessed" in reply, question
         assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
 
 

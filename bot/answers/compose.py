@@ -18,6 +18,8 @@ from analysis import (
     pool,
     subgroup_analysis,
 )
+from bot.answers.certainty import Certainty, rate
+from bot.answers.certainty import Evidence as CertaintyInputs
 from bot.answers.evidence import AGE_GROUP_WORDS, Evidence, Query, select
 from bot.understand.options import Options
 from bot.understand.reading import Parse
@@ -61,6 +63,14 @@ class OutcomeAnswer:
     per: int
     leave_one_out: tuple[LeaveOneOut, ...] = ()
     subgroups: tuple[tuple[str, SubgroupResult], ...] = ()  # (attribute, result)
+    # Each trial's own estimate with the same measure and method as the pooling (a Peto OR stays a Peto OR):
+    # (estimate, ci_low, ci_high) or None where not estimable, in the order of evidence.tables.
+    trial_estimates: tuple[tuple[float, float, float] | None, ...] = ()
+    notes: tuple[str, ...] = ()  # what was changed from the request and why ("random effects need two trials")
+    certainty: Certainty | None = None
+    # The bottom line: the estimate the direction statement and absolute risks come from (the lead synthesis,
+    # or our pooling under the outcome's default analysis), whatever measure or model is displayed.
+    basis: Estimate | None = None
 
 
 @dataclass(frozen=True)
@@ -86,42 +96,101 @@ def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> An
     return Answer(parsed, kb.version, kb.short_hash, outcomes)
 
 
-def analysis_choice(outcome: Outcome, options: Options) -> tuple[str, str, bool]:
-    """Measure, method and HKSJ flag: the user's request where it is valid, else the outcome's default."""
+def analysis_choice(outcome: Outcome, options: Options, k: int = 2) -> tuple[str, str, bool, tuple[str, ...]]:
+    """Measure, method and HKSJ flag: the user's request where it is valid, else the outcome's default; and a
+    note for every request that could not be honoured. A random-effects model asked of one trial keeps the
+    fixed-effect result: one trial has no between-trial variance to estimate, and switching would only
+    change the numbers (a Peto OR 0.13 became an OR 0.08 with a far wider interval)."""
     measure = options.measure or outcome.default_measure
     method = options.method or (outcome.default_method if measure == outcome.default_measure else "MH")
     if method == "PETO" and measure != "OR":
         method = "MH"
-    return measure, method, options.hksj
+    notes: tuple[str, ...] = ()
+    hksj = options.hksj
+    if k < 2 and method in RANDOM_METHODS:
+        method = outcome.default_method if measure == outcome.default_measure else "MH"
+        hksj = False
+        notes = ("a random-effects model needs two trials or more, so the one trial's own result is shown",)
+    return measure, method, hksj, notes
 
 
 def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensitivity: bool = True) -> OutcomeAnswer:
+    """One outcome of one comparison.
+
+    The bottom line is set by the evidence, not by the display: the lead (a published synthesis when ours
+    covers less, else our pooling) and the absolute risks come from the outcome's default analysis. A measure
+    or model the question asks for changes how our relative effect is expressed, shown beside the lead.
+    """
     outcome = kb.outcomes[query.outcome_id]
     evidence = select(kb, query, options)
-    measure, method, hksj = analysis_choice(outcome, options)
-    pooled = None
-    if evidence.tables:
-        t = evidence.tables
-        pooled = pool([s.ai for s in t], [s.n1i for s in t], [s.ci for s in t], [s.n2i for s in t],
-                      measure=measure, method=method, hksj=hksj, labels=[s.label for s in t])
-    ours = None
-    if pooled is not None and pooled.defined:
-        ours = Estimate("PETO_OR" if method == "PETO" else measure, pooled.estimate, pooled.ci_low,
-                        pooled.ci_high, len(evidence.tables), evidence.participants, "pooled")
+    measure, method, hksj, notes = analysis_choice(outcome, options, len(evidence.tables))
+    pooled = _pool(evidence, measure, method, hksj)
+    ours = _estimate(pooled, method, evidence)
+    default = (outcome.default_measure, outcome.default_method, False)
+    base = pooled if (measure, method, hksj) == default else _pool(evidence, *default)
+    base_ours = _estimate(base, outcome.default_method, evidence)
     published = _published(evidence.lead_synthesis, evidence)
     comparable = published is not None and SYNTHESIS_TO_POOLING_MEASURE.get(published.measure) == measure
-    # A measure the user asked for explicitly wins over a synthesis reported on another scale.
-    leads = published is not None and (comparable or ours is None or options.measure is None)
-    lead = published if leads and _synthesis_leads(published, ours, evidence) else ours
+    published_leads = published is not None and _synthesis_leads(published, base_ours, evidence)
+    lead = published if published_leads else ours
+    bottom = published if published_leads else base_ours  # the estimate the absolute risks come from
     control_risk, source = _control_risk(options, evidence)
     absolute = None
-    if lead is not None and control_risk is not None and lead.measure in SYNTHESIS_TO_POOLING_MEASURE:
-        absolute = absolute_effect(SYNTHESIS_TO_POOLING_MEASURE[lead.measure], lead.estimate, lead.ci_low,
-                                   lead.ci_high, control_risk, events_are_harmful=not outcome.is_benefit)
+    if bottom is not None and control_risk is not None and bottom.measure in SYNTHESIS_TO_POOLING_MEASURE:
+        absolute = absolute_effect(SYNTHESIS_TO_POOLING_MEASURE[bottom.measure], bottom.estimate, bottom.ci_low,
+                                   bottom.ci_high, control_risk, events_are_harmful=not outcome.is_benefit)
     per = options.per or outcome.per
+    certainty = _certainty(bottom, base, evidence, published_leads)
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
-                         *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())))
+                         *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())),
+                         trial_estimates=_trial_estimates(evidence, measure, method, hksj, pooled),
+                         notes=notes, certainty=certainty, basis=bottom)
+
+
+RANDOM_METHODS = frozenset({"DL", "REML", "PM"})
+
+
+def _pool(evidence: Evidence, measure: str, method: str, hksj: bool) -> PooledResult | None:
+    t = evidence.tables
+    if not t:
+        return None
+    return pool([s.ai for s in t], [s.n1i for s in t], [s.ci for s in t], [s.n2i for s in t],
+                measure=measure, method=method, hksj=hksj, labels=[s.label for s in t])
+
+
+def _estimate(pooled: PooledResult | None, method: str, evidence: Evidence) -> Estimate | None:
+    if pooled is None or not pooled.defined:
+        return None
+    return Estimate("PETO_OR" if method == "PETO" else pooled.measure, pooled.estimate, pooled.ci_low,
+                    pooled.ci_high, len(evidence.tables), evidence.participants, "pooled")
+
+
+def _trial_estimates(evidence: Evidence, measure: str, method: str, hksj: bool, pooled: PooledResult | None
+                     ) -> tuple[tuple[float, float, float] | None, ...]:
+    """Each trial pooled alone with the same method, so the figure shown for a trial is the figure the
+    pooling would give for that trial (no continuity correction under Peto, which needs none)."""
+    if len(evidence.tables) == 1 and pooled is not None:
+        return ((pooled.estimate, pooled.ci_low, pooled.ci_high) if pooled.defined else None,)
+    alone_method, alone_hksj = ("IV" if method in RANDOM_METHODS else method), False  # random effects on one trial = IV
+    out = []
+    for table in evidence.tables:
+        one = pool([table.ai], [table.n1i], [table.ci], [table.n2i], measure=measure, method=alone_method,
+                   hksj=alone_hksj, labels=[table.label])
+        out.append((one.estimate, one.ci_low, one.ci_high) if one.defined else None)
+    return tuple(out)
+
+
+def _certainty(bottom: Estimate | None, base: PooledResult | None, evidence: Evidence,
+               published_leads: bool) -> Certainty | None:
+    if bottom is None:
+        return None
+    synthesis = evidence.lead_synthesis if published_leads else None
+    events = None if published_leads else sum(t.ai + t.ci for t in evidence.tables)
+    return rate(CertaintyInputs(
+        measure=bottom.measure, ci_low=bottom.ci_low, ci_high=bottom.ci_high, k=bottom.k, pooled=base,
+        events=events, published_rating=synthesis.certainty if synthesis else "",
+        published_source=synthesis.citation.split(".")[0] if synthesis else ""))
 
 
 LEAVE_ONE_OUT_MAX = 30

@@ -24,7 +24,7 @@ from bot.answers.wording import (
     synthesis_short,
 )
 from bot.understand.reading import Parse
-from knowledge.records import KnowledgeBase, Synthesis
+from knowledge.records import KnowledgeBase
 
 
 def effect_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
@@ -82,14 +82,15 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         if relevant:
             lines.append(line("Trials that fit but cannot be used: " + "; ".join(
                 f"{label} ({why})" for label, why in relevant[:6]) + ("; …" if len(relevant) > 6 else "") + "."))
-        lines.append(line(certainty_sentence(None)))
+        lines.append(line(certainty_sentence(oa)))
         return lines
     if oa.absolute is not None:
         lines.append(line(absolute_sentence(oa)))
         if parsed.options.nnt:
             lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
     lead = oa.lead
-    statement = direction_statement(lead, outcome, ev.intervention_label, ev.comparator_label)
+    # The direction is the bottom line's: a display measure or model never turns "fewer" into "compatible".
+    statement = direction_statement(oa.basis or lead, outcome, ev.intervention_label, ev.comparator_label)
     if oa.published is not None and lead is oa.published:
         synthesis = oa.evidence.lead_synthesis
         size = size_words(lead.k, lead.participants)
@@ -114,7 +115,9 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
             s = oa.evidence.lead_synthesis
             lines.append(line(f"The published meta-analysis ({synthesis_short(s)}) covers all its trials, "
                               "not the subset you asked for, so it is not shown beside this."))
-    lines.append(line(certainty_sentence(oa.evidence.lead_synthesis if lead is oa.published else None)))
+    for note in oa.notes:
+        lines.append(line(f"Note: {note}."))
+    lines.append(line(certainty_sentence(oa)))
     return lines
 
 
@@ -187,29 +190,32 @@ def published_beside_sentence(oa: OutcomeAnswer) -> str:
     return f"Published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}{overlap}."
 
 
-def certainty_sentence(synthesis: Synthesis | None) -> str:
-    if synthesis is not None and synthesis.certainty:
-        return f"Certainty of the evidence (GRADE, as rated by the source): {synthesis.certainty}."
-    return "Certainty of the evidence: not rated."
+def certainty_sentence(oa: OutcomeAnswer) -> str:
+    c = oa.certainty
+    if c is None:
+        return "Certainty of the evidence: not rated."
+    if c.source == "published":
+        return f"Certainty of the evidence (GRADE, as rated by {c.citation}): {c.rating}."
+    downgrades = [r.split(":")[0] for r in c.reasons if ": downgraded" in r]
+    why = f", downgraded for {' and '.join(downgrades)}" if downgrades else ""
+    return (f"Certainty of the evidence: {c.rating} (rule-based{why}; risk of bias not assessed; "
+            "see Method).")
 
 
 def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
     lines: list[Line] = []
-    studies = {s.label: s for s in oa.pooled.studies} if oa.pooled else {}
     weights = dict(zip([s.label for s in oa.pooled.studies], oa.pooled.weights, strict=True)) if oa.pooled \
         else {}
-    for t in oa.evidence.tables:
+    for index, t in enumerate(oa.evidence.tables):
         arms = " + ".join(t.arms)
         ev = oa.evidence
         bits = [f"{t.label}: {ev.intervention_label} {t.ai}/{t.n1i} ({arms}) vs {ev.comparator_label} "
                 f"{t.ci}/{t.n2i}"]
-        study = studies.get(t.label)
-        if study is not None and study.estimate is not None:
+        own = oa.trial_estimates[index] if index < len(oa.trial_estimates) else None
+        if own is not None:
             name = "Peto OR" if oa.method == "PETO" else oa.measure
-            zero = 0 in (t.ai, t.ci, t.n1i - t.ai, t.n2i - t.ci)
-            bits.append(f"{name} {fmt_study(oa.measure, study.estimate)} "
-                        f"({fmt_study(oa.measure, study.ci_low)} to {fmt_study(oa.measure, study.ci_high)})"
-                        + (", with 0.5 added to each cell for this per-trial figure" if zero else ""))
+            bits.append(f"{name} {fmt_study(oa.measure, own[0])} "
+                        f"({fmt_study(oa.measure, own[1])} to {fmt_study(oa.measure, own[2])})")
         if weights.get(t.label) is not None:
             bits.append(f"weight {weights[t.label]:.0f}%")
         meta = [f"assessed at week {t.timepoint_weeks}" if t.timepoint_weeks and oa.outcome.is_benefit else "",
@@ -263,8 +269,14 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
         lines.append(line("Number needed to treat: " + nnt_text(a.nnt) + "."))
         basis = ("the risk you gave" if oa.control_risk_source == "user"
                  else f"the median {oa.evidence.comparator_label}-group risk of the trials we pooled")
-        lines.append(line(f"The absolute numbers apply {basis} to the "
-                          + ("published" if oa.lead is oa.published else "pooled") + " relative effect."))
+        source = ("published" if oa.lead is oa.published
+                  else f"pooled ({MEASURE_NAMES[oa.basis.measure]}, the outcome's default analysis)"
+                  if oa.basis is not None and oa.basis is not oa.ours else "pooled")
+        lines.append(line(f"The absolute numbers apply {basis} to the {source} relative effect."))
+    if oa.certainty is not None:
+        label = "as published" if oa.certainty.source == "published" else "rule-based, see docs/certainty.md"
+        lines.append(line(f"Certainty {oa.certainty.rating} ({label}):"))
+        lines.extend(line(f"• {reason}") for reason in oa.certainty.reasons)
     return tuple(lines)
 
 

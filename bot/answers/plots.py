@@ -26,9 +26,12 @@ def forest_png(oa: OutcomeAnswer) -> bytes | None:
     """Forest plot of our pooling (one row per trial, pooled diamond, prediction interval)."""
     if oa.pooled is None or not oa.pooled.defined:
         return None
+    # each trial's own figure is the one the pooling method gives for it alone (as in the Trials section)
+    own = oa.trial_estimates or tuple((s.estimate, s.ci_low, s.ci_high) if s.estimate is not None else None
+                                      for s in oa.pooled.studies)
     rows = tuple(
-        (t.label, t.ai, t.n1i, t.ci, t.n2i, s.estimate, s.ci_low, s.ci_high, w)
-        for t, s, w in zip(oa.evidence.tables, oa.pooled.studies, oa.pooled.weights, strict=True)
+        (t.label, t.ai, t.n1i, t.ci, t.n2i, *(e if e is not None else (None, None, None)), w)
+        for t, e, w in zip(oa.evidence.tables, own, oa.pooled.weights, strict=True)
     )
     p = oa.pooled
     published = None

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from bot.answers.compose import Answer, compose
+from bot.answers.compose import Answer
 from bot.answers.messages import word
 from bot.answers.reply import Reply
+from bot.answers.respond import compose
 from bot.understand.lexicon import Lexicon, build_lexicon
 from bot.understand.options import Options
 from bot.understand.parse import parse

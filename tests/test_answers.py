@@ -25,6 +25,11 @@ GOLDEN_QUESTIONS = {
     "any_infection": "does dupilumab increase infections overall",
     "conjunctivitis": "does dupilumab cause pink eye",
     "options": "dupilumab conjunctivitis, random effects, odds ratio, without CHRONOS, if baseline risk is 4%",
+    "easi75_benefit": "does tralokinumab improve EASI-75",
+    "compare_direct_indirect": "abrocitinib vs dupilumab EASI-75",
+    "compare_indirect_only": "tralokinumab vs lebrikizumab EASI-75",
+    "overview": "is tralokinumab safe",
+    "ranking": "which biologic has the least conjunctivitis",
 }
 # --- golden replies -------------------------------------------------------------------------------------------
 
@@ -77,11 +82,19 @@ def test_interval_crossing_no_effect_is_worded_as_compatible_with_both(service):
 
 
 def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service):
-    for question in GOLDEN_QUESTIONS.values():
+    for name, question in GOLDEN_QUESTIONS.items():
         reply = text(service.ask(question).reply).lower()
+        assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
+        if name.startswith(("compare", "overview", "ranking")):
+            continue
         rated = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
         assert rated and "risk of bias not assessed" in reply, question
-        assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
+    for name in ("compare_direct_indirect", "compare_indirect_only"):
+        reply = text(service.ask(GOLDEN_QUESTIONS[name]).reply).lower()
+        assert re.search(r"certainty of the (head-to-head evidence|indirect estimate): (moderate|low|very low)", reply)
+    overview = text(service.ask(GOLDEN_QUESTIONS["overview"]).reply).lower()
+    rows = len(service.ask(GOLDEN_QUESTIONS["overview"]).answer.overview.rows)
+    assert len(re.findall(r"; certainty (?:high|moderate|low|very low)\n", overview)) == rows
 
 
 def test_disclaimer_appears_exactly_once(service):

@@ -135,7 +135,7 @@ def test_icon_array_colours_follow_the_outcome_kind(fictional):
 
 
 def test_head_to_head_trial_answers_drug_against_drug(service):
-    oa = service.ask("abrocitinib vs dupilumab EASI-75").answer.outcomes[0]
+    oa = service.ask("abrocitinib vs dupilumab EASI-75").answer.comparisons[0].direct
     assert oa.evidence.comparator == "dupilumab"
     assert {t.trial_id for t in oa.evidence.tables} <= {"jade_compare", "jade_dare"} and oa.evidence.tables
     for table in oa.evidence.tables:

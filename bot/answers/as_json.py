@@ -41,6 +41,9 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
         "treatment_per_1000": a.treatment_per_1000 if a else None,
         "treatment_per_1000_ci": [a.treatment_per_1000_low, a.treatment_per_1000_high] if a else None,
         "control_risk_source": oa.control_risk_source or None,
+        "certainty": oa.certainty.as_dict() if oa.certainty else {"rating": "not rated", "source": None,
+                                                                   "reasons": []},
+        "notes": list(oa.notes),
         "pooled": None if oa.pooled is None else {
             "measure": oa.measure, "method": oa.method, "hksj": oa.hksj,
             "estimate": ours.estimate if ours else None, "ci_low": ours.ci_low if ours else None,
@@ -68,16 +71,62 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
     }
 
 
+def _estimate_json(est) -> dict | None:
+    if est is None:
+        return None
+    return {"measure": est.measure, "estimate": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
+            "k": est.k, "participants": est.participants}
+
+
+def comparison_json(c, kb: KnowledgeBase) -> dict:
+    """Direct (same shape as `pooled`, or null), indirect (Bucher, with each side), published, certainty."""
+    direct = outcome_json(c.direct, kb)["pooled"] if c.direct.ours is not None else None
+    indirect = None
+    if c.indirect is not None:
+        indirect = {"measure": c.indirect.measure, "method": f"Bucher ({c.via_a.method})",
+                    "estimate": c.indirect.estimate, "ci_low": c.indirect.ci_low, "ci_high": c.indirect.ci_high,
+                    "a": {"drug": c.a, **_side(c.via_a)}, "b": {"drug": c.b, **_side(c.via_b)},
+                    "fragility": list(c.fragility)}
+    return {
+        "outcome": c.outcome.id, "kind": c.outcome.kind, "intervention": c.a, "comparator": c.b,
+        "lead": c.lead or None, "direct": direct, "indirect": indirect,
+        "indirect_reason": c.indirect_reason or None,
+        "published": None if c.published is None else {
+            **_estimate_json(c.published), "id": c.published_synthesis.synthesis_id,
+            "citation": c.published_synthesis.citation, "certainty": c.published_synthesis.certainty or None},
+        "disagreement": c.disagreement,
+        "certainty": c.certainty.as_dict() if c.certainty else {"rating": "not rated", "source": None, "reasons": []},
+    }
+
+
+def _side(oa) -> dict:
+    ours = oa.ours
+    return {"estimate": ours.estimate if ours else None, "ci_low": ours.ci_low if ours else None,
+            "ci_high": ours.ci_high if ours else None, "k": len(oa.evidence.tables)}
+
+
+def _results(answer: Answer, kb: KnowledgeBase) -> list[dict]:
+    if answer.comparisons:
+        return [comparison_json(c, kb) for c in answer.comparisons]
+    if answer.overview is not None:
+        return [outcome_json(oa, kb) for oa in answer.overview.rows]
+    if answer.rankings:
+        return [{"outcome": r.outcome.id, "kind": r.outcome.kind, "drug_class": r.drug_class or None,
+                 "ranked": [{"drug": oa.evidence.intervention, **_estimate_json(oa.ours)} for oa in r.rows],
+                 "missing": list(r.missing)} for r in answer.rankings]
+    return [outcome_json(oa, kb) for oa in answer.outcomes]
+
+
 def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> dict:
     parsed = answer.parse.as_dict()
     return _clean({
         **{k: parsed[k] for k in ("status", "intent", "intervention", "comparator", "outcomes", "condition",
-                                  "population", "options")},
+                                  "population", "options", "drug_class")},
         "uncovered": parsed["uncovered"],
         "clarify": parsed["clarify"],
         "corrections": parsed["corrections"],
         "negated": parsed["negated"],
-        "results": [outcome_json(oa, kb) for oa in answer.outcomes],
+        "results": _results(answer, kb),
         "headline": [line_text(p) for p in reply.headline],
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "kb_version": answer.kb_version,

@@ -75,25 +75,17 @@ class OutcomeAnswer:
 
 @dataclass(frozen=True)
 class Answer:
+    """Everything a reply is worded from. Which parts are filled depends on the intent: ``outcomes`` for an
+    effect question, ``comparisons`` for A vs B, ``overview`` for a drug's summary of findings, ``ranking``
+    for "which is best"."""
+
     parse: Parse
     kb_version: str
     kb_hash: str
     outcomes: tuple[OutcomeAnswer, ...]
-
-
-def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> Answer:
-    """Run the analysis each outcome asks for; other intents carry only the parse.
-
-    ``sensitivity=False`` skips leave-one-out and subgroups, which a chat shows only on request and which
-    are most of the work of an answer.
-    """
-    outcomes: tuple[OutcomeAnswer, ...] = ()
-    if parsed.status == "answer" and parsed.intent == "effect":
-        outcomes = tuple(
-            answer_outcome(kb, Query(parsed.intervention, parsed.comparator, o, parsed.population), parsed.options,
-                           sensitivity=sensitivity)
-            for o in parsed.outcomes)
-    return Answer(parsed, kb.version, kb.short_hash, outcomes)
+    comparisons: tuple = ()  # of compare.Comparison
+    overview: object | None = None  # overview.Overview
+    rankings: tuple = ()  # of compare.Ranking
 
 
 def analysis_choice(outcome: Outcome, options: Options, k: int = 2) -> tuple[str, str, bool, tuple[str, ...]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.answers.comparison_text import comparison_reply, overview_reply, ranking_reply
 from bot.answers.compose import Answer
 from bot.answers.effect_text import effect_reply
 from bot.answers.evidence import trial_label
@@ -40,6 +41,12 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
         reply = trials_reply(kb, parsed.outcomes)
     elif parsed.intent == "define":
         reply = define_reply(kb, parsed.outcomes)
+    elif parsed.intent == "compare":
+        reply = comparison_reply(answer, kb)
+    elif parsed.intent == "overview":
+        reply = overview_reply(answer, kb)
+    elif parsed.intent == "rank":
+        reply = ranking_reply(answer, kb)
     else:
         reply = effect_reply(answer, kb)
     return Reply(reply.headline, reply.sections, reply.buttons, footer(answer))

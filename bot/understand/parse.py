@@ -48,6 +48,20 @@ _INTENTS = (
 )
 
 
+# A drug's summary of findings: "is it safe", "side effects", "does it work", "tell me about".
+_OVERVIEW = re.compile(
+    r"\b(?:is|are)\s+(?:\S+\s+){0,2}safe\b|\bsafety\b|\bside\s*effects?\b|\badverse\s+(?:events?|effects?)\b"
+    r"|\btolerab\w*|\bdo(?:es)?\s+(?:\S+\s+){0,2}work\b|\bhow\s+(?:well|effective|safe)\b|\bis\s+\S+\s+effective\b"
+    r"|\btell\s+me\s+about\b|\boverview\b|\bsummary\b|\bbenefits?\s+and\s+(?:harms|risks)\b|\bpros\s+and\s+cons\b")
+# "Which is best for X": every drug against placebo, ordered; never a single drug picked for the user.
+_RANK = re.compile(r"\bwhich\b.*\b(?:best|better|least|most|fewest|lowest|highest|safest|worst)\b"
+                   r"|\brank(?:ing|ed)?\b|\bbest\s+(?:drug|treatment|option|biologic|jak)")
+_CLASSES = ((re.compile(r"\bbiologics?\b|\bantibod(?:y|ies)\b|\binjectables?\b"), "biologic"),
+            (re.compile(r"\bjaks?\b|\bjakis?\b|\bjanus\b"), "JAK inhibitor"))
+# Recognised words that only say what kind of answer is wanted, not what it is about.
+_SCOPE_CONCEPTS = frozenset({"adverse_events_overall", "jak_inhibitors", "efficacy"})
+
+
 _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|yo|good\s+(?:morning|afternoon|evening|day)|greetings|howdy)\b")
 
 
@@ -114,7 +128,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     )
     if base.intent in ("help", "topics", "sources"):
         return base
-    if not hits and base.intent is None:
+    if not hits and base.intent is None and not _RANK.search(text):
         if _GREETING.match(text) or _THANKS.match(text):
             return replace(base, status="not_understood", intent="greeting" if _GREETING.match(text) else "thanks")
         return replace(base, status="not_understood")
@@ -122,6 +136,10 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     lookalike = lookalike_guard(hits, lexicon, words)
     if lookalike:
         return replace(base, status="clarify", clarification=lookalike)
+
+    scoped = _scoped(base, text, covered_drugs, specific, lexicon)
+    if scoped is not None:
+        return scoped
 
     # Anything recognised but not covered stops the answer: never answer about something else instead.
     blocking = [m for m in uncovered if not m.nearest]
@@ -131,6 +149,8 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         return replace(base, status="no_data")
     if len(covered_drugs) > 2 or (covered_drugs and len(drugs) > len(covered_drugs)):
         return replace(base, status="no_data")
+    if len(covered_drugs) == 2 and base.intent in ("effect", None):
+        base = replace(base, intent="compare")
     drug = lexicon.labels[("drug", covered_drugs[0])] + " " if covered_drugs else ""
 
     nearest = [m for m in uncovered if m.nearest]
@@ -175,7 +195,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
                     for d in lexicon.covered_drugs)))
         # One drug is covered; say that it was assumed rather than pretend it was asked.
         base = replace(base, intervention=lexicon.covered_drugs[0], assumed_drug=True)
-    return replace(base, intent="effect" if base.intent not in ("trials", "define") else base.intent)
+    return replace(base, intent=base.intent if base.intent in ("trials", "define", "compare") else "effect")
 
 
 def _clarify_ambiguous(hit: Hit, lexicon: Lexicon, options: Options, corrections) -> Parse:
@@ -228,4 +248,28 @@ def _intent(text: str) -> str | None:
     for name, pattern in _INTENTS:
         if pattern.search(text):
             return name
+    return None
+
+
+def _scoped(base: Parse, text: str, covered_drugs: list[str], specific: list[str], lexicon: Lexicon
+            ) -> Parse | None:
+    """An overview of one drug, or a ranking of all drugs (of a class), when the question asks for one; None
+    otherwise. Words that only name the kind of answer ('side effects', 'JAK inhibitors') are not treated as
+    uncovered topics here, but anything else uncovered still stops the answer."""
+    others = [m for m in base.uncovered if m.id not in _SCOPE_CONCEPTS and not m.nearest]
+    if others or base.negated or base.intent not in ("effect", "define", None):
+        return None
+    uncovered = tuple(m for m in base.uncovered if m.id not in _SCOPE_CONCEPTS)
+    if not covered_drugs and _RANK.search(text):
+        drug_class = next((name for pattern, name in _CLASSES if pattern.search(text)), "")
+        ranked = replace(base, status="answer", intent="rank", drug_class=drug_class, uncovered=uncovered)
+        if specific:
+            return replace(ranked, outcomes=tuple(specific))
+        return replace(ranked, status="clarify", clarification=Clarification(
+            reason="need_outcome", typed="", choices=tuple(
+                (lexicon.labels[("outcome", o)], f"which drug is best for {lexicon.labels[('outcome', o)]}")
+                for o in lexicon.covered_outcomes)))
+    if len(covered_drugs) == 1 and not specific and (
+            _OVERVIEW.search(text) or any(m.id == "adverse_events_overall" for m in base.uncovered)):
+        return replace(base, status="answer", intent="overview", outcomes=(), uncovered=uncovered)
     return None

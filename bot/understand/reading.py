@@ -44,6 +44,7 @@ class Parse:
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, understood as)
     negated: tuple[str, ...] = ()
     assumed_drug: bool = False
+    drug_class: str = ""  # a ranking restricted to one class of drug ("biologic", "JAK inhibitor")
 
     def as_dict(self) -> dict:
         return {
@@ -64,4 +65,5 @@ class Parse:
             "corrections": [list(c) for c in self.corrections],
             "negated": list(self.negated),
             "assumed_drug": self.assumed_drug,
+            "drug_class": self.drug_class or None,
         }

@@ -1,0 +1,197 @@
+"""Replies for drug-versus-drug comparisons, rankings and a drug's summary of findings.
+
+Wording rules of the effect reply hold here too (no "significant", no hedging words without a rating). Two
+more: an indirect comparison always says it is not randomised and what makes it fragile, and an ordering of
+drugs always says that an ordering is not a certainty.
+"""
+
+from __future__ import annotations
+
+from bot.answers.compare import Comparison, Ranking
+from bot.answers.compose import Answer, Estimate, OutcomeAnswer
+from bot.answers.effect_text import source_lines, trials_lines
+from bot.answers.overview import Overview
+from bot.answers.reply import Button, Line, Reply, Section, bold, line
+from bot.answers.wording import (
+    METHOD_NAMES,
+    capital,
+    choose_per,
+    citation_line,
+    direction_statement,
+    fmt_count,
+    fmt_estimate,
+    per_value,
+    synthesis_short,
+)
+from knowledge.records import KnowledgeBase
+
+# --- A vs B ---------------------------------------------------------------------------------------------------
+
+def comparison_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
+    headline: list[Line] = []
+    sections: list[Section] = []
+    for index, c in enumerate(answer.comparisons):
+        if index:
+            headline.append(line(""))
+        headline.extend(comparison_headline(c))
+        suffix = "" if len(answer.comparisons) == 1 else f" ({c.outcome.plural})"
+        sections.append(Section("trials", "Trials" + suffix, comparison_trials(c, kb)))
+        sections.append(Section("sources", "Sources" + suffix, comparison_sources(c, kb)))
+    a, b = answer.parse.intervention, answer.parse.comparator
+    buttons = (Button("Trials", "trials"), Button("Sources", "sources"),
+               Button(f"{capital(kb.drug_label(a))} overview"[:60], f"ask:is {kb.drug_label(a)} safe"),
+               Button(f"{capital(kb.drug_label(b))} overview"[:60], f"ask:is {kb.drug_label(b)} safe"))
+    return Reply(tuple(headline), tuple(sections), buttons)
+
+
+def comparison_headline(c: Comparison) -> list[Line]:
+    lines = [line(bold(f"{capital(c.a_label)} vs {c.b_label}: {c.outcome.plural}"))]
+    if c.published is not None:
+        s = c.published_synthesis
+        statement = direction_statement(c.published, c.outcome, c.a_label, c.b_label)
+        lines.append(line(f"{fmt_estimate(c.published, capital=True)}: {statement}. ",
+                          f"Published network meta-analysis ({synthesis_short(s)}; {s.model})."))
+    if c.direct.ours is not None:
+        lines.append(line(f"Direct, head-to-head: {_direct_words(c)}."))
+    else:
+        lines.append(line(f"Direct, head-to-head: no trial of {c.a_label} against {c.b_label} has counts for "
+                          "this outcome."))
+    if c.indirect is not None:
+        est = Estimate(c.indirect.measure if c.indirect.measure != "OR" or c.via_a.method != "PETO" else "PETO_OR",
+                       c.indirect.estimate, c.indirect.ci_low, c.indirect.ci_high, None, None, "indirect")
+        statement = direction_statement(est, c.outcome, c.a_label, c.b_label)
+        lines.append(line(f"Indirect, through placebo: {fmt_estimate(est)}: {statement}. "
+                          f"From our pooling of {_side(c.via_a)} and {_side(c.via_b)}, "
+                          f"{METHOD_NAMES[c.via_a.method]} (Bucher method)."))
+        lines.append(line("An indirect comparison is fragile: " + "; ".join(c.fragility) + "."))
+    else:
+        lines.append(line(f"Indirect, through placebo: not possible ({c.indirect_reason})."))
+    if c.disagreement:
+        lines.append(line("The direct and indirect estimates disagree (their intervals do not overlap): "
+                          "trust neither blindly."))
+    if c.lead == "":
+        lines.append(line(f"I hold no evidence comparing {c.a_label} with {c.b_label} for {c.outcome.plural}."))
+    lines.append(line(_lead_sentence(c)))
+    return lines
+
+
+def _direct_words(c: Comparison) -> str:
+    oa = c.direct
+    trials = ", ".join(t.label for t in oa.evidence.tables)
+    what = "one trial" if len(oa.evidence.tables) == 1 else f"{len(oa.evidence.tables)} trials pooled"
+    statement = direction_statement(oa.basis or oa.ours, c.outcome, c.a_label, c.b_label)
+    return (f"{fmt_estimate(oa.ours)}: {statement} ({what}: {trials}; "
+            f"{fmt_count(oa.evidence.participants)} people)")
+
+
+def _side(oa: OutcomeAnswer) -> str:
+    k = len(oa.evidence.tables)
+    return f"{oa.evidence.intervention_label} vs placebo ({k} trial{'s' if k != 1 else ''})"
+
+
+def _lead_sentence(c: Comparison) -> str:
+    if c.certainty is None:
+        return "Certainty of the evidence: not rated."
+    what = {"published": "the published estimate", "direct": "the head-to-head evidence",
+            "indirect": "the indirect estimate"}[c.lead]
+    downgrades = [r.split(":")[0] for r in c.certainty.reasons if ": downgraded" in r]
+    why = f", downgraded for {' and '.join(downgrades)}" if downgrades else ""
+    label = "as published" if c.certainty.source == "published" else f"rule-based{why}; risk of bias not assessed"
+    return f"Certainty of {what}: {c.certainty.rating} ({label})."
+
+
+def comparison_trials(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    for title, oa in (("Head-to-head", c.direct), (f"{capital(c.a_label)} vs placebo", c.via_a),
+                      (f"{capital(c.b_label)} vs placebo", c.via_b)):
+        lines.append(line(bold(title)))
+        lines.extend(trials_lines(oa, kb) or (line("• none"),))
+    return tuple(lines)
+
+
+def comparison_sources(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    if c.published_synthesis is not None:
+        s = c.published_synthesis
+        lines.append(citation_line(s.citation, s.pmid, s.doi, extra=f"{s.location}"))
+    seen: set[str] = set()
+    for oa in (c.direct, c.via_a, c.via_b):
+        for item in source_lines(oa, kb):
+            key = repr(item)
+            if key not in seen:
+                seen.add(key)
+                lines.append(item)
+    return tuple(lines)
+
+
+# --- which is best --------------------------------------------------------------------------------------------
+
+def ranking_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
+    headline: list[Line] = []
+    buttons: list[Button] = []
+    for index, r in enumerate(answer.rankings):
+        if index:
+            headline.append(line(""))
+        headline.extend(ranking_lines(r))
+        buttons.extend(Button(f"{capital(oa.evidence.intervention_label)}: {r.outcome.name}"[:60],
+                              f"ask:{oa.evidence.intervention_label} {r.outcome.name}") for oa in r.rows[:4])
+    return Reply(tuple(headline), (), tuple(buttons[:8]))
+
+
+def ranking_lines(r: Ranking) -> list[Line]:
+    who = f"{r.drug_class}s" if r.drug_class else "drugs"
+    order = "most first" if r.outcome.is_benefit else "fewest first"
+    lines = [line(bold(f"{capital(r.outcome.plural)}: {who} against placebo, ordered by our pooled estimate "
+                       f"({order})"))]
+    if not r.rows:
+        lines.append(line(f"I hold no trial counts for {r.outcome.plural} for any of these {who}."))
+    for rank, oa in enumerate(r.rows, 1):
+        k = len(oa.evidence.tables)
+        lines.append(line(f"{rank}. {capital(oa.evidence.intervention_label)}: {fmt_estimate(oa.ours)}; "
+                          f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)} people"))
+    if r.missing:
+        lines.append(line("No estimate held for: " + ", ".join(r.missing) + "."))
+    if len(r.rows) > 1:
+        lines.append(line("An ordering is not a certainty: each drug was compared with placebo in its own trials, "
+                          "not with the others, and where their intervals overlap the order is uncertain. For two "
+                          "drugs, ask \u201cA vs B\u201d for direct and indirect evidence."))
+    return lines
+
+
+# --- one drug's summary of findings ---------------------------------------------------------------------------
+
+def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
+    o: Overview = answer.overview
+    where = f" ({answer.parse.population.replace('_', ' ')})" if answer.parse.population else ""
+    lines = [line(bold(f"{capital(o.label)} vs placebo{where}: summary of findings"))]
+    if not o.rows:
+        lines.append(line(f"I hold no estimates for {o.label}{where}."))
+    for kind, title in (("benefit", "Benefits"), ("harm", "Harms")):
+        rows = [oa for oa in o.rows if oa.outcome.kind == kind]
+        if rows:
+            lines.append(line(bold(title)))
+            lines.extend(line(overview_row(oa)) for oa in rows)
+    if o.missing:
+        lines.append(line("Not held for this drug: " + ", ".join(o.missing) + "."))
+    lines.append(line("Each line: risk on placebo → on the drug, per 100 or 1,000 people; relative effect (95% CI); "
+                      "trials and people; certainty (rule-based unless a source rated it)."))
+    buttons = [Button(capital(oa.outcome.name)[:60], f"ask:{o.label} {oa.outcome.name}") for oa in o.rows[:8]]
+    return Reply(tuple(lines), (), (Button("Summary picture", "sof"), *buttons))
+
+
+def overview_row(oa: OutcomeAnswer) -> str:
+    lead = oa.lead
+    parts = [capital(oa.outcome.name)]
+    if oa.absolute is not None:
+        per = choose_per(oa.absolute, oa.per)
+        parts.append(f"{per_value(oa.absolute.control_per_1000, per)} → "
+                     f"{per_value(oa.absolute.treatment_per_1000, per)} per {per:,}")
+    parts.append(fmt_estimate(lead))
+    if lead is oa.published:
+        parts.append(f"published ({synthesis_short(oa.evidence.lead_synthesis)})")
+    else:
+        k = len(oa.evidence.tables)
+        parts.append(f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)} people")
+    parts.append(f"certainty {oa.certainty.rating}" if oa.certainty else "certainty not rated")
+    return "• " + "; ".join(parts)
+

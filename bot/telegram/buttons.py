@@ -130,6 +130,8 @@ async def run_action(context: ContextTypes.DEFAULT_TYPE, target: Target, action:
         await answer_parsed(context, target, with_options(entry.parse, method=method, hksj=False), kind="switch")
     elif action.name in ("plot", "icons"):
         await send_pictures(context, target, entry.parse, action.name)
+    elif action.name == "sof":
+        await send_summary_picture(context, target, entry.parse)
     elif action.name == "section":
         await send_section(context, target, entry.parse, action.value)
 
@@ -151,6 +153,27 @@ async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parse
         return
     details = Reply(headline=(), sections=reply.sections)
     await send_html(context, target, html_messages(details, (key,)))
+
+
+async def send_summary_picture(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse) -> None:
+    """The summary-of-findings table of an overview as one photo, drawn off the event loop."""
+    from bot.answers.sof_picture import sof_png
+
+    deps = deps_of(context)
+    answer, reply = deps.service.answer_parse(parsed, deps.store.settings(target.chat_id), sensitivity=False)
+    if answer.overview is None:
+        await send_note(context, target, "There is nothing to draw for that answer.")
+        return
+    await typing(context, target, ChatAction.UPLOAD_PHOTO)
+    png = await asyncio.to_thread(sof_png, answer.overview)
+    log.info("picture kind=sof drawn=%s", png is not None)
+    if png is None:
+        await send_note(context, target, "There is nothing to draw for that answer.")
+        return
+    caption = caption_html(reply)
+    await deliver(lambda: context.bot.send_photo(
+        target.chat_id, png, caption=caption or None, parse_mode=ParseMode.HTML,
+        message_thread_id=target.thread_id, filename="summary.png"), "sendPhoto")
 
 
 async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, kind: str) -> None:

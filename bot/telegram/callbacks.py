@@ -32,7 +32,7 @@ TOKEN_CHARS = 8
 NO_TOKEN = "-"
 
 # action in Reply.buttons -> (code, argument); "ask:" and settings are handled apart
-_SIMPLE = {"plot": "p", "icons": "i", "topics": "o", "help": "h"}
+_SIMPLE = {"plot": "p", "icons": "i", "sof": "g", "topics": "o", "help": "h"}
 # any other one-word action shows the reply section of that name (trials, method, sources, sensitivity…)
 _SECTION = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _SIMPLE_BACK = {v: k for k, v in _SIMPLE.items()}
@@ -53,14 +53,15 @@ class CallbackError(ValueError):
 
 @dataclass(frozen=True)
 class Action:
-    name: str  # plot, icons, section, topics, help, measure, model, ask, example, setting
+    # plot, icons, sof (summary-of-findings picture), section, topics, help, measure, model, ask, example, setting
+    name: str
     value: str = ""  # section key; RR/OR/RD; fixed/random; a canned question's index; "measure=OR" (settings)
     token: str = NO_TOKEN
 
     @property
     def needs_answer(self) -> bool:
         """Whether the action works on the answer its token names."""
-        return self.name in ("plot", "icons", "section", "measure", "model", "ask")
+        return self.name in ("plot", "icons", "sof", "section", "measure", "model", "ask")
 
 
 def new_token() -> str:

@@ -183,7 +183,7 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) 
         except ValueError:
             log.warning("button skipped: unknown action %s", button.action.split(":", 1)[0])
             continue
-        kind = ("view" if button.action in ("plot", "icons") else
+        kind = ("view" if button.action in ("plot", "icons", "sof") else
                 "switch" if button.action.startswith(("measure:", "model:")) else
                 "more" if button.action in ("topics", "help") else "detail")
         rows.setdefault(kind, []).append(InlineKeyboardButton(button.label[:64], callback_data=data))
@@ -210,7 +210,9 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: 
         if is_effect(parsed):
             deps.store.remember(target.chat_id, token, parsed, save=False)
     deps.store.flush()  # one write for the context and the recent answer, before anything is sent
-    sections = () if parsed is not None and is_effect(parsed) else tuple(s.key for s in reply.sections)
+    # effect answers and comparisons show the headline, their details behind buttons; others show everything
+    behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent == "compare")
+    sections = () if behind_buttons else tuple(s.key for s in reply.sections)
     messages = html_messages(reply, sections) or ["…"]
     await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token))
     return token

@@ -133,13 +133,18 @@ def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Quer
     if population and trial.age_group != population and not (
             population == "adults" and trial.age_group == "adults_adolescents"):
         return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
+    excluded_ages = set(options.exclude_populations)
+    if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
+        return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
     if options.background and trial.background != options.background:
         return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
                                               else " (no topical steroids)")
     if options.followup_weeks and trial.followup_weeks != options.followup_weeks:
         length = f"{trial.followup_weeks} weeks" if trial.followup_weeks else "length not recorded"
         return f"other length ({length})"
-    if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials:
+    if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
+        return f"left out as you asked ({trial.followup_weeks} weeks)"
+    if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
         drug = kb.drug_label(query.intervention)
         return f"randomised-withdrawal design (everyone had {drug} first); ask for it by name to include it"
     return None
@@ -185,7 +190,14 @@ def arm_matches(arm: Arm, options: Options) -> bool:
     weight-tiered dose is no fixed dose (some patients had the other one)."""
     if options.dose_mg is not None and arm.dose_mg != options.dose_mg:
         return False
-    return options.interval_weeks is None or arm.interval_weeks == options.interval_weeks
+    if options.interval_weeks is not None and arm.interval_weeks != options.interval_weeks:
+        return False
+    if options.exclude_dose_mg is None and options.exclude_interval_weeks is None:
+        return True
+    # "not 300 mg qw": leave out the arms that match everything excluded, keep the rest
+    dose_hit = options.exclude_dose_mg is None or arm.dose_mg == options.exclude_dose_mg
+    interval_hit = options.exclude_interval_weeks is None or arm.interval_weeks == options.exclude_interval_weeks
+    return not (dose_hit and interval_hit)
 
 
 def _rank_syntheses(syntheses: tuple[Synthesis, ...]) -> tuple[Synthesis, ...]:
@@ -206,10 +218,21 @@ def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple
         interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
             options.interval_weeks, f"every {options.interval_weeks} weeks")
         words.append(f"{kb.drug_label(query.intervention)} {dose}{interval}".strip())
+    if options.exclude_dose_mg or options.exclude_interval_weeks:
+        dose = f"{options.exclude_dose_mg:g} mg " if options.exclude_dose_mg else ""
+        interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
+            options.exclude_interval_weeks, f"every {options.exclude_interval_weeks} weeks")
+        words.append(f"not {kb.drug_label(query.intervention)} {dose}{interval}".strip())
     if options.background:
         words.append("with topical steroids" if options.background == "tcs" else "without topical steroids")
     if options.followup_weeks:
         words.append(f"{options.followup_weeks}-week trials")
+    if options.exclude_followup_weeks:
+        words.append(f"not the {options.exclude_followup_weeks}-week trials")
+    if options.exclude_populations:
+        words.append("not " + " or ".join(AGE_GROUP_WORDS.get(p, p) for p in options.exclude_populations))
+    if options.include_trials:
+        words.append("including " + ", ".join(trial_label(kb.trial(t)) for t in options.include_trials))
     if options.only_trials:
         words.append("only " + ", ".join(trial_label(kb.trial(t)) for t in options.only_trials))
     if options.exclude_trials:

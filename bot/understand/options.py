@@ -24,6 +24,13 @@ class Options:
     baseline_risk: float | None = None  # a proportion, 0..1
     per: int | None = None  # 100 or 1000
     nnt: bool = False
+    # Negated options ("not 300 mg qw", "excluding adolescents", "not the 52-week trials") exclude rather than
+    # select; "include SOLO-CONTINUE" adds a trial that is left out by default.
+    exclude_dose_mg: int | None = None
+    exclude_interval_weeks: int | None = None
+    exclude_followup_weeks: int | None = None
+    exclude_populations: tuple[str, ...] = ()
+    include_trials: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -105,11 +112,36 @@ _METHODS = (
 
 
 _BACKGROUND = (
-    (re.compile(r"\b(?:with|plus|and|on|\+|combined\s+with|added\s+to)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
+    (re.compile(r"\b(?:with|plus|and|on|using|\+|combined\s+with|added\s+to)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
                 r"\btcs\b|\bwith\s+topicals?\b|\bcombination\s+(?:therapy|trials?)\b|\bconcomitant\b"), "tcs"),
-    (re.compile(r"\bmonotherapy\b|\bmono\b|\b(?:without|no)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
+    (re.compile(r"\bmonotherapy\b|\bmono\b|\b(?:without|no|off)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
+                r"\bsteroid\s+free\b|"
                 r"\b(?:on\s+its\s+own|by\s+itself|alone)\b"), "monotherapy"),
 )
+
+
+# Words that turn an option into its opposite when they come just before it ("without TCS", "not 300 mg qw",
+# "excluding 52-week trials", "other than monthly"); the filler words in between are skipped.
+NEGATION_WORDS = frozenset({"without", "no", "not", "except", "excluding", "exclude", "non", "minus", "nor", "off",
+                            "besides", "omit", "omitting", "drop", "dropping", "remove", "removing", "ignore",
+                            "ignoring", "never"})
+NEGATION_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("but", "not"), ("leave", "out"),
+                            ("leaving", "out"), ("aside", "from"), ("rather", "than"), ("instead", "of")})
+_OPTION_FILLER = frozenset({"on", "the", "a", "any", "using", "taking", "in", "for", "of", "trials", "studies",
+                            "patients", "people", "those", "at", "with", "dose", "doses", "dosing", "regimen", "arms",
+                            "arm", "data", "from", "given", "treated", "receiving", "concomitant", "background"})
+
+
+def negated_before(text: str, start: int) -> bool:
+    """Whether a negation cue comes just before position ``start`` (up to three filler words between)."""
+    words = text[:start].split()
+    skipped = 0
+    while words and words[-1] in _OPTION_FILLER and skipped < 3:
+        words.pop()
+        skipped += 1
+    if not words:
+        return False
+    return words[-1] in NEGATION_WORDS or (len(words) > 1 and (words[-2], words[-1]) in NEGATION_PAIRS)
 
 
 def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]:
@@ -141,19 +173,23 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
     for pattern in _FOLLOWUP:
         match = pattern.search(text)
         if match:
-            values["followup_weeks"] = int(match.group(1))
+            key = "exclude_followup_weeks" if negated_before(text, match.start()) else "followup_weeks"
+            values[key] = int(match.group(1))
             followup_span = match.span()
             take(match)
             break
     else:
         match = _YEAR.search(text)
         if match:
-            values["followup_weeks"] = 52
+            key = "exclude_followup_weeks" if negated_before(text, match.start()) else "followup_weeks"
+            values[key] = 52
             followup_span = match.span()
             take(match)
+    dose_negated, dose_end = False, -1
     match = _DOSE.search(text)
     if match:
-        values["dose_mg"] = int(match.group(1))
+        dose_negated, dose_end = negated_before(text, match.start()), match.end()
+        values["exclude_dose_mg" if dose_negated else "dose_mg"] = int(match.group(1))
         take(match)
     for pattern, weeks in _INTERVAL:
         match = pattern.search(text)
@@ -161,7 +197,10 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
             if weeks is None:
                 raw = match.group(1)
                 weeks = _WORD_NUMBERS.get(raw) or int(raw)
-            values["interval_weeks"] = weeks
+            # "not 300 mg qw": the negation of the dose covers the interval written right after it
+            joined = dose_negated and 0 <= match.start() - dose_end <= 1
+            negated = joined or negated_before(text, match.start())
+            values["exclude_interval_weeks" if negated else "interval_weeks"] = weeks
             take(match)
             break
     for pattern, measure in _MEASURES:
@@ -183,9 +222,12 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
             values["method"], values["hksj"] = method, hksj
             take(match)
             break
-    for pattern, background in _BACKGROUND:
+    both = re.search(r"\b(?:with\s+(?:or|and)\s+without|whether\s+or\s+not)\b", text)
+    for pattern, background in () if both else _BACKGROUND:  # "with or without TCS" asks for both
         match = pattern.search(text)
         if match:
+            if negated_before(text, match.start()):  # "no TCS", "not on topical steroids", "not monotherapy"
+                background = "monotherapy" if background == "tcs" else "tcs"
             values["background"] = background
             take(match)
             break

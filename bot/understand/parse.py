@@ -16,21 +16,22 @@ from dataclasses import replace
 
 from bot.understand.lexicon import Lexicon
 from bot.understand.matching import Hit, lookalike_guard, mark_trial_lists, match_phrases
-from bot.understand.options import Options, read_options
+from bot.understand.options import NEGATION_PAIRS, NEGATION_WORDS, Options, read_options
 from bot.understand.reading import Clarification, Mention, Parse
 from knowledge.text import normalise
 
-_NEGATION = frozenset({"without", "no", "not", "except", "excluding", "exclude", "non", "minus", "nor", "besides"})
+_NEGATION = NEGATION_WORDS
 
 
-_NEGATION_PAIRS = {("other", "than"), ("apart", "from"), ("but", "not"), ("leave", "out"), ("leaving", "out"),
-                   ("aside", "from")}
+_NEGATION_PAIRS = NEGATION_PAIRS
 
 
 _ONLY = frozenset({"only", "just", "solely", "exclusively", "restrict", "restricted"})
 
 
-_FILLER = frozenset({"any", "a", "an", "the", "of", "having", "getting", "developing", "risk", "history"})
+_FILLER = frozenset({"any", "a", "an", "the", "of", "having", "getting", "developing", "risk", "history", "in",
+                     "among", "for", "on", "patients", "people"})
+_INCLUDE = frozenset({"include", "including", "includes", "plus", "add", "adding", "also", "incl"})
 
 
 _INTENTS = (
@@ -92,8 +93,8 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
             return _clarify_ambiguous(hit, lexicon, options, corrections)
 
     trial_refs = [(h, s.id) for h in hits if h.senses[0].kind == "trial" for s in h.senses]
-    only, exclude = _trial_options(words, trial_refs)
-    options = replace(options, only_trials=only, exclude_trials=exclude)
+    only, exclude, include = _trial_options(words, trial_refs)
+    options = replace(options, only_trials=only, exclude_trials=exclude, include_trials=include)
     if followup_words and any(h.start == max(followup_words) + 1 for h, _ in trial_refs):
         options = replace(options, followup_weeks=None)  # 'excluding the 52-week CHRONOS trial' names a trial
     concept_hits = [h for h in hits if h.senses[0].kind != "trial"]
@@ -115,7 +116,11 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     # 'efficacy' stands for its group only when nothing more specific was named ('IGA response' is IGA 0/1).
     outcomes = specific or list(dict.fromkeys(o for concept in named for o in lexicon.groups[concept]))
     conditions = _distinct(by_kind.get("condition", []))
-    populations = _distinct(by_kind.get("population", []), covered_only=True)
+    population_hits = by_kind.get("population", [])
+    excluded_populations = [h for h in population_hits if _is_negated(words, h.start)]
+    populations = _distinct([h for h in population_hits if h not in excluded_populations], covered_only=True)
+    if excluded_populations:  # "excluding adolescents", "not in children": leave those trials out
+        options = replace(options, exclude_populations=tuple(_distinct(excluded_populations, covered_only=True)))
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
     base = Parse(
         status="answer", intent=intent or ("effect" if (drugs or outcome_hits) else None),
@@ -227,21 +232,22 @@ def _is_negated(words: list[str], start: int) -> bool:
     return j >= 1 and (words[j - 1], words[j]) in _NEGATION_PAIRS
 
 
-def _trial_options(words: list[str], refs: list[tuple[Hit, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    only: list[str] = []
-    exclude: list[str] = []
+def _trial_options(words: list[str], refs: list[tuple[Hit, str]]
+                   ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Trials named with 'only' / 'without' / 'include' cues: (only, exclude, include). The nearest cue wins,
+    and it carries over a list ('excluding ADOL and PEDS'); a trial named with no cue is 'only'."""
+    lists: dict[str, list[str]] = {"only": [], "exclude": [], "include": []}
     mode = None
     for hit, trial_id in refs:
         window = words[max(0, hit.start - 4):hit.start]
-        cue_negation = [k for k, w in enumerate(window) if w in _NEGATION or w in ("drop", "remove", "omit")]
-        cue_negation += [k + 1 for k in range(len(window) - 1) if (window[k], window[k + 1]) in _NEGATION_PAIRS]
-        cue_only = [k for k, w in enumerate(window) if w in _ONLY]
-        if cue_negation or cue_only:
-            mode = "exclude" if max(cue_negation, default=-1) > max(cue_only, default=-1) else "only"
-        if mode is None:
-            mode = "only"
-        (exclude if mode == "exclude" else only).append(trial_id)
-    return tuple(dict.fromkeys(only)), tuple(dict.fromkeys(exclude))
+        cues = [(k, "exclude") for k, w in enumerate(window) if w in _NEGATION]
+        cues += [(k + 1, "exclude") for k in range(len(window) - 1) if (window[k], window[k + 1]) in _NEGATION_PAIRS]
+        cues += [(k, "only") for k, w in enumerate(window) if w in _ONLY]
+        cues += [(k, "include") for k, w in enumerate(window) if w in _INCLUDE]
+        if cues:
+            mode = max(cues)[1]
+        lists[mode or "only"].append(trial_id)
+    return tuple(tuple(dict.fromkeys(lists[k])) for k in ("only", "exclude", "include"))
 
 
 def _intent(text: str) -> str | None:

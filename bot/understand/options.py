@@ -113,7 +113,8 @@ _METHODS = (
 
 _BACKGROUND = (
     (re.compile(r"\b(?:with|plus|and|on|using|\+|combined\s+with|added\s+to)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
-                r"\btcs\b|\bwith\s+topicals?\b|\bcombination\s+(?:therapy|trials?)\b|\bconcomitant\b"), "tcs"),
+                r"\btcs\b|\btopical\s+(?:cortico)?steroids?\b|\bwith\s+topicals?\b|"
+                r"\bcombination\s+(?:therapy|trials?)\b|\bconcomitant\b"), "tcs"),
     (re.compile(r"\bmonotherapy\b|\bmono\b|\b(?:without|no|off)\s+(?:topical\s+)?(?:cortico)?steroids?\b|"
                 r"\bsteroid\s+free\b|"
                 r"\b(?:on\s+its\s+own|by\s+itself|alone)\b"), "monotherapy"),
@@ -129,7 +130,7 @@ NEGATION_PAIRS = frozenset({("other", "than"), ("apart", "from"), ("but", "not")
                             ("leaving", "out"), ("aside", "from"), ("rather", "than"), ("instead", "of")})
 _OPTION_FILLER = frozenset({"on", "the", "a", "any", "using", "taking", "in", "for", "of", "trials", "studies",
                             "patients", "people", "those", "at", "with", "dose", "doses", "dosing", "regimen", "arms",
-                            "arm", "data", "from", "given", "treated", "receiving", "concomitant", "background"})
+                            "arm", "data", "given", "treated", "receiving", "concomitant", "background"})
 
 
 def negated_before(text: str, start: int) -> bool:

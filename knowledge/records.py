@@ -142,6 +142,9 @@ class Concept:
     nearest: str = ""
     # A word that stands for several covered outcomes ('efficacy' = EASI-75 and IGA 0/1): answered as all of them.
     group: tuple[str, ...] = ()
+    # Whether the uncovered term is counted within its nearest outcome (cold sores within herpes infections) or
+    # only related to it (blepharitis is not conjunctivitis): the wording must not claim the first for the second.
+    within: bool = True
 
 
 @dataclass(frozen=True)

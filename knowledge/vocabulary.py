@@ -88,7 +88,7 @@ def parse_concepts(data: dict, outcomes: dict[str, Outcome], issues: list[DataIs
             concepts.append(Concept(
                 kind=kind, id=str(concept_id), label=str(entry.get("label", concept_id)), covered=covered,
                 terms=terms, lookalikes=tuple(normalise(str(t)) for t in entry.get("lookalikes", [])),
-                nearest=nearest, group=group,
+                nearest=nearest, group=group, within=bool(entry.get("counted_within", True)),
             ))
     for outcome_id in outcomes:
         if not any(c.kind == "outcome" and c.id == outcome_id for c in concepts):

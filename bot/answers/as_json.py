@@ -125,6 +125,7 @@ def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> d
         "uncovered": parsed["uncovered"],
         "clarify": parsed["clarify"],
         "corrections": parsed["corrections"],
+        "notices": parsed["notices"],
         "negated": parsed["negated"],
         "results": _results(answer, kb),
         "headline": [line_text(p) for p in reply.headline],

@@ -71,6 +71,8 @@ class OutcomeAnswer:
     # The bottom line: the estimate the direction statement and absolute risks come from (the lead synthesis,
     # or our pooling under the outcome's default analysis), whatever measure or model is displayed.
     basis: Estimate | None = None
+    # Every trial pooled whatever its definition, for the labelled sensitivity line (None when all agree).
+    all_definitions: PooledResult | None = None
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,19 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
                          *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())),
                          trial_estimates=_trial_estimates(evidence, measure, method, hksj, pooled),
-                         notes=notes, certainty=certainty, basis=bottom)
+                         notes=notes, certainty=certainty, basis=bottom,
+                         all_definitions=(_all_definitions(evidence, measure, method, hksj)
+                                          if sensitivity else None))
 
 
 RANDOM_METHODS = frozenset({"DL", "REML", "PM"})
+
+
+def _all_definitions(evidence: Evidence, measure: str, method: str, hksj: bool) -> PooledResult | None:
+    if not evidence.other_definitions:
+        return None
+    every = replace(evidence, tables=evidence.tables + evidence.other_definitions)
+    return _pool(every, measure, method, hksj)
 
 
 def _pool(evidence: Evidence, measure: str, method: str, hksj: bool) -> PooledResult | None:

@@ -4,6 +4,7 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 from __future__ import annotations
 
 from bot.answers.compose import Answer, OutcomeAnswer
+from bot.answers.evidence import FAMILY_WORDS
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.wording import (
     AGE_WORDS,
@@ -61,7 +62,8 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
     return (
         Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
         Button("Method", "method"),
-        *((Button("Sensitivity", "sensitivity"),) if any(len(oa.evidence.tables) > 1 for oa in answer.outcomes)
+        *((Button("Sensitivity", "sensitivity"),)
+          if any(len(oa.evidence.tables) > 1 or oa.evidence.other_definitions for oa in answer.outcomes)
           else ()),
         *(Button(m, f"measure:{m}") for m in other_measures),
         Button(*model), Button("Sources", "sources"),
@@ -97,6 +99,7 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ",
                           f"Published meta-analysis ({synthesis_short(synthesis)}{size})."))
         lines.append(line(our_pooling_sentence(oa)))
+        lines.extend(line(s) for s in definition_sentence(oa))
         if oa.evidence.missing_from_synthesis:
             lines.append(line("Trials in that meta-analysis we hold no counts for: "
                               + ", ".join(oa.evidence.missing_from_synthesis) + "."))
@@ -109,6 +112,7 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
             basis = (f"Our pooling of {len(oa.evidence.tables)} trials ({trials}; {people} people; "
                      f"{METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''}).")
         lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ", basis))
+        lines.extend(line(s) for s in definition_sentence(oa))
         if oa.published is not None:
             lines.append(line(published_beside_sentence(oa)))
         elif oa.evidence.lead_synthesis is not None and oa.evidence.filters:
@@ -190,6 +194,16 @@ def published_beside_sentence(oa: OutcomeAnswer) -> str:
     return f"Published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}{overlap}."
 
 
+def definition_sentence(oa: OutcomeAnswer) -> list[str]:
+    """Which definition our pooling counts, and which trials were set aside for counting another way."""
+    ev = oa.evidence
+    if not ev.other_definitions:
+        return []
+    aside = ", ".join(f"{t.label} ({FAMILY_WORDS.get(t.family, t.family)})" for t in ev.other_definitions)
+    return [f"Pooled within one definition ({FAMILY_WORDS.get(ev.family, ev.family)}); set aside because they "
+            f"count it another way: {aside}. Sensitivity shows all pooled together."]
+
+
 def certainty_sentence(oa: OutcomeAnswer) -> str:
     c = oa.certainty
     if c is None:
@@ -218,7 +232,9 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
                         f"({fmt_study(oa.measure, own[1])} to {fmt_study(oa.measure, own[2])})")
         if weights.get(t.label) is not None:
             bits.append(f"weight {weights[t.label]:.0f}%")
-        meta = [f"assessed at week {t.timepoint_weeks}" if t.timepoint_weeks and oa.outcome.is_benefit else "",
+        meta = ["randomised-withdrawal design (everyone had the drug first)" if t.design == "randomised_withdrawal"
+                else "",
+                f"assessed at week {t.timepoint_weeks}" if t.timepoint_weeks and oa.outcome.is_benefit else "",
                 f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
                 "no TCS", AGE_WORDS[t.age_group]]
         bits.append(", ".join(m for m in meta if m))
@@ -290,6 +306,10 @@ def _pooled_text(measure: str, result) -> str:
 def sensitivity_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
     """Leave-one-out and subgroup results: shown on request, never in the headline."""
     lines: list[Line] = []
+    if oa.all_definitions is not None:
+        k = len(oa.evidence.tables) + len(oa.evidence.other_definitions)
+        lines.append(line(f"• All definitions pooled together ({k} trials; not the main analysis): {oa.measure} "
+                          f"{_pooled_text(oa.measure, oa.all_definitions)}"))
     for item in oa.leave_one_out:
         lines.append(line(f"• Without {item.omitted_label}: {oa.measure} {_pooled_text(oa.measure, item.result)}"))
     for attribute, result in oa.subgroups:
@@ -313,7 +333,9 @@ def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
                                          f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)}), {s.location}"))
     for t in oa.evidence.tables:
         trial = kb.trial(t.trial_id)
-        where = "; ".join(dict.fromkeys(f"{c.location} ({c.url})" for c in t.counts))
+        # name the document each count was read from (a later paper or a registry record may hold the table),
+        # beside the trial's primary publication
+        where = "; ".join(dict.fromkeys(f"{c.source}, {c.location} ({c.url})" for c in t.counts))
         lines.append(citation_line(trial.citation, trial.pmid, trial.doi, nct=trial.nct,
                                    extra=f"counts read from {where}"))
     return tuple(lines)

@@ -41,6 +41,13 @@ class StudyTable:
     age_group: str
     control_arms: tuple[str, ...] = ()  # regimens of the comparator arm(s)
     timepoint_weeks: int | None = None  # the week the counts were assessed, if the source states it
+    design: str = "parallel"  # or randomised_withdrawal, labelled wherever the trial is shown
+
+    @property
+    def family(self) -> str:
+        """The definition family of the counts ("mixed" when the arms were counted differently)."""
+        families = {c.definition_family or "unstated" for c in self.counts}
+        return families.pop() if len(families) == 1 else "mixed"
 
     @property
     def participants(self) -> int:
@@ -63,6 +70,8 @@ class Evidence:
     comparator: str = "placebo"
     intervention_label: str = ""  # as the reply names them ("tralokinumab", "placebo")
     comparator_label: str = "placebo"
+    family: str = ""  # the definition family pooled
+    other_definitions: tuple[StudyTable, ...] = ()  # trials set aside for counting under another definition
 
     @property
     def participants(self) -> int:
@@ -107,6 +116,9 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
             excluded.append((label, why))
         else:
             tables.append(table)
+    family, tables, other_definitions = _one_definition(tables, outcome.family)
+    excluded += [(t.label, f"counted under another definition ({FAMILY_WORDS.get(t.family, t.family)}); "
+                           "pooled only in the sensitivity line") for t in other_definitions]
     syntheses = _rank_syntheses(tuple(
         s for s in kb.syntheses_for(query.outcome_id, query.intervention, query.comparator)
         if s.dose_mg == options.dose_mg))  # a one-dose estimate answers only a question about that dose
@@ -116,7 +128,29 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
         missing = tuple(trial_label(kb.trial(t)) for t in syntheses[0].trials if t not in pooled)
     return Evidence(query.outcome_id, tuple(tables), tuple(excluded), syntheses, missing, filters,
                     query.intervention, query.comparator, kb.drug_label(query.intervention),
-                    kb.drug_label(query.comparator))
+                    kb.drug_label(query.comparator), family, tuple(other_definitions))
+
+
+FAMILY_WORDS = {"preferred_term": "the single preferred term", "cluster": "a cluster of terms",
+                "soc": "the system organ class", "serious_list": "counted from the serious-event list",
+                "total": "all participants with an event", "adjudicated": "adjudicated events",
+                "unstated": "definition not stated", "nri": "non-responder imputation", "observed": "observed cases",
+                "mixed": "mixed definitions"}
+
+
+def _one_definition(tables: list[StudyTable], preferred: str
+                    ) -> tuple[str, list[StudyTable], list[StudyTable]]:
+    """Pool within one definition family: the outcome's own, else the one most trials (then most people) use.
+    Counts under another definition are set aside, named, and pooled only in a labelled sensitivity line."""
+    if not tables:
+        return preferred, tables, []
+    families = {t.family for t in tables}
+    if len(families) == 1:
+        return families.pop(), tables, []
+    def weight(f: str) -> tuple[int, int]:
+        return (sum(t.family == f for t in tables), sum(t.participants for t in tables if t.family == f))
+    family = preferred if preferred in families else max(sorted(families), key=weight)
+    return family, [t for t in tables if t.family == family], [t for t in tables if t.family != family]
 
 
 def _compares(arms: tuple[Arm, ...], query: Query) -> bool:
@@ -181,7 +215,7 @@ def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict,
         arms=tuple(a.regimen for a, _ in read), counts=tuple(c for _, c in read) + tuple(c for _, c in controls),
         followup_weeks=trial.followup_weeks, background=trial.background, age_group=trial.age_group,
         control_arms=tuple(a.regimen for a, _ in controls),
-        timepoint_weeks=weeks.pop() if len(weeks) == 1 else None,
+        timepoint_weeks=weeks.pop() if len(weeks) == 1 else None, design=trial.design,
     ), ""
 
 

@@ -19,6 +19,7 @@ from bot.answers.wording import (
     footer,
     scope_text,
 )
+from bot.understand.parse import UNHELD_LABELS
 from bot.understand.reading import Parse
 from knowledge.records import KnowledgeBase
 
@@ -49,7 +50,25 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
         reply = ranking_reply(answer, kb)
     else:
         reply = effect_reply(answer, kb)
-    return Reply(reply.headline, reply.sections, reply.buttons, footer(answer))
+    return Reply(notice_lines(parsed) + reply.headline, reply.sections, reply.buttons, footer(answer))
+
+
+NOT_ADVICE = ("I don't give treatment advice: what follows is what the trials show, for you to weigh for your "
+              "patient.")
+
+
+def notice_lines(parsed: Parse) -> tuple[Line, ...]:
+    """What the reader must know before the answer: an advice question, a corrected word, an impossible value."""
+    lines: list[Line] = []
+    if "not_advice" in parsed.notices:
+        lines.append(line(NOT_ADVICE))
+    if parsed.corrections:
+        lines.append(line("Read " + ", ".join(f"“{typed}” as “{meant}”" for typed, meant in parsed.corrections)
+                          + "."))
+    if "invalid_value" in parsed.notices:
+        lines.append(line("A baseline risk must be above 0% and below 100% (for example 5%, 0.05, 1 in 20 or "
+                          "50 per 1,000); I used the placebo risk of the trials instead."))
+    return tuple(lines)
 
 
 def help_reply(kb: KnowledgeBase) -> Reply:
@@ -141,6 +160,8 @@ def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
                     "Which one shall I show?",
         "nearest_outcome": f"I have no separate data on “{typed}”. It is counted within the nearest outcome "
                            "I cover, which I can show instead:",
+        "related_outcome": f"I have no data on “{typed}”, and it is not counted within any outcome I hold. The "
+                           "nearest I hold is a different outcome, which I can show instead:",
         "need_outcome": "Which outcome would you like? I cover:",
         "need_drug": "Which drug do you mean? I hold trials of:",
     }
@@ -149,15 +170,25 @@ def _clarify(parsed: Parse, kb: KnowledgeBase) -> Reply:
 
 
 def _no_data(parsed: Parse, kb: KnowledgeBase) -> Reply:
-    named = [m for m in parsed.uncovered if not m.nearest]
+    topics = [m for m in parsed.uncovered if m.kind == "topic"]
+    named = [m for m in parsed.uncovered if not m.nearest and m.kind != "topic"]
     labels = [concept_label(kb, m.kind, m.id) for m in named]
     what = " and ".join(dict.fromkeys(labels)) or "that"
+    drug = kb.drug_label(parsed.intervention or kb.covered_drugs[0])
     suggestion = EXAMPLES[0]
     if parsed.outcomes:
-        drug = kb.drug_label(parsed.intervention or kb.covered_drugs[0])
         suggestion = f"does {drug} affect {kb.outcomes[parsed.outcomes[0]].plural}?"
+    elif parsed.intervention:
+        suggestion = f"is {drug} safe?"
+    if topics:
+        held = " and ".join(UNHELD_LABELS.get(m.id, m.id) for m in topics)
+        opening = (f"I don't hold information on {held}: I answer from randomised-trial outcomes only "
+                   "(efficacy and harms against placebo or another drug). The product label and your local "
+                   "guidance are the places for that.")
+    else:
+        opening = f"I have no curated evidence on {what}."
     return Reply((
-        line(f"I have no curated evidence on {what}."),
+        line(opening),
         line(f"I cover {scope_text(kb)} in atopic dermatitis, for {covered_outcomes_text(kb)}."),
         line(f"Try: “{suggestion}”"),
     ), buttons=(Button(suggestion[:60], f"ask:{suggestion}"), Button("What I cover", "topics")))

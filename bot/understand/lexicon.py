@@ -22,6 +22,7 @@ class Sense:
     id: str
     covered: bool
     nearest: str = ""
+    within: bool = True  # counted within `nearest` (else only related to it)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
     concepts: tuple[Concept, ...] = kb.concepts
     for concept in concepts:
         for term in concept.terms:
-            add(term, Sense(concept.kind, concept.id, concept.covered, concept.nearest))
+            add(term, Sense(concept.kind, concept.id, concept.covered, concept.nearest, concept.within))
     vocabulary_keys = set(phrases)
     shadowed: dict[tuple[str, ...], str] = {}
     for trial in kb.trials:

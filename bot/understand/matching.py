@@ -4,6 +4,7 @@ unknown words, with look-alike drug names guarded. Everyday English words are ne
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import product
 
 from rapidfuzz.distance import OSA
@@ -31,6 +32,17 @@ catching catch catches watching matching fetching
 
 
 COMMON_WORDS = frozenset(COMMON_WORDS_TEXT.split())
+# An ordinary English word is never corrected into a vocabulary word, however close: "effective" is not a
+# misspelt "infections", "infusion" is not "infection". Ordinary = a Zipf frequency of at least 3 (about once
+# per million words) in wordfreq's English list, which ships with the package (no download at run time).
+ORDINARY_ZIPF = 3.0
+
+
+@lru_cache(maxsize=20_000)
+def ordinary_word(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return word in COMMON_WORDS or zipf_frequency(word, "en") >= ORDINARY_ZIPF
 
 
 # Clinical shorthand for a word of a longer phrase ('hsv infxn' is 'hsv infection'); used only when the
@@ -85,7 +97,7 @@ def word_forms(word: str, lexicon: Lexicon) -> tuple[str, ...]:
     variant = lexicon.variants.get(word)
     if variant:
         return (word, variant)
-    if (len(word) < 4 or word in COMMON_WORDS or word in lexicon.phrase_words or lexicon.senses((word,))
+    if (len(word) < 4 or ordinary_word(word) or word in lexicon.phrase_words or lexicon.senses((word,))
             or any(ch.isdigit() for ch in word)):
         return (word,)
     allowed = 1 if len(word) < 8 else 2
@@ -122,7 +134,7 @@ def mark_trial_lists(hits: list[Hit], words: list[str], lexicon: Lexicon) -> Non
 
 def fuzzy_senses(word: str, lexicon: Lexicon) -> tuple[Sense, ...]:
     """Correct one misspelt word to one vocabulary word, or to nothing."""
-    if len(word) < 5 or word in COMMON_WORDS or any(ch.isdigit() for ch in word):
+    if len(word) < 5 or any(ch.isdigit() for ch in word) or ordinary_word(word):
         return ()
     allowed = 1 if len(word) < 8 else 2
     found = extract(word, lexicon.single_words, scorer=OSA.distance, limit=4, score_cutoff=allowed)

@@ -31,12 +31,15 @@ class Options:
     exclude_followup_weeks: int | None = None
     exclude_populations: tuple[str, ...] = ()
     include_trials: tuple[str, ...] = ()
+    invalid_baseline: bool = False  # a baseline risk was given but is impossible (0% or 100% and above)
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-_PERCENT = r"(\d+(?:\.\d+)?)\s*(%|percent|per cent|in 1000|per 1000|in 1 000|per 1 000|in 100|per 100)(?![a-z0-9])"
+# A baseline risk as people write it: 5%, 0.05, 5 per 100, 1 in 20, 50 per 1,000 (normalised: "50 per 1 000").
+_VALUE = (r"(?P<num>\d+(?:\.\d+)?|\.\d+)(?:\s*(?P<pct>%|percent|per\s+cent)"
+          r"|\s+(?:in|per|out\s+of)\s+(?P<den>\d+(?:\s000)?|hundred|thousand))?(?![a-z0-9])")
 
 
 _ABOUT = r"\s+(?:of|for|in|on|with|without)\s+[a-z]+(?:\s+[a-z]+){0,2}?"  # 'of conjunctivitis', 'on placebo'
@@ -45,13 +48,27 @@ _ABOUT = r"\s+(?:of|for|in|on|with|without)\s+[a-z]+(?:\s+[a-z]+){0,2}?"  # 'of 
 _BASELINE = re.compile(
     r"(?:baseline|control|background|untreated|placebo|assumed|assume|starting|base)\s+(?:group\s+)?"
     r"(?:(?:risk|rate|incidence|probability)(?P<about1>" + _ABOUT + r")?)?"
-    r"\s*(?:is|of|at|=|was|were|be|around|about|~)?\s*(?:is\s+)?" + _PERCENT
+    r"\s*(?:is|of|at|=|was|were|be|around|about|~)?\s*(?:is\s+)?" + _VALUE
     + r"|(?:if|when|assuming)\s+(?:the\s+)?(?:risk|rate|incidence)(?P<about2>" + _ABOUT + r")?"
-    r"\s+(?:is|of|was|were|be)?\s*" + _PERCENT
+    r"\s+(?:is|of|was|were|be)?\s*" + _VALUE.replace("?P<num>", "?P<num2>").replace("?P<pct>", "?P<pct2>")
+    .replace("?P<den>", "?P<den2>")
 )
+_DENOMINATORS = {"hundred": 100, "thousand": 1000}
 
 
-_FRACTION = re.compile(r"(?:baseline|control)\s+(?:risk|rate)\s+(?:is|of|=)?\s*(0?\.\d+)\b")
+def baseline_value(match: re.Match) -> float:
+    """The proportion a baseline match states (may be impossible: the caller checks 0 < risk < 1)."""
+    groups = match.groupdict()
+    num = groups["num"] if groups["num"] is not None else groups["num2"]
+    pct = groups["pct"] or groups["pct2"]
+    den = groups["den"] or groups["den2"]
+    value = float(num)
+    if den:
+        denominator = _DENOMINATORS[den] if den in _DENOMINATORS else float(den.replace(" ", ""))
+        return value / denominator if denominator else -1.0
+    if pct or value >= 1:  # "5%", "baseline risk 5": a percentage
+        return value / 100
+    return value  # "0.05": already a proportion
 
 
 _DOSE = re.compile(r"\b(\d{2,3})\s*(?:mg|milligrams?)\b")
@@ -154,18 +171,14 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
     def take(match: re.Match) -> None:
         spans.append(match.span())
 
-    match = _BASELINE.search(text) or _FRACTION.search(text)
+    match = _BASELINE.search(text)
     if match:
-        named = set(match.re.groupindex.values())
-        groups = [g for k, g in enumerate(match.groups(), 1) if g is not None and k not in named]
-        number = float(groups[0])
-        unit = groups[1] if len(groups) > 1 else ""
-        if "1000" in unit or "1 000" in unit:
-            number /= 10
-        risk = number if match.re is _FRACTION else number / 100
+        risk = baseline_value(match)
         if 0 < risk < 1:
             values["baseline_risk"] = round(risk, 6)
-        about = next((name for name in ("about1", "about2") if match.re is _BASELINE and match.group(name)), None)
+        else:
+            values["invalid_baseline"] = True  # "baseline risk 150%": said back, never silently ignored
+        about = next((name for name in ("about1", "about2") if match.group(name)), None)
         if about:  # the words naming the outcome stay for the outcome matcher
             spans.extend([(match.start(), match.start(about)), (match.end(about), match.end())])
         else:

@@ -73,8 +73,51 @@ _EFFECT_CUES = re.compile(r"\b(?:risk|reduce|increase|cause|effect|rate|odds|mor
                           r"incidence|associated|lower|higher|prevent|protect|worse|better|compared|versus|vs)\b")
 
 
+# Advice questions get a plain sentence that the bot gives no treatment advice, then the evidence it holds.
+_ADVICE = re.compile(
+    r"\b(?:should|shall|can|could|do|must|would\s+you)\s+(?:i|we|you|they|he|she|my\s+patient)\s+(?:still\s+)?"
+    r"(?:stop|continue|prescribe|start|switch|give|use|restart|pause|hold|discontinue|taper|treat|keep|change|add"
+    r"|recommend|try|choose|avoid)\b"
+    r"|\bhow\s+(?:should\s+(?:i|we)\s+|do\s+(?:i|we|you)\s+|to\s+|best\s+to\s+)?(?:treat|manage|handle|prevent)\b"
+    r"|\bis\s+it\s+(?:safe|ok|okay|fine|wise)\s+to\s+\w+|\bwhat\s+should\s+(?:i|we)\b|\brecommend\w*\b"
+    r"|\badvi[cs]e\b|\bwhat\s+(?:would|do)\s+you\s+(?:do|suggest|use)\b|\bwhen\s+(?:to|should\s+i)\s+(?:stop|switch)\b")
+# Topics no trial outcome answers: said plainly, never met with the outcome menu.
+_UNHELD_TOPICS = (
+    ("dosing", re.compile(r"\bwhat\s+(?:dose|dosage)\b|\bwhich\s+dose\b|\bdosage\b|\bdosing\s+(?:schedule|regimen|"
+                          r"instructions?|guidance)\b|\bhow\s+(?:much|often|frequently)\b|\bloading\s+dose\b"
+                          r"|\bmissed\s+(?:a\s+)?dose\b|\bdose\s+(?:adjustment|reduction|for)\b")),
+    ("cost", re.compile(r"\bcosts?\b|\bprice\b|\bexpensive\b|\bafford\w*|\binsurance\b|\breimburse\w*"
+                        r"|\bcheap\w*|\bfunding\b")),
+    ("vaccination", re.compile(r"\bvaccin\w*|\bimmuni[sz]ation\w*|\bjabs?\b")),
+    ("time to response", re.compile(r"\bhow\s+(?:long|soon|quickly|fast)\b|\bonset\b|\btime\s+to\s+(?:response|effect|"
+                                    r"onset|benefit)\b|\bwhen\s+(?:will|does)\s+\S+\s+(?:start|begin|kick)")),
+)
+UNHELD_LABELS = {"dosing": "dosing", "cost": "costs or prices", "vaccination": "vaccination",
+                 "time to response": "how quickly a drug starts to work"}
+
+
 def parse(question: str, lexicon: Lexicon) -> Parse:
-    """One message in, one structured reading out; never raises on text."""
+    """One message in, one structured reading out, with the notices a reader must see; never raises on text."""
+    reading = _read(question, lexicon)
+    text = normalise(question or "")[:2000]
+    notices = []
+    if _ADVICE.search(text):
+        notices.append("not_advice")
+    if reading.corrections:
+        notices.append("corrected")
+    if reading.options.invalid_baseline:
+        notices.append("invalid_value")
+    if reading.status == "answer" and reading.uncovered:
+        notices.append("ignored")
+    topic = next((name for name, pattern in _UNHELD_TOPICS if pattern.search(text)), None)
+    if topic and reading.intent not in ("help", "topics", "sources", "trials"):
+        notices.append("not_held")
+        reading = replace(reading, status="no_data", clarification=None, outcomes=(),
+                          uncovered=(Mention("topic", topic, topic), *reading.uncovered))
+    return replace(reading, notices=tuple(notices))
+
+
+def _read(question: str, lexicon: Lexicon) -> Parse:
     text = normalise(question or "")[:2000]
     words = text.split()
     if not words:
@@ -107,7 +150,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     outcome_hits = [h for h in by_kind.get("outcome", []) if h not in negated]
 
     uncovered = tuple(
-        Mention(h.senses[0].kind, h.senses[0].id, h.typed, h.senses[0].nearest)
+        Mention(h.senses[0].kind, h.senses[0].id, h.typed, h.senses[0].nearest, h.senses[0].within)
         for h in concept_hits if not h.senses[0].covered and h not in negated
     )
     drugs = _distinct(by_kind.get("drug", []))
@@ -163,7 +206,7 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
         mention = nearest[0]
         label = lexicon.labels.get(("outcome", mention.nearest), mention.nearest)
         return replace(base, status="clarify", clarification=Clarification(
-            reason="nearest_outcome", typed=mention.typed,
+            reason="nearest_outcome" if mention.within else "related_outcome", typed=mention.typed,
             choices=((f"Show {label}", f"{drug}{label}"),)))
 
     if negated:

@@ -18,6 +18,7 @@ class Mention:
     id: str
     typed: str
     nearest: str = ""
+    within: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Parse:
     negated: tuple[str, ...] = ()
     assumed_drug: bool = False
     drug_class: str = ""  # a ranking restricted to one class of drug ("biologic", "JAK inhibitor")
+    # What the reader must know, as short codes: not_advice (an advice question), corrected (a spelling was
+    # corrected), ignored (part of the question could not be used), carried_filters (a follow-up kept earlier
+    # filters), invalid_value (e.g. an impossible baseline risk), not_held (a topic no trial outcome answers).
+    notices: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -66,4 +71,5 @@ class Parse:
             "negated": list(self.negated),
             "assumed_drug": self.assumed_drug,
             "drug_class": self.drug_class or None,
+            "notices": list(self.notices),
         }

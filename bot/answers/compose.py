@@ -126,7 +126,11 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
     published = _published(evidence.lead_synthesis, evidence)
     comparable = published is not None and SYNTHESIS_TO_POOLING_MEASURE.get(published.measure) == measure
     published_leads = published is not None and _synthesis_leads(published, base_ours, evidence)
-    lead = published if published_leads else ours
+    # Without a published lead, the answer exists only if the default analysis has an estimate; a display
+    # measure that cannot be estimated falls back to the default one, with a note.
+    lead = published if published_leads else (ours or base_ours) if base_ours is not None else None
+    if lead is base_ours and ours is None and base_ours is not None:
+        notes += (f"the {measure} cannot be estimated from these trials, so the default measure is shown",)
     bottom = published if published_leads else base_ours  # the estimate the absolute risks come from
     control_risk, source = _control_risk(options, evidence)
     absolute = None

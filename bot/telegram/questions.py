@@ -4,13 +4,14 @@ text)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import fields, replace
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.telegram.delivery import Target, deps_of, flood_ok, is_effect, log, send_reply, typing
+from bot.telegram.delivery import Target, deps_of, flood_ok, is_effect, log, send_note, send_reply, typing
 from bot.understand.options import Options
 from bot.understand.reading import Parse
 
@@ -31,23 +32,40 @@ def follow_up(new: Parse, last: Parse | None) -> Parse:
         return new
     if new.intervention is not None and not new.assumed_drug:
         return new  # names the drug: a question of its own
-    asks_drug = new.status == "clarify" and new.clarification is not None and new.clarification.reason == "need_drug"
-    if not asks_drug and (new.status not in ("answer", "not_understood") or new.intent not in (None, "effect")):
+    # "and conjunctivitis?" asks which drug, "without CHRONOS" / "in adolescents?" ask which outcome: the last
+    # question answers both
+    leaning = new.status == "clarify" and new.clarification is not None and \
+        new.clarification.reason in ("need_drug", "need_outcome")
+    if not leaning and (new.status not in ("answer", "not_understood") or new.intent not in (None, "effect")):
         return new
     if new.uncovered or new.negated or new.condition:
         return new
     changes = changed_options(new.options)
-    if not new.outcomes and not changes:
+    if not new.outcomes and not changes and not new.population:
         return new
+    outcomes = new.outcomes or last.outcomes
+    if outcomes != last.outcomes and "baseline_risk" not in changes:
+        changes["baseline_risk"] = None  # an assumed baseline risk belongs to one outcome, never carried over
     if "method" in changes and "hksj" not in changes:
         changes["hksj"] = False
     options = replace(last.options, **changes)
     if "measure" in changes and "method" not in changes and last.options.method == "PETO" \
             and changes["measure"] != "OR":
         options = replace(options, method=None)
-    return replace(last, status="answer", intent="effect", outcomes=new.outcomes or last.outcomes,
-                   population=new.population or last.population, options=options, clarification=None,
-                   corrections=new.corrections, uncovered=(), negated=())
+    merged = replace(last, status="answer", intent="effect", outcomes=outcomes,
+                     population=new.population or last.population, options=options, clarification=None,
+                     corrections=new.corrections, uncovered=(), negated=(), notices=new.notices)
+    carried = {k for k in FILTER_OPTIONS if getattr(options, k) and k not in changes}
+    if carried or (last.population and not new.population):
+        merged = replace(merged, notices=(*merged.notices, "carried_filters"))
+    return merged
+
+
+# Options that narrow the evidence; when a follow-up keeps them the reply says so at the top.
+FILTER_OPTIONS = ("dose_mg", "interval_weeks", "background", "followup_weeks", "exclude_trials", "only_trials",
+                  "exclude_dose_mg", "exclude_interval_weeks", "exclude_followup_weeks", "exclude_populations",
+                  "include_trials")
+RESET = re.compile(r"^\s*/?(?:reset|start\s+over|new\s+question|clear|forget\s+(?:it|that))\s*[.!]*\s*$", re.I)
 
 
 def log_answer(kind: str, parsed: Parse, parse_ms: float, total_ms: float, **extra) -> None:
@@ -64,6 +82,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     deps = deps_of(context)
     user = update.effective_user
     if not await flood_ok(context, user.id if user else None, target):
+        return
+    if RESET.match(question):
+        deps.store.set_context(target.chat_id, Parse(status="not_understood", intent=None))
+        await send_note(context, target, "Done: the next question starts afresh (no earlier drug, outcome or "
+                                         "filters). Chat settings are kept; /settings changes them.")
+        log.info("reset")
         return
     await typing(context, target)
     start = time.perf_counter()

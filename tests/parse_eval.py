@@ -30,7 +30,12 @@ from knowledge.loader import load  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.csv"
 SLOTS = ("status", "intent", "intervention", "outcomes", "population", "measure", "method", "dose_mg",
-         "interval_weeks", "background", "followup_weeks", "exclude_trials", "only_trials", "baseline_risk")
+         "interval_weeks", "background", "followup_weeks", "exclude_trials", "only_trials", "baseline_risk",
+         "exclusions")
+# Slots whose difference means the answer is about another question (with instead of without TCS, adolescents
+# only instead of excluding them): a wrong answer, not just an imperfect reading.
+SCOPE_SLOTS = ("intervention", "outcomes", "population", "background", "dose_mg", "interval_weeks",
+               "followup_weeks", "exclude_trials", "only_trials", "exclusions")
 OPTION_SLOTS = ("measure", "method", "dose_mg", "interval_weeks", "background", "followup_weeks",
                 "exclude_trials", "only_trials", "baseline_risk")
 
@@ -62,6 +67,12 @@ def predicted(p: Parse) -> dict[str, str]:
         "interval_weeks": text(o.interval_weeks), "background": text(o.background),
         "followup_weeks": text(o.followup_weeks), "exclude_trials": ";".join(sorted(o.exclude_trials)),
         "only_trials": ";".join(sorted(o.only_trials)), "baseline_risk": text(o.baseline_risk),
+        "exclusions": ";".join(sorted(
+            [f"dose={o.exclude_dose_mg}" for _ in [0] if o.exclude_dose_mg]
+            + [f"interval={o.exclude_interval_weeks}" for _ in [0] if o.exclude_interval_weeks]
+            + [f"followup={o.exclude_followup_weeks}" for _ in [0] if o.exclude_followup_weeks]
+            + [f"population={p}" for p in o.exclude_populations] + [f"include={t}" for t in o.include_trials])),
+        "notices": ";".join(sorted(p.notices)),
     }
 
 
@@ -88,8 +99,9 @@ class Result:
             return False
         if self.row["status"] != "answer":
             return True
-        return (self.got["intervention"] != self.row["intervention"]
-                or self.got["outcomes"] != self.row["outcomes"])
+        if "not_advice" in self.row.get("notices", "") and "not_advice" not in self.got["notices"]:
+            return True  # an advice question answered as incidence with no word of caution
+        return any(self.got[s] != (self.row.get(s) or "") and not (s == "baseline_risk") for s in SCOPE_SLOTS)
 
     @property
     def unnecessary_clarification(self) -> bool:
@@ -99,6 +111,8 @@ class Result:
 def evaluate_row(row: dict[str, str], lx: Lexicon) -> Result:
     got = predicted(parse(row["question"], lx))
     labelled = SLOTS if row["status"] == "answer" else ("status",)
+    if row.get("notices"):
+        labelled = (*labelled, "notices")
     return Result(row, got, {s: _same(s, row.get(s, "") or "", got[s]) for s in labelled})
 
 

@@ -84,7 +84,8 @@ _ADVICE = re.compile(
 # Topics no trial outcome answers: said plainly, never met with the outcome menu.
 _UNHELD_TOPICS = (
     ("dosing", re.compile(r"\bwhat\s+(?:dose|dosage)\b|\bwhich\s+dose\b|\bdosage\b|\bdosing\s+(?:schedule|regimen|"
-                          r"instructions?|guidance)\b|\bhow\s+(?:much|often|frequently)\b|\bloading\s+dose\b"
+                          r"instructions?|guidance)\b|\bhow\s+(?:much|often|frequently)\s+(?:should|do|to|is\s+\S+\s+"
+                          r"(?:given|injected|taken|dosed))\b|\bloading\s+dose\b"
                           r"|\bmissed\s+(?:a\s+)?dose\b|\bdose\s+(?:adjustment|reduction|for)\b")),
     ("cost", re.compile(r"\bcosts?\b|\bprice\b|\bexpensive\b|\bafford\w*|\binsurance\b|\breimburse\w*"
                         r"|\bcheap\w*|\bfunding\b")),
@@ -139,7 +140,8 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
     only, exclude, include = _trial_options(words, trial_refs)
     options = replace(options, only_trials=only, exclude_trials=exclude, include_trials=include)
     if followup_words and any(h.start == max(followup_words) + 1 for h, _ in trial_refs):
-        options = replace(options, followup_weeks=None)  # 'excluding the 52-week CHRONOS trial' names a trial
+        # 'excluding the 52-week CHRONOS trial' names a trial; the length only describes it
+        options = replace(options, followup_weeks=None, exclude_followup_weeks=None)
     concept_hits = [h for h in hits if h.senses[0].kind != "trial"]
 
     by_kind: dict[str, list[Hit]] = {}
@@ -284,6 +286,9 @@ def _trial_options(words: list[str], refs: list[tuple[Hit, str]]
     for hit, trial_id in refs:
         window = words[max(0, hit.start - 4):hit.start]
         cues = [(k, "exclude") for k, w in enumerate(window) if w in _NEGATION]
+        # "not including CHRONOS": the negation governs the inclusion word that follows it
+        cues += [(k + 1.5, "exclude") for k in range(len(window) - 1)
+                 if window[k] in _NEGATION and window[k + 1] in _INCLUDE]
         cues += [(k + 1, "exclude") for k in range(len(window) - 1) if (window[k], window[k + 1]) in _NEGATION_PAIRS]
         cues += [(k, "only") for k, w in enumerate(window) if w in _ONLY]
         cues += [(k, "include") for k, w in enumerate(window) if w in _INCLUDE]

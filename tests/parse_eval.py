@@ -101,7 +101,7 @@ class Result:
             return True
         if "not_advice" in self.row.get("notices", "") and "not_advice" not in self.got["notices"]:
             return True  # an advice question answered as incidence with no word of caution
-        return any(self.got[s] != (self.row.get(s) or "") and not (s == "baseline_risk") for s in SCOPE_SLOTS)
+        return any(self.got[s] != (self.row.get(s) or "") for s in SCOPE_SLOTS)
 
     @property
     def unnecessary_clarification(self) -> bool:

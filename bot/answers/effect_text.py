@@ -139,6 +139,10 @@ def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
             words.append(f"{weeks[0]} weeks" if weeks[0] == weeks[-1] else f"{weeks[0]} to {weeks[-1]} weeks")
     if oa.evidence.filters:
         words.append("filters: " + ", ".join(oa.evidence.filters))
+    regimens = list(dict.fromkeys(arm.split(" + ")[0] for t in tables for arm in t.arms))
+    if regimens and not (oa.lead is oa.published and oa.published is not None):
+        words.append(f"{oa.evidence.intervention_label} regimens pooled: " + ", ".join(regimens[:6])
+                     + (", …" if len(regimens) > 6 else ""))
     text = "; ".join(words) + "."
     if parsed.assumed_drug:
         text += f" ({capital(oa.evidence.intervention_label)} assumed: it is the only drug covered.)"

@@ -222,6 +222,8 @@ def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict,
 def arm_matches(arm: Arm, options: Options) -> bool:
     """An arm answers a dose question only when its fixed dose and interval are those asked for; a
     weight-tiered dose is no fixed dose (some patients had the other one)."""
+    if options.licensed_only and arm.licensed != "yes":
+        return False
     if options.dose_mg is not None and arm.dose_mg != options.dose_mg:
         return False
     if options.interval_weeks is not None and arm.interval_weeks != options.interval_weeks:
@@ -252,6 +254,8 @@ def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple
         interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
             options.interval_weeks, f"every {options.interval_weeks} weeks")
         words.append(f"{kb.drug_label(query.intervention)} {dose}{interval}".strip())
+    if options.licensed_only:
+        words.append("licensed regimens only")
     if options.exclude_dose_mg or options.exclude_interval_weeks:
         dose = f"{options.exclude_dose_mg:g} mg " if options.exclude_dose_mg else ""
         interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(

@@ -32,6 +32,7 @@ class Options:
     exclude_populations: tuple[str, ...] = ()
     include_trials: tuple[str, ...] = ()
     invalid_baseline: bool = False  # a baseline risk was given but is impossible (0% or 100% and above)
+    licensed_only: bool = False  # "licensed dose": only arms of the label regimen for the trial's age group
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -54,6 +55,8 @@ _BASELINE = re.compile(
     .replace("?P<den>", "?P<den2>")
 )
 _DENOMINATORS = {"hundred": 100, "thousand": 1000}
+_LICENSED = re.compile(r"\b(?:licen[cs]ed|label(?:led)?|approved|on\s+label|standard|recommended)\s+"
+                       r"(?:doses?|dosing|dosage|regimens?|schedules?)\b")
 
 
 def baseline_value(match: re.Match) -> float:
@@ -245,6 +248,10 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
             values["background"] = background
             take(match)
             break
+    match = _LICENSED.search(text)
+    if match:
+        values["licensed_only"] = True
+        take(match)
     match = _PER.search(text)
     if match:
         raw = next(g for g in match.groups() if g)

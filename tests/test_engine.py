@@ -207,3 +207,12 @@ def test_head_to_head_trial_needs_two_drugs(copy):
 def test_arm_of_an_unknown_drug_is_refused(copy):
     line = corrupt(copy, "arms.csv", _index(copy, "arms.csv", trial_id="solo1", arm_id="300q2w"), drug="dupilumob")
     assert_issue(issues_of(copy), "arms.csv", line, "drug", "not in drugs.yaml")
+
+
+@pytest.mark.parametrize("drug", ["dupilumab", "tralokinumab", "lebrikizumab", "nemolizumab", "abrocitinib",
+                                  "upadacitinib", "baricitinib"])
+def test_every_drug_answers_easi75_and_iga01_from_two_trials_or_more(service, drug):
+    for outcome in ("EASI-75", "IGA 0/1"):
+        oa = service.ask(f"{drug} {outcome}").answer.outcomes[0]
+        assert len(oa.evidence.tables) >= 2, (drug, outcome)
+        assert oa.outcome.is_benefit and oa.lead is not None

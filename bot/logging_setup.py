@@ -4,6 +4,12 @@ The bot logs what it understood (status, intent, outcomes, options), how long it
 error. It never logs what people wrote, their names or inline queries. httpx logs every request URL at INFO,
 and Bot API URLs contain the token, so httpx and httpcore are held at WARNING; a redacting filter on the
 handler removes the token from anything that still reaches the log (e.g. a network error's message).
+
+Two more filters guard the handler. ContentFilter: a record from a library (not ``bot.*``) never carries
+structured arguments (a dict, a list, an Update: the whole update with people's words) or a traceback (whose
+last line can quote data); it becomes one line with the exception's type. RepeatFilter: a line repeated more
+than REPEAT_BURST times in REPEAT_WINDOW seconds (e.g. one per refused webhook request under attack) is held
+back; the next one let through says how many were held back.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "tornado.access", "hpack")
@@ -65,7 +72,60 @@ class RedactFilter(logging.Filter):
         return True
 
 
+REPEAT_WINDOW = 10.0  # seconds
+REPEAT_BURST = 10  # lines of one kind per window before the rest are held back
+_STRUCTURED = (dict, list, tuple, set, bytes, bytearray)
+
+
+class ContentFilter(logging.Filter):
+    """Library records: no structured arguments (they can be whole updates), no tracebacks (one line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "bot" or record.name.startswith("bot."):
+            return True
+        args = record.args if isinstance(record.args, tuple) else (record.args,) if record.args else ()
+        if any(isinstance(a, _STRUCTURED) or type(a).__module__.startswith("telegram") for a in args):
+            record.msg = f"{record.msg} [arguments withheld: {', '.join(type(a).__name__ for a in args)}]"
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            kind = type(record.exc_info[1]).__name__
+            record.msg, record.args = f"{record.getMessage()} ({kind})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class RepeatFilter(logging.Filter):
+    """At most ``burst`` records per logger, level and message template in any ``window`` seconds."""
+
+    def __init__(self, window: float = REPEAT_WINDOW, burst: int = REPEAT_BURST, clock=time.monotonic):
+        super().__init__()
+        self.window, self.burst, self.clock = window, burst, clock
+        self._seen: dict[tuple, list] = {}  # key -> [window start, count, held back]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and (record.name == "bot" or record.name.startswith("bot.")):
+            return True  # our own INFO lines are one per question or command: the flood guard bounds them
+        key = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        entry = self._seen.get(key)
+        if entry is None or now - entry[0] >= self.window:
+            held = entry[2] if entry else 0
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[key] = [now, 1, 0]
+            if held:
+                record.msg, record.args = f"{record.getMessage()} ({held} similar lines held back)", None
+            return True
+        entry[1] += 1
+        if entry[1] > self.burst:
+            entry[2] += 1
+            return False
+        return True
+
+
 _redact = RedactFilter()
+_content = ContentFilter()
+_repeats = RepeatFilter()
 
 
 def level_from_env(default: str = "INFO") -> int:
@@ -89,6 +149,8 @@ def configure(level: int | str | None = None, secrets: tuple[str, ...] = (), str
         handler = logging.StreamHandler(stream or sys.stderr)
         handler.setFormatter(logging.Formatter(FORMAT))
         handler._evidence_bot = True  # type: ignore[attr-defined]
+        handler.addFilter(_content)
+        handler.addFilter(_repeats)
         handler.addFilter(_redact)
         root.addHandler(handler)
     root.setLevel(level)

@@ -16,9 +16,10 @@ def test_wheel_ships_the_knowledge_base_and_the_console_script(tmp_path):
     wheel = next(tmp_path.glob("evidence_bot-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("trials.csv", "arms.csv", "counts.csv", "syntheses.csv", "outcomes.yaml", "vocabulary.yaml",
-                 "kb.yaml"):
+                 "drugs.yaml", "kb.yaml"):
         assert f"knowledge/data/{data}" in names
-    assert {"bot/cli.py", "analysis/pool.py", "knowledge/loader.py"} <= names
+    assert {"bot/cli/__init__.py", "bot/understand/parse.py", "bot/answers/compose.py", "bot/telegram/store.py",
+            "analysis/pool.py", "knowledge/loader.py"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "evidence-bot = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

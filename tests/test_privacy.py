@@ -146,7 +146,7 @@ def test_no_text_names_or_secrets_in_logs_or_files_at_debug(tmp_path):
     assert "error type=Forbidden" in stderr and "error type=NetworkError" in stderr
     assert "callback refused" in stderr and "inline status=" in stderr
     files = written_files(dirs)
-    assert any(name.endswith("state.json") for name in files)
+    assert any(name.endswith("state.sqlite3") for name in files)
     problems = leaks({"stdout": stdout, "stderr": stderr, **files})
     assert not problems, problems
 

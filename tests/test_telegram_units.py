@@ -136,7 +136,7 @@ def test_store_persists_atomically_and_privately(tmp_path):
     assert again.recall(2, "tok") is None
     assert again.recall_inline("inl").outcomes == ("any_infection",)
     assert again.key() == key
-    state = tmp_path / "data" / "state.json"
+    state = tmp_path / "data" / "state.sqlite3"
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
     assert [p.name for p in (tmp_path / "data").iterdir() if p.name.endswith(".tmp")] == []
 
@@ -150,21 +150,15 @@ def test_store_survives_a_corrupt_or_foreign_file(tmp_path, caplog):
     store.set_settings(1, Settings(per=100))
     assert Store(directory).settings(1).per == 100
     assert any(p.name.startswith("state.json.corrupt") for p in directory.iterdir())
-    (directory / "state.json").write_text(json.dumps({"version": 1, "chats": {"1": {
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "state.json").write_text(json.dumps({"version": 1, "chats": {"1": {
         "settings": {"measure": "<b>", "model": 5, "per": 7}, "context": {"outcomes": "x"}}}}))
-    store = Store(directory)
+    store = Store(other)
     assert store.settings(1) == Settings() and store.context(1) is None
 
 
-def test_store_trims_old_entries(tmp_path):
-    store = Store(tmp_path, max_chats=3, max_recent=2)
-    for chat in range(5):
-        store.set_settings(chat, Settings(per=100))
-    for index in range(4):
-        store.remember(9, f"t{index}", effect())
-    data = json.loads((tmp_path / "state.json").read_text())
-    assert len(data["chats"]) == 3
-    assert len(data["chats"]["9"]["recent"]) == 2
+# settings are no longer trimmed (tests/test_state_store.py::test_settings_are_never_evicted_by_other_chats)
 
 
 # --- follow-ups ---------------------------------------------------------------------------------------------

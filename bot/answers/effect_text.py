@@ -186,7 +186,9 @@ def our_pooling_sentence(oa: OutcomeAnswer) -> str:
     k = len(oa.evidence.tables)
     trials = ", ".join(t.label for t in oa.evidence.tables)
     what = f"Our pooling of the {k} trials we hold" if k > 1 else "The one trial we hold"
-    return (f"{what} ({trials}; {fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}"
+    # a model asked for is named, so the toggle shows; the bottom line above does not change with it
+    model = f", {METHOD_NAMES[oa.method]}" if k > 1 and oa.method != oa.outcome.default_method else ""
+    return (f"{what} ({trials}; {fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}{model}"
             + (f"; {agreement}." if agreement else "."))
 
 

@@ -27,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
     except KnowledgeBaseError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read (permissions, a directory in its place)
+        name = getattr(exc, "filename", None) or directory
+        print(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return 1
     if args.kb_command == "check":
         print(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
               f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "

@@ -42,16 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        code = None
         if args.command == "ask":
-            return run_ask(args)
-        if args.command == "pool":
-            return pool_cli.run(args)
-        if args.command == "kb":
-            return kb_cli.run(args)
-        if args.command == "serve":
+            code = run_ask(args)
+        elif args.command == "pool":
+            code = pool_cli.run(args)
+        elif args.command == "kb":
+            code = kb_cli.run(args)
+        elif args.command == "serve":
             from bot.telegram.application import run_serve
 
-            return run_serve(args)
+            code = run_serve(args)
+        if code is not None:
+            sys.stdout.flush()  # a full device or a closed pipe shows here, not in the interpreter's exit
+            return code
+    except PictureError as exc:
+        print(f"evidence-bot: {exc}", file=sys.stderr)
+        return 1
     except KnowledgeBaseError as exc:
         print(f"evidence-bot: {exc}", file=sys.stderr)
         return 1
@@ -60,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from failing while flushing at exit
         return 0
+    except OSError as exc:  # stdout on a full device, or otherwise unwritable
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the unwritten rest must not fail again at exit
+        print(f"evidence-bot: cannot write the output ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return 1
     build_parser().print_help()
     return 0
 
@@ -112,8 +123,15 @@ def _write_pictures(result, args: argparse.Namespace) -> None:
         if png is None:
             print(f"evidence-bot: no picture for {path}: nothing was pooled", file=sys.stderr)
             continue
-        with open(path, "wb") as handle:
-            handle.write(png)
+        try:
+            with open(path, "wb") as handle:
+                handle.write(png)
+        except OSError as exc:  # a directory, a missing folder, no permission, a full disk
+            raise PictureError(f"cannot write {path} ({exc.strerror or type(exc).__name__})") from None
+
+
+class PictureError(Exception):
+    """A picture file that could not be written, explained in one line."""
 
 
 if __name__ == "__main__":

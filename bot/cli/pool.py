@@ -70,10 +70,11 @@ def read_tables(path: str) -> tuple[list[str], list[int], list[int], list[int], 
         labels.append((row.get("study") or "").strip() or f"Study {len(labels) + 1}")
         for c in COLUMNS[1:]:
             raw = (row.get(c) or "").strip()
-            try:
-                value = int(raw)
-            except ValueError:
+            # ASCII digits only: int() would also take "1_000", "+5" and other scripts' digits ("٥")
+            digits = raw[1:] if raw.startswith("-") else raw  # a minus sign is reported as negative below
+            if not (digits.isascii() and digits.isdigit()):
                 raise InputError(f"{path} line {line_no}: {c} = {raw!r} is not a whole number") from None
+            value = int(raw)
             if value < 0:
                 raise InputError(f"{path} line {line_no}: {c} = {value} is negative")
             cols[c].append(value)

@@ -5,7 +5,8 @@ limits, retries after 429 "retry after"), CommandHandler / MessageHandler / Call
 InlineQueryHandler, one error handler, and post_init to register the command list. Long polling by default,
 a webhook with a secret token on request. The token comes from TELEGRAM_BOT_TOKEN only and never reaches the
 log. TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL point the bot at another Bot API server (a local one, or a test
-stand-in).
+stand-in). Updates come in through intake.py: an update the library cannot decode is skipped, not fatal, and the
+webhook checks the secret before reading a capped body. SIGHUP stops cleanly, like SIGTERM and SIGINT.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import os
 import re
 import secrets
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -29,26 +31,29 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
-from bot.telegram import buttons, commands, errors, groups, inline
+from bot.telegram import buttons, commands, errors, groups, inline, membership
 from bot.telegram.delivery import Deps, FloodGuard
+from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
 from bot.telegram.store import Store, default_data_dir
 
 log = logging.getLogger("bot.telegram")
 
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,200}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY, Update.MY_CHAT_MEMBER]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT, signal.SIGHUP)
 DEFAULT_QUESTIONS_PER_MINUTE = 20
 MAX_RETRIES = 3
-SAVE_INTERVAL = 1.0  # seconds between writes of follow-up context (settings are written at once)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -148,13 +153,17 @@ def register(application: Application) -> None:
         "about": commands.about_command, "settings": commands.settings_command, "ask": commands.ask_command,
     }
     for name, callback in by_name.items():
-        application.add_handler(CommandHandler(name, callback, filters=new))
+        # /ask counts against the per-user limit as a question; every other command counts here
+        limited = callback if name == "ask" else commands.flood_limited(callback)
+        application.add_handler(CommandHandler(name, limited, filters=new))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated))
+    application.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(
         new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, groups.private_text))
     application.add_handler(MessageHandler(
         new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, groups.group_text))
     application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.COMMAND,
-                                           commands.unknown_command))
+                                           commands.flood_limited(commands.unknown_command)))
     application.add_handler(CallbackQueryHandler(buttons.button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_error_handler(errors.on_error)
@@ -185,7 +194,7 @@ async def post_init(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Save the follow-up context and recent answers still waiting for their (debounced) write."""
+    """Write anything still pending and close the state database."""
     application.bot_data["deps"].store.close()
 
 
@@ -193,14 +202,18 @@ def build_application(token: str, service: EvidenceService, store: Store, *, bas
                       base_file_url: str | None = None, rate_limiter: bool = True,
                       max_retries: int = MAX_RETRIES, questions_per_minute: int = DEFAULT_QUESTIONS_PER_MINUTE,
                       max_concurrent_updates: int = 16) -> Application:
-    builder = ApplicationBuilder().token(token).post_init(post_init).post_shutdown(post_shutdown)
-    builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
-    if base_url:
-        builder = builder.base_url(base_url)
+    # the bot and updater ApplicationBuilder would make (same connection pools), with tolerant decoding and
+    # the hardened webhook server (intake.py)
+    urls = {"base_url": base_url} if base_url else {}
     if base_file_url:
-        builder = builder.base_file_url(base_file_url)
-    if rate_limiter:
-        builder = builder.rate_limiter(AnswerRateLimiter(max_retries=max_retries))
+        urls["base_file_url"] = base_file_url
+    bot = TolerantBot(token, request=HTTPXRequest(connection_pool_size=256),
+                      get_updates_request=HTTPXRequest(connection_pool_size=1),
+                      rate_limiter=AnswerRateLimiter(max_retries=max_retries) if rate_limiter else None, **urls)
+    updater = HardenedUpdater(bot=bot, update_queue=asyncio.Queue())
+    updater.max_connections, updater.timeout = limits_from_env()
+    builder = ApplicationBuilder().updater(updater).post_init(post_init).post_shutdown(post_shutdown)
+    builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     application = builder.build()
     application.bot_data["deps"] = Deps(service, store, flood=FloodGuard(questions_per_minute))
     register(application)
@@ -243,7 +256,7 @@ def run_serve(args: argparse.Namespace) -> int:
             webhook = (url, path, secret)
         data_dir = Path(default_data_dir())
         try:
-            store = Store(data_dir, save_interval=SAVE_INTERVAL)
+            store = Store(data_dir)
             store.key()
         except OSError as exc:
             raise SetupError(f"cannot use the data directory {data_dir} ({type(exc).__name__}); "
@@ -266,9 +279,10 @@ def run_serve(args: argparse.Namespace) -> int:
         if webhook:
             url, path, secret = webhook
             application.run_webhook(listen=args.listen, port=args.port, url_path=path, webhook_url=url,
-                                    secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                                    secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                                    stop_signals=STOP_SIGNALS)
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=STOP_SIGNALS)
     except InvalidToken:
         print("evidence-bot: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check it with @BotFather",
               file=sys.stderr)

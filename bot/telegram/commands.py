@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import replace
@@ -48,14 +49,29 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send_note(context, target, "That link has expired. Ask me the question again, for example: "
                                              f"<i>{html.escape(EXAMPLES[0])}</i>")
             return
-        user = update.effective_user
-        if not await flood_ok(context, user.id if user else None, target):
-            return
-        await typing(context, target)
+        await typing(context, target)  # flood_limited has counted it already
         await answer_parsed(context, target, parsed, kind="deeplink")
         return
     log.info("command start")
     await send_reply(context, target, with_footer(help_reply(deps.service.kb), deps.service.kb))
+
+
+def flood_limited(callback):
+    """A command that counts against the sender's per-minute limit, as a question does.
+
+    Every command sends at least one message (/sources several); uncounted, one user could make the bot send
+    hundreds of messages a minute, and /settings writes to the store each time.
+    """
+    @functools.wraps(callback)
+    async def limited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        message = update.effective_message
+        target = Target.of(message) if message is not None else None
+        if not await flood_ok(context, user.id if user else None, target):
+            return
+        await callback(update, context)
+
+    return limited
 
 
 def commands_lines() -> tuple[Line, ...]:

@@ -1,40 +1,52 @@
 """Per-chat state kept across restarts: settings, the last question's reading, recent answers' readings.
 
-Nothing here is text anyone wrote. A question is kept only as what the parser made of it: intent, outcome ids,
-population id and analysis options (measures, doses, trial ids, numbers). That is enough to answer a
-follow-up ("and eczema herpeticum?") or a button press after a restart, and says nothing a person typed.
+Nothing here is text anyone wrote (see snapshots.py): a question is kept only as what the parser made of it.
 
-The state is one JSON file, rewritten atomically (temporary file in the same directory, fsync, rename), so a
-crash leaves either the old or the new file, never half of one. A missing or unreadable file starts empty.
+The state is a SQLite database (standard library ``sqlite3``, WAL mode) in EVIDENCE_BOT_DATA_DIR, file mode
+0600, one row per chat. Each change is written in its own small transaction: a settings change at once, a
+question's context and recent answer together just before the answer is sent (``flush``). No save rewrites
+more than the rows that changed, so a save costs the same with 100 chats or 100,000 (benchmarks/bench_state.py).
+
+Settings stay until the chat is deleted or the bot is removed from it (``forget``); other chats' activity never
+evicts them. Follow-up context, recent answers and inline cards expire by age. A write that fails (disk full,
+read-only file system) is logged once; the change is kept in memory (bounded) and retried with the next write,
+and the bot answers as before, without remembering across a restart. Opening, the integrity check and the
+import of an earlier version's state.json are in state_db.py.
+
+Only the methods below are used by the handlers; a server database could stand behind the same interface.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 import os
 import secrets
+import sqlite3
 import tempfile
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from bot.service import Settings
-from bot.understand.options import Options
+from bot.telegram.snapshots import (  # noqa: F401 (re-exported: handlers and tests import them from here)
+    MEASURES,
+    MODELS,
+    PERS,
+    restore,
+    settings_dict,
+    settings_from,
+    snapshot,
+)
+from bot.telegram.state_db import DB_FILE, aside, open_database
 from bot.understand.reading import Parse
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.telegram.store")
 
-STATE_FILE = "state.json"
+STATE_FILE = DB_FILE
 KEY_FILE = "callback.key"
-FORMAT_VERSION = 1
-MEASURES = ("RR", "OR", "RD")
-MODELS = ("fixed", "random")
-PERS = (100, 1000)
-_OPTION_FIELDS = {f.name: f for f in fields(Options)}
+DAY = 86_400.0
 
 
 def default_data_dir() -> Path:
@@ -46,244 +58,217 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("evidence-bot"))
 
 
-# --- parse snapshots (no text) ----------------------------------------------------------------------------
-
-def snapshot(parsed: Parse) -> dict[str, Any]:
-    """What a follow-up or a button needs from an effect question: ids and options, never typed words."""
-    return {
-        "intent": parsed.intent,
-        "intervention": parsed.intervention,
-        "outcomes": list(parsed.outcomes),
-        "population": parsed.population,
-        "options": parsed.options.as_dict(),
-        "assumed_drug": bool(parsed.assumed_drug),
-    }
-
-
-def restore(data: Any) -> Parse | None:
-    """The Parse a snapshot describes, or None when the snapshot is not one this version wrote."""
-    if not isinstance(data, dict):
-        return None
-    outcomes = data.get("outcomes")
-    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
-        return None
-    options = _options(data.get("options"))
-    if options is None:
-        return None
-    intent = data.get("intent")
-    population = data.get("population")
-    intervention = data.get("intervention")
-    if intent not in ("effect", "trials", "define") or not isinstance(population, str | type(None)) \
-            or not isinstance(intervention, str | type(None)):
-        return None
-    return Parse(status="answer", intent=intent, intervention=intervention, outcomes=tuple(outcomes),
-                 population=population, options=options, assumed_drug=bool(data.get("assumed_drug")))
-
-
-_OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "measure": (str,), "method": (str,), "hksj": (bool,), "dose_mg": (int,), "interval_weeks": (int,),
-    "background": (str,), "followup_weeks": (int,), "exclude_trials": (list,), "only_trials": (list,),
-    "baseline_risk": (float, int), "per": (int,), "nnt": (bool,),
-}
-
-
-def _options(data: Any) -> Options | None:
-    if not isinstance(data, dict):
-        return None
-    values: dict[str, Any] = {}
-    for name, value in data.items():
-        types = _OPTION_TYPES.get(name)
-        if types is None or name not in _OPTION_FIELDS:
-            continue  # written by another version: ignore rather than fail
-        if value is None:
-            if name in ("hksj", "nnt", "exclude_trials", "only_trials"):
-                return None
-            values[name] = None
-            continue
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return None
-        if isinstance(value, list):
-            if not all(isinstance(v, str) for v in value):
-                return None
-            value = tuple(value)
-        values[name] = value
-    return Options(**values)
-
-
-def settings_from(data: Any) -> Settings:
-    if not isinstance(data, dict):
-        return Settings()
-    measure = data.get("measure") if data.get("measure") in MEASURES else None
-    model = data.get("model") if data.get("model") in MODELS else None
-    per = data.get("per") if data.get("per") in PERS else None
-    return Settings(measure=measure, model=model, per=per)
-
-
-def settings_dict(settings: Settings) -> dict[str, Any]:
-    return {"measure": settings.measure, "model": settings.model, "per": settings.per}
-
-
-# --- the store ----------------------------------------------------------------------------------------------
-
 class Store:
-    """Chat settings, last-question context and recent answers' readings, in one JSON file."""
+    """Chat settings, last-question context and recent answers' readings, in one SQLite database."""
 
-    def __init__(self, directory: str | Path | None = None, *, max_chats: int = 5_000, max_recent: int = 12,
-                 max_inline: int = 2_000, save_interval: float = 0.0):
+    def __init__(self, directory: str | Path | None = None, *, max_recent: int = 12, context_days: float = 30,
+                 inline_days: float = 30, max_pending: int = 10_000, save_interval: float = 0.0):
         self.directory = Path(directory) if directory is not None else default_data_dir()
         self.path = self.directory / STATE_FILE
-        self.max_chats = max_chats
         self.max_recent = max_recent
-        self.max_inline = max_inline
-        self._chats: dict[str, dict[str, Any]] = {}
-        self._inline: dict[str, dict[str, Any]] = {}
+        self.context_age = context_days * DAY
+        self.inline_age = inline_days * DAY
+        self.max_pending = max_pending
+        self.save_interval = save_interval  # kept for callers; every change is written per transaction now
+        self.write_failures = 0
+        self._failing = False
+        self._read_failing = False
+        self._pending: dict[int, dict[str, Any]] = {}  # columns changed but not yet written, per chat
+        self._inline_pending: dict[str, str] = {}
         self._key: bytes | None = None
-        self._dirty = False
-        # follow-up context and recent answers are saved at most once per save_interval seconds (the whole
-        # file is rewritten and fsynced, which costs milliseconds per thousand chats); settings at once
-        self.save_interval = save_interval
-        self._saved_at = float("-inf")
-        self._timer: asyncio.TimerHandle | None = None
-        self._load()
+        self._db: sqlite3.Connection | None = open_database(self.directory)
+        self.expire()
 
-    # -- loading and saving --
+    # -- reading and writing rows --
 
-    def _load(self) -> None:
+    def _row(self, chat_id: int) -> dict[str, Any]:
+        """The chat's stored columns with unwritten changes on top (empty when the chat is unknown)."""
+        row: dict[str, Any] = {}
+        if self._db is not None:
+            try:
+                found = self._db.execute("SELECT settings, context, recent FROM chats WHERE chat_id=?",
+                                         (chat_id,)).fetchone()
+            except sqlite3.Error as exc:
+                self._read_failed(exc)
+                found = None
+            if found:
+                row = {name: value for name, value in zip(("settings", "context", "recent"), found, strict=True)
+                       if value is not None}
+        row.update(self._pending.get(chat_id, {}))
+        return row
+
+    def _read_failed(self, exc: BaseException) -> None:
+        if not self._read_failing:
+            self._read_failing = True
+            log.error("state not readable (%s): answering with defaults", type(exc).__name__)
+
+    def _transaction(self, statements: list[tuple[str, tuple]]) -> bool:
+        """Run the statements in one transaction; False (logged once per outage) when it fails."""
+        if self._db is None:
+            return False
         try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            log.warning("state file unreadable (%s); starting empty", type(exc).__name__)
-            return
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-                raise ValueError("unknown format")
-            chats = data.get("chats", {})
-            inline = data.get("inline", {})
-            if not isinstance(chats, dict) or not isinstance(inline, dict):
-                raise ValueError("unknown format")
-        except ValueError as exc:
-            log.warning("state file unreadable (%s); keeping it aside and starting empty", type(exc).__name__)
-            with contextlib.suppress(OSError):
-                os.replace(self.path, self.path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}"))
-            return
-        self._chats = {str(k): v for k, v in chats.items() if isinstance(v, dict)}
-        stamps = [v.get("t") for v in self._chats.values() if isinstance(v.get("t"), int | float)]
-        self._last = max(stamps, default=0.0)
-        self._inline = {str(k): v for k, v in inline.items() if isinstance(v, dict)}
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    self._db.execute(sql, params)
+                self._db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            self.write_failures += 1
+            if not self._failing:
+                self._failing = True
+                log.error("state not saved (%s): answering without remembering until writes succeed again",
+                          getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
+            return False
+        if self._failing:
+            self._failing = False
+            log.warning("state saved again after %d failed writes", self.write_failures)
+        return True
+
+    def _change(self, chat_id: int, **columns: Any) -> None:
+        pending = self._pending.pop(chat_id, {})  # re-inserted last: the oldest pending chat is first
+        pending.update(columns)
+        self._pending[chat_id] = pending
+        while len(self._pending) > self.max_pending:  # a long outage: forget the oldest unwritten changes
+            del self._pending[next(iter(self._pending))]
 
     def flush(self) -> None:
-        """Save if anything changed since the last save: now, or (within save_interval of the last save) soon."""
-        if not self._dirty:
+        """Write every pending change, one transaction for all of them."""
+        if not self._pending and not self._inline_pending:
             return
-        wait = self._saved_at + self.save_interval - time.monotonic()
-        if wait <= 0:
-            self.save()
-            return
-        if self._timer is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.save()
-                return
-            self._timer = loop.call_later(wait, self._deferred)
-
-    def _deferred(self) -> None:
-        self._timer = None
-        self.flush()
+        now = time.time()
+        statements = []
+        for chat_id, columns in self._pending.items():
+            names = sorted(columns)
+            updates = ", ".join(f"{n}=excluded.{n}" for n in names)
+            statements.append((f"INSERT INTO chats(chat_id, {', '.join(names)}, t) VALUES (?, "
+                               f"{', '.join('?' for _ in names)}, ?) ON CONFLICT(chat_id) DO UPDATE SET "
+                               f"{updates}, t=excluded.t", (chat_id, *(columns[n] for n in names), now)))
+        for token, data in self._inline_pending.items():
+            statements.append(("INSERT OR REPLACE INTO inline(token, data, t) VALUES (?, ?, ?)", (token, data, now)))
+        if self._transaction(statements):
+            self._pending.clear()
+            self._inline_pending.clear()
+        if now - self._expired_at > DAY:  # a long-running bot drops aged context once a day
+            self.expire(now)
 
     def close(self) -> None:
-        """Save anything pending (at shutdown)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._dirty:
-            self.save()
+        """Write anything pending and close the database (at shutdown)."""
+        self.flush()
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+            self._db = None
 
     def save(self) -> None:
-        """Write the whole state atomically."""
-        self._dirty = False
-        self._saved_at = time.monotonic()
-        self._trim()
-        payload = json.dumps({"version": FORMAT_VERSION, "chats": self._chats, "inline": self._inline},
-                             ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        atomic_write(self.path, payload.encode("utf-8"))
+        self.flush()
 
-    def _trim(self) -> None:
-        if len(self._chats) > self.max_chats:
-            keep = sorted(self._chats, key=lambda k: self._chats[k].get("t", 0), reverse=True)
-            self._chats = {k: self._chats[k] for k in keep[: self.max_chats]}
-        if len(self._inline) > self.max_inline:
-            keep = sorted(self._inline, key=lambda k: self._inline[k].get("t", 0), reverse=True)
-            self._inline = {k: self._inline[k] for k in keep[: self.max_inline]}
+    def expire(self, now: float | None = None) -> None:
+        """Drop follow-up context, recent answers and inline cards older than their age limit; keep settings."""
+        now = time.time() if now is None else now
+        self._expired_at = now
+        self._transaction([
+            ("UPDATE chats SET context=NULL, recent=NULL WHERE t < ? AND (context IS NOT NULL OR recent IS NOT NULL)",
+             (now - self.context_age,)),
+            ("DELETE FROM chats WHERE settings IS NULL AND context IS NULL AND recent IS NULL", ()),
+            ("DELETE FROM inline WHERE t < ?", (now - self.inline_age,)),
+        ])
 
-    def _chat(self, chat_id: int, create: bool = False) -> dict[str, Any] | None:
-        key = str(chat_id)
-        chat = self._chats.get(key)
-        if chat is None and create:
-            chat = self._chats[key] = {}
-        if chat is not None and create:
-            chat["t"] = self._now()
-        return chat
+    def _fresh(self, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("t"), int | float) \
+                and time.time() - data["t"] > self.context_age:
+            return None
+        return data
 
-    def _now(self) -> float:
-        """A timestamp later than every one handed out before, so trimming keeps the chat just used."""
-        self._last = max(time.time(), getattr(self, "_last", 0.0) + 1e-6)
-        return self._last
+    @staticmethod
+    def _json(value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return None
 
     # -- settings --
 
     def settings(self, chat_id: int) -> Settings:
-        chat = self._chat(chat_id)
-        return settings_from(chat.get("settings")) if chat else Settings()
+        return settings_from(self._json(self._row(chat_id).get("settings")))
 
     def set_settings(self, chat_id: int, settings: Settings) -> None:
-        chat = self._chat(chat_id, create=True)
-        chat["settings"] = settings_dict(settings)
-        self.save()
+        self._change(chat_id, settings=json.dumps(settings_dict(settings)))
+        self.flush()
 
     # -- last effect question, for follow-ups --
 
     def context(self, chat_id: int) -> Parse | None:
-        chat = self._chat(chat_id)
-        return restore(chat.get("context")) if chat else None
+        return restore(self._fresh(self._json(self._row(chat_id).get("context"))))
 
     def set_context(self, chat_id: int, parsed: Parse, save: bool = True) -> None:
-        chat = self._chat(chat_id, create=True)
-        chat["context"] = snapshot(parsed)
-        self._dirty = True
+        self._change(chat_id, context=json.dumps({**snapshot(parsed), "t": time.time()}))
         if save:
-            self.save()
+            self.flush()
 
     # -- recent answers' readings, for buttons pressed after a restart --
 
     def remember(self, chat_id: int, token: str, parsed: Parse, save: bool = True) -> None:
-        chat = self._chat(chat_id, create=True)
-        recent = chat.setdefault("recent", {})
-        if not isinstance(recent, dict):
-            recent = chat["recent"] = {}
-        recent[token] = {**snapshot(parsed), "t": self._now()}
-        if len(recent) > self.max_recent:
-            for old in sorted(recent, key=lambda k: recent[k].get("t", 0))[: len(recent) - self.max_recent]:
-                del recent[old]
-        self._dirty = True
+        recent = self._json(self._row(chat_id).get("recent"))
+        recent = recent if isinstance(recent, dict) else {}
+        recent.pop(token, None)
+        recent[token] = {**snapshot(parsed), "t": time.time()}
+        while len(recent) > self.max_recent:
+            del recent[min(recent, key=lambda k: recent[k].get("t", 0) if isinstance(recent[k], dict) else 0)]
+        self._change(chat_id, recent=json.dumps(recent))
         if save:
-            self.save()
+            self.flush()
 
     def recall(self, chat_id: int, token: str) -> Parse | None:
-        chat = self._chat(chat_id)
-        recent = chat.get("recent") if chat else None
-        return restore(recent.get(token)) if isinstance(recent, dict) else None
+        recent = self._json(self._row(chat_id).get("recent"))
+        return restore(self._fresh(recent.get(token))) if isinstance(recent, dict) else None
 
     def remember_inline(self, token: str, parsed: Parse) -> None:
-        self._inline[token] = {**snapshot(parsed), "t": self._now()}
-        self._dirty = True
+        self._inline_pending[token] = json.dumps({**snapshot(parsed), "t": time.time()})
         self.flush()
 
     def recall_inline(self, token: str) -> Parse | None:
-        return restore(self._inline.get(token))
+        data = self._inline_pending.get(token)
+        if data is None and self._db is not None:
+            try:
+                found = self._db.execute("SELECT data, t FROM inline WHERE token=?", (token,)).fetchone()
+            except sqlite3.Error as exc:
+                self._read_failed(exc)
+                found = None
+            if found is None or time.time() - found[1] > self.inline_age:
+                return None
+            data = found[0]
+        return restore(self._json(data))
+
+    # -- a chat's life: the bot removed, the chat deleted, a group become a supergroup --
+
+    def forget(self, chat_id: int) -> None:
+        """Delete everything kept for a chat (the bot was removed from it, or the user blocked it)."""
+        self._pending.pop(chat_id, None)
+        self._transaction([("DELETE FROM chats WHERE chat_id=?", (chat_id,))])
+
+    def migrate(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its row moves to the new id (what the new id already has wins)."""
+        if old_id == new_id:
+            return
+        self.flush()
+        if self._transaction([
+            ("INSERT INTO chats(chat_id, settings, context, recent, t) SELECT ?, settings, context, recent, t "
+             "FROM chats WHERE chat_id=? ON CONFLICT(chat_id) DO UPDATE SET settings=coalesce(chats.settings, "
+             "excluded.settings), context=coalesce(chats.context, excluded.context), "
+             "recent=coalesce(chats.recent, excluded.recent)", (new_id, old_id)),
+            ("DELETE FROM chats WHERE chat_id=?", (old_id,)),
+        ]):
+            return
+        moved = self._pending.pop(old_id, None)  # not written: carry it in memory
+        if moved:
+            self._change(new_id, **moved)
 
     # -- the key that signs callback data --
 
@@ -294,14 +279,31 @@ class Store:
                 key = bytes.fromhex(path.read_text(encoding="ascii").strip())
                 if len(key) < 16:
                     raise ValueError("short key")
-            except (OSError, ValueError):
+                if (path.stat().st_mode & 0o777) != 0o600:
+                    os.chmod(path, 0o600)
+                    log.warning("callback.key was readable by others: now mode 0600")
+            except FileNotFoundError:
                 key = secrets.token_bytes(32)
+                atomic_write(path, key.hex().encode("ascii"))
+            except (OSError, ValueError) as exc:
+                key = secrets.token_bytes(32)
+                moved = None
+                if path.exists():
+                    with contextlib.suppress(OSError):
+                        moved = aside(path, "corrupt")
+                log.error("callback.key unusable (%s): kept as %s, a new key was made (buttons of earlier "
+                          "answers stop working)", type(exc).__name__, moved.name if moved else "-")
                 atomic_write(path, key.hex().encode("ascii"))
             self._key = key
         return self._key
 
     def chat_count(self) -> int:
-        return len(self._chats)
+        if self._db is None:
+            return 0
+        try:
+            return int(self._db.execute("SELECT COUNT(*) FROM chats").fetchone()[0])
+        except sqlite3.Error:
+            return 0
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -45,3 +45,11 @@ async def test_reset_starts_afresh(bot):  # noqa: F811
     assert "starts afresh" in note.text
     after = await _ask(bot, "and conjunctivitis?")
     assert "Dupilumab vs placebo" not in after.text  # no earlier drug to lean on: it asks which drug
+
+
+async def test_reset_command_and_start_over(bot):  # noqa: F811
+    await _ask(bot, "dupilumab EASI-75 without CHRONOS")
+    assert "starts afresh" in (await _ask(bot, "/reset")).text
+    assert "Dupilumab vs placebo" not in (await _ask(bot, "and conjunctivitis?")).text
+    await _ask(bot, "dupilumab EASI-75")
+    assert "starts afresh" in (await _ask(bot, "start over")).text

@@ -151,6 +151,7 @@ def register(application: Application) -> None:
         "start": commands.start, "help": commands.help_command, "topics": commands.topics_command,
         "trials": commands.trials_command, "sources": commands.sources_command,
         "about": commands.about_command, "settings": commands.settings_command, "ask": commands.ask_command,
+        "reset": commands.reset_command,
     }
     for name, callback in by_name.items():
         # /ask counts against the per-user limit as a question; every other command counts here

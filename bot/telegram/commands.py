@@ -16,7 +16,7 @@ from bot.answers.wording import DISCLAIMER, EXAMPLES, MEASURE_NAMES, METHOD_NAME
 from bot.service import Settings
 from bot.telegram import callbacks
 from bot.telegram.delivery import Deps, Target, deps_of, flood_ok, log, send_note, send_reply, typing, with_footer
-from bot.telegram.questions import answer_parsed, answer_question
+from bot.telegram.questions import answer_parsed, answer_question, reset_chat
 from bot.telegram.store import MEASURES, MODELS, PERS
 
 COMMANDS = (
@@ -26,6 +26,7 @@ COMMANDS = (
     ("sources", "Every source, with links"),
     ("settings", "Chat defaults: measure, model, per 100 or 1000"),
     ("about", "Data version, methods and disclaimer"),
+    ("reset", "Forget the last question: the next one starts afresh"),
     ("help", "How to ask"),
     ("start", "Start"),
 )
@@ -78,6 +79,10 @@ def commands_lines() -> tuple[Line, ...]:
     return (line(bold("Commands")), *(line(f"/{name} — {text}") for name, text in COMMANDS if name != "start"),
             line("In a group, use /ask, mention me, or reply to one of my messages; I stay quiet otherwise."),
             line("In any chat, type my @username and a question to share a summary card."))
+
+
+async def reset_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reset_chat(context, Target.of(update.effective_message))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -84,10 +84,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if not await flood_ok(context, user.id if user else None, target):
         return
     if RESET.match(question):
-        deps.store.set_context(target.chat_id, Parse(status="not_understood", intent=None))
-        await send_note(context, target, "Done: the next question starts afresh (no earlier drug, outcome or "
-                                         "filters). Chat settings are kept; /settings changes them.")
-        log.info("reset")
+        await reset_chat(context, target)
         return
     await typing(context, target)
     start = time.perf_counter()
@@ -96,6 +93,14 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     last = deps.store.context(target.chat_id) if merge else None
     merged = follow_up(parsed, last)
     await answer_parsed(context, target, merged, start, parse_ms, followup=merged is not parsed)
+
+
+async def reset_chat(context: ContextTypes.DEFAULT_TYPE, target: Target) -> None:
+    """'reset', 'start over', /reset: forget the chat's last question (its settings are kept)."""
+    deps_of(context).store.set_context(target.chat_id, Parse(status="not_understood", intent=None))
+    await send_note(context, target, "Done: the next question starts afresh (no earlier drug, outcome or "
+                                     "filters). Chat settings are kept; /settings changes them.")
+    log.info("reset")
 
 
 async def answer_parsed(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse,

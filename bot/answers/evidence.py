@@ -245,22 +245,24 @@ def _rank_syntheses(syntheses: tuple[Synthesis, ...]) -> tuple[Synthesis, ...]:
     return tuple(sorted(comparative, key=lambda s: (s.kind != "pairwise_ma", -(s.k or 0), -(s.participants or 0))))
 
 
+def _regimen_words(dose_mg: float | None, interval_weeks: int | None) -> str:
+    dose = f"{dose_mg:g} mg" if dose_mg else ""
+    interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
+        interval_weeks, f"every {interval_weeks} weeks")
+    return " ".join(part for part in (dose, interval) if part)
+
+
 def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple[str, ...]:
     words = []
     if query.population:
         words.append(AGE_GROUP_WORDS.get(query.population, query.population))
+    drug = kb.drug_label(query.intervention)
     if options.dose_mg or options.interval_weeks:
-        dose = f"{options.dose_mg:g} mg " if options.dose_mg else ""
-        interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
-            options.interval_weeks, f"every {options.interval_weeks} weeks")
-        words.append(f"{kb.drug_label(query.intervention)} {dose}{interval}".strip())
+        words.append(f"{drug} {_regimen_words(options.dose_mg, options.interval_weeks)}")
     if options.licensed_only:
         words.append("licensed regimens only")
     if options.exclude_dose_mg or options.exclude_interval_weeks:
-        dose = f"{options.exclude_dose_mg:g} mg " if options.exclude_dose_mg else ""
-        interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
-            options.exclude_interval_weeks, f"every {options.exclude_interval_weeks} weeks")
-        words.append(f"not {kb.drug_label(query.intervention)} {dose}{interval}".strip())
+        words.append(f"not {drug} {_regimen_words(options.exclude_dose_mg, options.exclude_interval_weeks)}")
     if options.background:
         words.append("with topical steroids" if options.background == "tcs" else "without topical steroids")
     if options.followup_weeks:

@@ -28,6 +28,13 @@ class Certainty:
     reasons: tuple[str, ...]
     citation: str = ""  # the source of a published rating
 
+    @property
+    def rule_words(self) -> str:
+        """'rule-based, downgraded for imprecision and indirectness; risk of bias not assessed'."""
+        domains = [r.split(":")[0] for r in self.reasons if ": downgraded" in r]
+        why = f", downgraded for {' and '.join(domains)}" if domains else ""
+        return f"rule-based{why}; risk of bias not assessed"
+
     def as_dict(self) -> dict:
         return {"rating": self.rating, "source": self.source, "reasons": list(self.reasons)}
 

@@ -94,9 +94,7 @@ def _lead_sentence(c: Comparison) -> str:
         return "Certainty of the evidence: not rated."
     what = {"published": "the published estimate", "direct": "the head-to-head evidence",
             "indirect": "the indirect estimate"}[c.lead]
-    downgrades = [r.split(":")[0] for r in c.certainty.reasons if ": downgraded" in r]
-    why = f", downgraded for {' and '.join(downgrades)}" if downgrades else ""
-    label = "as published" if c.certainty.source == "published" else f"rule-based{why}; risk of bias not assessed"
+    label = "as published" if c.certainty.source == "published" else c.certainty.rule_words
     return f"Certainty of {what}: {c.certainty.rating} ({label})."
 
 

@@ -216,10 +216,7 @@ def certainty_sentence(oa: OutcomeAnswer) -> str:
         return "Certainty of the evidence: not rated."
     if c.source == "published":
         return f"Certainty of the evidence (GRADE, as rated by {c.citation}): {c.rating}."
-    downgrades = [r.split(":")[0] for r in c.reasons if ": downgraded" in r]
-    why = f", downgraded for {' and '.join(downgrades)}" if downgrades else ""
-    return (f"Certainty of the evidence: {c.rating} (rule-based{why}; risk of bias not assessed; "
-            "see Method).")
+    return f"Certainty of the evidence: {c.rating} ({c.rule_words}; see Method)."
 
 
 def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:

@@ -81,6 +81,7 @@ class Synthesis:
     participants: int | None
     trials: tuple[str, ...]
     dose_mg: float | None  # a dose-specific estimate; None = all doses pooled
+    interval_weeks: int | None  # its dosing interval (2 = every 2 weeks); None = daily or all intervals
     timepoint_weeks: int | None
     population: str
     citation: str
@@ -91,6 +92,7 @@ class Synthesis:
     quote: str
     certainty: str
     note: str
+    md_improvement: str = ""  # for a mean difference: "positive" or "negative", the sign that means improvement
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class Outcome:
     timepoint_weeks: int | None = None  # the assessment week counts must match (efficacy), None for harms
     pool_derived: bool = False  # pool counts derived from reported percentages (labelled as such)
     family: str = ""  # the definition family pooled by default, "" = the one most trials use
+    scale: str = "binary"  # binary (counts of people) or continuous (a score; published mean differences only)
+
+    @property
+    def is_continuous(self) -> bool:
+        return self.scale == "continuous"
 
     @property
     def is_benefit(self) -> bool:

@@ -151,6 +151,8 @@ def parse_count(row: dict, context: dict) -> Count:
     outcome_id = required(row, "outcome_id")
     if outcome_id not in context["outcomes"]:
         raise RowError("outcome_id", f"unknown outcome '{outcome_id}' (not in outcomes.yaml)")
+    if context["outcomes"][outcome_id].is_continuous:
+        raise RowError("outcome_id", f"'{outcome_id}' is a continuous score: counts of people cannot be held for it")
     timepoint = integer(row, "timepoint_weeks", minimum=0, optional=True)
     if timepoint is None and context["outcomes"][outcome_id].is_benefit:
         raise RowError("timepoint_weeks", f"an efficacy count ({outcome_id}) needs the week it was assessed")
@@ -186,6 +188,9 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
     if outcome_id not in context["outcomes"]:
         raise RowError("outcome_id", f"unknown outcome '{outcome_id}' (not in outcomes.yaml)")
     measure = choice(row, "measure", schema.SYNTHESIS_MEASURES)
+    if context["outcomes"][outcome_id].is_continuous != (measure == "MD"):
+        raise RowError("measure", f"{measure} does not fit '{outcome_id}': a continuous score takes a mean "
+                       "difference (MD), and only a score does")
     kind = choice(row, "kind", schema.SYNTHESIS_KINDS)
     drug = required(row, "drug")
     if drug not in context["drugs"]:
@@ -212,6 +217,10 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
     if trials and k is not None and len(trials) != k:
         raise RowError("k", f"k={k} but {len(trials)} trials are listed in 'trials'")
     provenance(row, schema.SYNTHESIS_PROVENANCE, "this synthesis")
+    md_improvement = choice(row, "md_improvement", schema.MD_IMPROVEMENT)
+    if (measure == "MD") != bool(md_improvement):
+        raise RowError("md_improvement", "a mean difference (MD) says which sign means improvement "
+                       "(positive or negative), and only an MD does")
     if not (row["pmid"] or row["doi"]):
         raise RowError("pmid", "a synthesis needs a PMID or a DOI")
     return Synthesis(
@@ -220,8 +229,10 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
         estimate=estimate, ci_low=low, ci_high=high, k=k,
         participants=integer(row, "participants", minimum=1, optional=True), trials=trials,
         dose_mg=number(row, "dose_mg") if row["dose_mg"] else None,
+        interval_weeks=integer(row, "interval_weeks", minimum=1, optional=True),
         timepoint_weeks=integer(row, "timepoint_weeks", minimum=0, optional=True),
         population=row["population"],
         citation=row["citation"], pmid=row["pmid"], doi=row["doi"], location=row["location"], url=row["url"],
         quote=row["quote"], certainty=choice(row, "certainty", schema.CERTAINTY), note=row["note"],
+        md_improvement=md_improvement,
     )

@@ -16,14 +16,17 @@ COUNT_COLUMNS = (
 )
 SYNTHESIS_COLUMNS = (
     "synthesis_id", "kind", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
-    "k", "participants", "trials", "dose_mg", "timepoint_weeks", "population", "citation", "pmid", "doi", "location",
-    "url", "quote", "certainty", "note",
+    "k", "participants", "trials", "dose_mg", "interval_weeks", "timepoint_weeks", "population", "citation", "pmid",
+    "doi", "location", "url", "quote", "certainty", "md_improvement", "note",
 )
 OUTCOME_FIELDS = (
     "id", "name", "plural", "event", "had", "definition", "kind", "default_measure", "default_method", "per",
 )
 # Optional outcome fields and their defaults.
-OUTCOME_OPTIONAL = {"timepoint_weeks": None, "pool_derived": False, "family": ""}
+OUTCOME_OPTIONAL = {"timepoint_weeks": None, "pool_derived": False, "family": "", "scale": "binary"}
+# binary: people with an event, pooled from counts; continuous: a score (EASI, DLQI), answered from published
+# mean differences only (no counts are held for it).
+SCALES = frozenset({"binary", "continuous"})
 DRUG_FIELDS = ("label", "terms")
 DRUG_OPTIONAL = {"class": "", "target": "", "route": "", "brands": [], "codes": [], "lookalikes": []}
 
@@ -41,6 +44,10 @@ SYNTHESIS_KINDS = frozenset({"pairwise_ma", "network_ma", "pooled_safety"})
 CERTAINTY = frozenset({"high", "moderate", "low", "very low", ""})
 KINDS = frozenset({"harm", "benefit"})
 MEASURES = frozenset({"RR", "OR", "RD"})
+CONTINUOUS_MEASURES = frozenset({"MD"})
+# Which sign of a reported mean difference means more improvement on the first-named drug: sources differ
+# ("11.3-point reduction" vs "-7.5"), so each row says, and the reply words it one way.
+MD_IMPROVEMENT = frozenset({"positive", "negative", ""})
 METHODS = frozenset({"MH", "PETO", "IV", "DL", "REML", "PM"})
 SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR", "MD", "IR"})
 RATIO_MEASURES = frozenset({"RR", "OR", "PETO_OR", "IRR", "HR"})

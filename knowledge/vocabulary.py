@@ -36,7 +36,11 @@ def parse_outcomes(data: dict, issues: list[DataIssue]) -> dict[str, Outcome]:
             ("timepoint_weeks", outcome.timepoint_weeks is not None and not isinstance(outcome.timepoint_weeks, int),
              "must be a whole number of weeks"),
             ("pool_derived", not isinstance(outcome.pool_derived, bool), "must be true or false"),
-            ("default_measure", outcome.default_measure not in schema.MEASURES, "must be RR, OR or RD"),
+            ("scale", outcome.scale not in schema.SCALES, "must be binary or continuous"),
+            ("default_measure", outcome.scale != "continuous" and outcome.default_measure not in schema.MEASURES,
+             "must be RR, OR or RD"),
+            ("default_measure", outcome.scale == "continuous"
+             and outcome.default_measure not in schema.CONTINUOUS_MEASURES, "a continuous outcome's measure is MD"),
             ("default_method", outcome.default_method not in schema.METHODS, "unknown method"),
             ("default_method", outcome.default_method == "PETO" and outcome.default_measure != "OR",
              "the Peto method estimates an odds ratio only"),

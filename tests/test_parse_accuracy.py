@@ -35,7 +35,8 @@ MAX_WRONG_ANSWER_RATE = {"dev": 0.0, "heldout": 0.0}
 MAX_UNNECESSARY_CLARIFICATION = {"dev": 0.02, "heldout": 0.03}
 
 CANONICAL = {"skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection", "conjunctivitis", "easi75",
-             "iga01", "easi90", "itch_response", "serious_adverse_event", "herpes_zoster", "acne", "serious_infection"}
+             "iga01", "easi90", "itch_response", "serious_adverse_event", "herpes_zoster", "acne", "serious_infection",
+             "easi_change", "poem_change", "dlqi_change"}
 STATUSES = {"answer", "clarify", "no_data", "not_understood"}
 
 

@@ -95,7 +95,7 @@ def _inconsistency(evidence: Evidence) -> tuple[int, str]:
 
 def _imprecision(evidence: Evidence) -> tuple[int, str]:
     low, high = evidence.ci_low, evidence.ci_high
-    if evidence.measure == "RD":
+    if evidence.measure in ("RD", "MD"):
         if low < 0 < high:
             return 1, "imprecision: downgraded one level, the 95% CI includes no difference"
     elif low < 1 < high:

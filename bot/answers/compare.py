@@ -42,6 +42,8 @@ class Comparison:
     disagreement: bool  # direct and indirect intervals do not overlap
     lead: str  # "published", "direct", "indirect" or ""
     certainty: Certainty | None
+    # One-regimen published estimates of A vs B (network meta-analyses report each dose), oriented A vs B.
+    published_by_dose: tuple[tuple[Synthesis, Estimate], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,13 @@ def compare_outcome(kb: KnowledgeBase, a: str, b: str, outcome_id: str, options:
     via_b = _set_aside(answer_outcome(kb, Query(b, "placebo", outcome_id, population), placebo_options,
                                       sensitivity=False), labels)
     indirect, reason = _indirect(via_a, via_b)
-    synthesis, published = _published(kb, a, b, outcome_id)
+    synthesis, published, by_dose = _published(kb, a, b, outcome_id)
     disagreement = bool(direct.ours and indirect and (direct.ours.ci_high < indirect.ci_low
                                                       or indirect.ci_high < direct.ours.ci_low))
     lead = "published" if published else "direct" if direct.ours else "indirect" if indirect else ""
     return Comparison(outcome, a, b, kb.drug_label(a), kb.drug_label(b), direct, via_a, via_b, indirect, reason,
                       published, synthesis, _fragility(via_a, via_b), disagreement, lead,
-                      _certainty(lead, direct, indirect, via_a, via_b, synthesis, published))
+                      _certainty(lead, direct, indirect, via_a, via_b, synthesis, published), by_dose)
 
 
 def _set_aside(oa: OutcomeAnswer, labels: set[str]) -> OutcomeAnswer:
@@ -91,20 +93,30 @@ def _indirect(via_a: OutcomeAnswer, via_b: OutcomeAnswer) -> tuple[IndirectResul
     return (result, "") if result else (None, "the two sides were not pooled the same way")
 
 
-def _published(kb: KnowledgeBase, a: str, b: str, outcome_id: str) -> tuple[Synthesis | None, Estimate | None]:
-    """A published A vs B estimate, turned round when the source reports B vs A."""
+def _published(kb: KnowledgeBase, a: str, b: str, outcome_id: str
+               ) -> tuple[Synthesis | None, Estimate | None, tuple[tuple[Synthesis, Estimate], ...]]:
+    """Published A vs B estimates, turned round when the source reports B vs A: the all-doses one (it may lead)
+    and the one-dose ones of a network meta-analysis (listed by dose, never the bottom line)."""
+    lead: tuple[Synthesis | None, Estimate | None] = (None, None)
+    by_dose: list[tuple[Synthesis, Estimate]] = []
     for s in kb.syntheses:
-        if s.outcome_id != outcome_id or s.dose_mg is not None or s.measure not in RATIO | {"RD"}:
+        if s.outcome_id != outcome_id or s.measure not in RATIO | {"RD", "MD"} or {s.drug, s.comparator} != {a, b}:
             continue
-        if (s.drug, s.comparator) == (a, b):
-            return s, Estimate(s.measure, s.estimate, s.ci_low, s.ci_high, s.k, s.participants, s.synthesis_id)
-        if (s.drug, s.comparator) == (b, a):
-            if s.measure in RATIO:
-                flipped = (1 / s.estimate, 1 / s.ci_high, 1 / s.ci_low)
-            else:
-                flipped = (-s.estimate, -s.ci_high, -s.ci_low)
-            return s, Estimate(s.measure, *flipped, s.k, s.participants, s.synthesis_id)
-    return None, None
+        est = Estimate.of(s) if s.drug == a else _turned_round(s)
+        if s.dose_mg is not None:
+            by_dose.append((s, est))
+        elif lead[0] is None:
+            lead = (s, est)
+    return (*lead, tuple(by_dose))
+
+
+def _turned_round(s: Synthesis) -> Estimate:
+    e = Estimate.of(s)
+    if e.measure in RATIO:
+        flipped = (1 / e.estimate, 1 / e.ci_high, 1 / e.ci_low)
+    else:
+        flipped = (-e.estimate, -e.ci_high, -e.ci_low)
+    return Estimate(e.measure, *flipped, e.k, e.participants, e.source)
 
 
 def _fragility(via_a: OutcomeAnswer, via_b: OutcomeAnswer) -> tuple[str, ...]:

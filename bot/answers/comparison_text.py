@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.answers.compare import Comparison, Ranking
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.effect_text import source_lines, trials_lines
+from bot.answers.evidence import regimen_words
 from bot.answers.overview import Overview
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.wording import (
@@ -20,10 +21,12 @@ from bot.answers.wording import (
     direction_statement,
     fmt_count,
     fmt_estimate,
+    fmt_published,
+    kind_words,
     per_value,
     synthesis_short,
 )
-from knowledge.records import KnowledgeBase
+from knowledge.records import KnowledgeBase, Synthesis
 
 # --- A vs B ---------------------------------------------------------------------------------------------------
 
@@ -49,7 +52,7 @@ def comparison_headline(c: Comparison) -> list[Line]:
     if c.published is not None:
         s = c.published_synthesis
         statement = direction_statement(c.published, c.outcome, c.a_label, c.b_label)
-        lines.append(line(f"{fmt_estimate(c.published, capital=True)}: {statement}. ",
+        lines.append(line(f"{fmt_published(c.published, s, capital=True)}: {statement}. ",
                           f"Published network meta-analysis ({synthesis_short(s)}; {s.model})."))
     if c.direct.ours is not None:
         lines.append(line(f"Direct, head-to-head: {_direct_words(c)}."))
@@ -66,13 +69,36 @@ def comparison_headline(c: Comparison) -> list[Line]:
         lines.append(line("An indirect comparison is fragile: " + "; ".join(c.fragility) + "."))
     else:
         lines.append(line(f"Indirect, through placebo: not possible ({c.indirect_reason})."))
+    lines.extend(line(text) for text in comparison_by_dose(c))
     if c.disagreement:
         lines.append(line("The direct and indirect estimates disagree (their intervals do not overlap): "
                           "trust neither blindly."))
+    if c.lead == "" and c.published_by_dose:
+        lines.append(line("No estimate across all doses: the published estimates above are for single regimens; "
+                          "their certainty, where the source rated it, is beside each."))
+        return lines
     if c.lead == "":
         lines.append(line(f"I hold no evidence comparing {c.a_label} with {c.b_label} for {c.outcome.plural}."))
     lines.append(line(_lead_sentence(c)))
     return lines
+
+
+def comparison_by_dose(c: Comparison) -> list[str]:
+    """Published one-regimen A vs B estimates, one sentence per source, each labelled with its regimen."""
+    by_source: dict[str, list[str]] = {}
+    first: dict[str, Synthesis] = {}
+    for s, est in c.published_by_dose:
+        regimen = regimen_words(s.dose_mg, s.interval_weeks)
+        pair = (f"{c.a_label} {regimen} vs {c.b_label}" if s.drug == c.a
+                else f"{c.a_label} vs {c.b_label} {regimen}")
+        value = fmt_published(est, s)
+        rating = f", {s.certainty} certainty" if s.certainty else ""
+        by_source.setdefault(s.citation, []).append(f"{pair}: {value}{rating}")
+        first.setdefault(s.citation, s)
+    return [f"Published by dose ({synthesis_short(first[key])}, {kind_words(first[key])}): "
+            + "; ".join(parts)
+            + (f" (above 0 = more improvement on {c.a_label})" if first[key].measure == "MD" else "") + "."
+            for key, parts in by_source.items()]
 
 
 def _direct_words(c: Comparison) -> str:
@@ -109,12 +135,14 @@ def comparison_trials(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
 
 def comparison_sources(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
     lines: list[Line] = []
-    if c.published_synthesis is not None:
-        s = c.published_synthesis
-        lines.append(citation_line(s.citation, s.pmid, s.doi, extra=f"{s.location}"))
+    published = ((c.published_synthesis,) if c.published_synthesis is not None else ()) + tuple(
+        s for s, _ in c.published_by_dose)
+    for s in dict.fromkeys(published):
+        dose = f"{regimen_words(s.dose_mg, s.interval_weeks)}: " if s.dose_mg is not None else ""
+        lines.append(citation_line(s.citation, s.pmid, s.doi, extra=f"{dose}{s.location}"))
     seen: set[str] = set()
     for oa in (c.direct, c.via_a, c.via_b):
-        for item in source_lines(oa, kb):
+        for item in source_lines(oa, kb, by_dose=False):
             key = repr(item)
             if key not in seen:
                 seen.add(key)
@@ -169,6 +197,9 @@ def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
         if rows:
             lines.append(line(bold(title)))
             lines.extend(line(overview_row(oa)) for oa in rows)
+    if o.by_dose_only:
+        lines.append(line("Published by dose or as a score difference (ask about each): "
+                          + ", ".join(o.by_dose_only) + "."))
     if o.missing:
         lines.append(line("Not held for this drug: " + ", ".join(o.missing) + "."))
     lines.append(line("Each line: risk on placebo → on the drug, per 100 or 1,000 people; relative effect (95% CI); "

@@ -32,7 +32,7 @@ SYNTHESIS_TO_POOLING_MEASURE = {"RR": "RR", "OR": "OR", "PETO_OR": "OR", "RD": "
 class Estimate:
     """A relative effect with its 95% CI, ours or published, on the scale the user reads it."""
 
-    measure: str  # RR, OR, PETO_OR, RD
+    measure: str  # RR, OR, PETO_OR, RD; MD for a published score difference (above 0 = more improvement)
     estimate: float
     ci_low: float
     ci_high: float
@@ -40,9 +40,18 @@ class Estimate:
     participants: int | None
     source: str  # "pooled" or a synthesis id
 
+    @classmethod
+    def of(cls, synthesis: Synthesis) -> Estimate:
+        """A published estimate as reported; a mean difference is turned so that above 0 always means more
+        improvement on the first-named drug (sources print "an 11.3-point reduction" or "-7.5")."""
+        s = synthesis
+        if s.measure == "MD" and s.md_improvement == "negative":
+            return cls("MD", -s.estimate, -s.ci_high, -s.ci_low, s.k, s.participants, s.synthesis_id)
+        return cls(s.measure, s.estimate, s.ci_low, s.ci_high, s.k, s.participants, s.synthesis_id)
+
     @property
     def crosses_no_effect(self) -> bool:
-        null = 0.0 if self.measure == "RD" else 1.0
+        null = 0.0 if self.measure in ("RD", "MD") else 1.0
         return self.ci_low <= null <= self.ci_high
 
 
@@ -237,10 +246,9 @@ def _sensitivity(evidence: Evidence, measure: str, method: str, hksj: bool
 
 def _published(synthesis: Synthesis | None, evidence: Evidence) -> Estimate | None:
     """A published synthesis answers the question only when no filter narrowed it to other trials."""
-    if synthesis is None or evidence.filters:
+    if synthesis is None or evidence.synthesis_filters:
         return None
-    return Estimate(synthesis.measure, synthesis.estimate, synthesis.ci_low, synthesis.ci_high, synthesis.k,
-                    synthesis.participants, synthesis.synthesis_id)
+    return Estimate.of(synthesis)
 
 
 def _synthesis_leads(published: Estimate, ours: Estimate | None, evidence: Evidence) -> bool:

@@ -3,8 +3,8 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 
 from __future__ import annotations
 
-from bot.answers.compose import Answer, OutcomeAnswer
-from bot.answers.evidence import FAMILY_WORDS
+from bot.answers.compose import Answer, Estimate, OutcomeAnswer
+from bot.answers.evidence import FAMILY_WORDS, regimen_words
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.wording import (
     AGE_WORDS,
@@ -17,8 +17,10 @@ from bot.answers.wording import (
     direction_statement,
     fmt_count,
     fmt_estimate,
+    fmt_published,
     fmt_ratio,
     fmt_study,
+    kind_words,
     nnt_text,
     per_value,
     size_words,
@@ -53,7 +55,8 @@ def effect_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
 
 
 def effect_buttons(answer: Answer) -> tuple[Button, ...]:
-    if not any(oa.pooled is not None or oa.lead is not None for oa in answer.outcomes):
+    if not any(oa.pooled is not None or oa.lead is not None for oa in answer.outcomes) or any(
+            oa.outcome.is_continuous for oa in answer.outcomes):  # a published score difference: nothing to redo
         return (Button("Trials", "trials"), Button("Sources", "sources"))
     first = answer.outcomes[0]
     other_measures = [m for m in ("RR", "OR", "RD") if m != first.measure]
@@ -78,6 +81,14 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
     context = population_words(oa, parsed)
     if context:
         lines.append(line(context))
+    if oa.lead is None and ev.by_dose and not ev.tables:
+        # a network meta-analysis reports each regimen; with nothing across doses, those are the answer
+        lines.append(line(f"No estimate across all doses: I hold no trial counts for {outcome.plural}, and the "
+                          "published estimates are by dose."))
+        lines.extend(line(s) for s in by_dose_sentences(oa))
+        lines.append(line("Certainty of the evidence: as rated by the source, beside each dose (not rated where "
+                          "none is shown)."))
+        return lines
     if oa.lead is None:
         lines.append(line(no_estimate_sentence(oa)))
         relevant = [(label, why) for label, why in oa.evidence.excluded if not why.startswith(_FILTER_REASONS)]
@@ -96,8 +107,8 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
     if oa.published is not None and lead is oa.published:
         synthesis = oa.evidence.lead_synthesis
         size = size_words(lead.k, lead.participants)
-        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ",
-                          f"Published meta-analysis ({synthesis_short(synthesis)}{size})."))
+        lines.append(line(f"{fmt_published(lead, synthesis, capital=True)}: {statement}. ",
+                          f"Published {kind_words(synthesis)} ({synthesis_short(synthesis)}{size})."))
         lines.append(line(our_pooling_sentence(oa)))
         lines.extend(line(s) for s in definition_sentence(oa))
         if oa.evidence.missing_from_synthesis:
@@ -115,14 +126,36 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         lines.extend(line(s) for s in definition_sentence(oa))
         if oa.published is not None:
             lines.append(line(published_beside_sentence(oa)))
-        elif oa.evidence.lead_synthesis is not None and oa.evidence.filters:
+        elif oa.evidence.lead_synthesis is not None and oa.evidence.synthesis_filters:
             s = oa.evidence.lead_synthesis
-            lines.append(line(f"The published meta-analysis ({synthesis_short(s)}) covers all its trials, "
+            lines.append(line(f"The published {kind_words(s)} ({synthesis_short(s)}) covers all its trials, "
                               "not the subset you asked for, so it is not shown beside this."))
+    lines.extend(line(s) for s in by_dose_sentences(oa))
     for note in oa.notes:
         lines.append(line(f"Note: {note}."))
     lines.append(line(certainty_sentence(oa)))
     return lines
+
+
+def by_dose_sentences(oa: OutcomeAnswer) -> list[str]:
+    """Published one-dose estimates beside an answer that pools the doses (network meta-analyses report each
+    regimen separately). One sentence per source, each dose labelled; they never set the bottom line."""
+    by_source: dict[str, list] = {}
+    for s in oa.evidence.by_dose:
+        by_source.setdefault(s.citation, []).append(s)
+    sentences = []
+    for group in by_source.values():
+        first = group[0]
+        parts = []
+        for s in group:
+            rating = f", {s.certainty} certainty" if s.certainty else ""
+            parts.append(f"{regimen_words(s.dose_mg, s.interval_weeks)} {fmt_published(Estimate.of(s), s)}{rating}")
+        orientation = (f" (above 0 = more improvement on {oa.evidence.intervention_label})"
+                       if first.measure == "MD" else "")
+        sentences.append(f"Published by dose ({synthesis_short(first)}, {kind_words(first)}, "
+                         f"{oa.evidence.intervention_label} vs {oa.evidence.comparator_label}): "
+                         + "; ".join(parts) + orientation + ".")
+    return sentences
 
 
 _FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
@@ -197,7 +230,8 @@ def published_beside_sentence(oa: OutcomeAnswer) -> str:
     s = oa.evidence.lead_synthesis
     overlap = {"agrees": " (the intervals overlap)", "differs": " (the intervals do not overlap)"}.get(
         oa.agreement or "", "")
-    return f"Published meta-analysis ({synthesis_short(s)}): {fmt_estimate(p)}{overlap}."
+    rating = f", {s.certainty} certainty as rated by its authors" if s.certainty else ""
+    return f"Published {kind_words(s)} ({synthesis_short(s)}): {fmt_published(p, s)}{rating}{overlap}."
 
 
 def definition_sentence(oa: OutcomeAnswer) -> list[str]:
@@ -328,11 +362,13 @@ def sensitivity_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
+def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase, by_dose: bool = True) -> tuple[Line, ...]:
+    """by_dose=False where the one-dose estimates are not shown (a comparison shows A vs B ones only)."""
     lines: list[Line] = []
-    for s in oa.evidence.syntheses:
+    for s in oa.evidence.syntheses + (oa.evidence.by_dose if by_dose else ()):
+        dose = f"{regimen_words(s.dose_mg, s.interval_weeks)}: " if s.dose_mg is not None else ""
         lines.append(citation_line(s.citation, s.pmid, s.doi,
-                                   extra=f"{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
+                                   extra=f"{dose}{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
                                          f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)}), {s.location}"))
     for t in oa.evidence.tables:
         trial = kb.trial(t.trial_id)

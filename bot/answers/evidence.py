@@ -7,7 +7,7 @@ asked for). The answer names them, so "we hold fewer trials than the meta-analys
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analysis import combine_arms, median_control_risk
 from bot.understand.options import Options
@@ -72,6 +72,12 @@ class Evidence:
     comparator_label: str = "placebo"
     family: str = ""  # the definition family pooled
     other_definitions: tuple[StudyTable, ...] = ()  # trials set aside for counting under another definition
+    # Filters the lead synthesis does not itself answer: a one-dose estimate answers the dose filter it is for,
+    # so only the other filters keep it from answering.
+    synthesis_filters: tuple[str, ...] = ()
+    # One-dose estimates of this comparison that do not lead (no dose was asked, or another interval): listed
+    # beside the answer, each labelled with its dose, never its bottom line.
+    by_dose: tuple[Synthesis, ...] = ()
 
     @property
     def participants(self) -> int:
@@ -119,16 +125,38 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
     family, tables, other_definitions = _one_definition(tables, outcome.family)
     excluded += [(t.label, f"counted under another definition ({FAMILY_WORDS.get(t.family, t.family)}); "
                            "pooled only in the sensitivity line") for t in other_definitions]
-    syntheses = _rank_syntheses(tuple(
-        s for s in kb.syntheses_for(query.outcome_id, query.intervention, query.comparator)
-        if s.dose_mg == options.dose_mg))  # a one-dose estimate answers only a question about that dose
+    candidates = _rank_syntheses(kb.syntheses_for(query.outcome_id, query.intervention, query.comparator))
+    syntheses = tuple(s for s in candidates if _answers_regimen(s, options))
+    by_dose = tuple(sorted((s for s in candidates if s.dose_mg is not None and s not in syntheses
+                            and _within_regimen(s, options)), key=lambda s: (s.citation, s.dose_mg)))
     missing: tuple[str, ...] = ()
+    synthesis_filters = filters
+    beyond_regimen = filters_in_words(kb, query, replace(options, dose_mg=None, interval_weeks=None))
+    if beyond_regimen:  # a one-dose estimate covers all its trials, not the subset the other filters ask for
+        by_dose = ()
     if syntheses:
         pooled = {t.trial_id for t in tables}
         missing = tuple(trial_label(kb.trial(t)) for t in syntheses[0].trials if t not in pooled)
+        if syntheses[0].dose_mg is not None:
+            synthesis_filters = beyond_regimen
     return Evidence(query.outcome_id, tuple(tables), tuple(excluded), syntheses, missing, filters,
                     query.intervention, query.comparator, kb.drug_label(query.intervention),
-                    kb.drug_label(query.comparator), family, tuple(other_definitions))
+                    kb.drug_label(query.comparator), family, tuple(other_definitions), synthesis_filters,
+                    by_dose)
+
+
+def _answers_regimen(s: Synthesis, options: Options) -> bool:
+    """A synthesis answers a question about its own regimen only: an all-doses estimate answers a question
+    that names no regimen, a one-dose estimate one that names that dose (and its interval, if it has one)."""
+    if s.dose_mg != options.dose_mg:
+        return False
+    return options.interval_weeks is None or s.interval_weeks == options.interval_weeks
+
+
+def _within_regimen(s: Synthesis, options: Options) -> bool:
+    """A one-dose estimate that falls inside what was asked: any dose when none was named, else that dose."""
+    return ((options.dose_mg is None or s.dose_mg == options.dose_mg)
+            and (options.interval_weeks is None or s.interval_weeks == options.interval_weeks))
 
 
 FAMILY_WORDS = {"preferred_term": "the single preferred term", "cluster": "a cluster of terms",
@@ -238,14 +266,15 @@ def arm_matches(arm: Arm, options: Options) -> bool:
 
 def _rank_syntheses(syntheses: tuple[Synthesis, ...]) -> tuple[Synthesis, ...]:
     """Meta-analyses that report a comparative measure lead: pairwise ones first, then the one with the most
-    trials (then participants); ties keep file order. Single-arm incidence rates never lead."""
-    comparative = [s for s in syntheses if s.measure in ("RR", "OR", "PETO_OR", "RD")]
+    trials (then participants); ties keep file order. Single-arm incidence rates never lead. A mean difference
+    can only be reported for a score (the loader keeps MD rows to continuous outcomes)."""
+    comparative = [s for s in syntheses if s.measure in ("RR", "OR", "PETO_OR", "RD", "MD")]
     # A network meta-analysis' k counts the whole network, not the trials of this comparison, so a pairwise
     # meta-analysis of the comparison itself leads whenever one exists.
     return tuple(sorted(comparative, key=lambda s: (s.kind != "pairwise_ma", -(s.k or 0), -(s.participants or 0))))
 
 
-def _regimen_words(dose_mg: float | None, interval_weeks: int | None) -> str:
+def regimen_words(dose_mg: float | None, interval_weeks: int | None) -> str:
     dose = f"{dose_mg:g} mg" if dose_mg else ""
     interval = {None: "", 1: "every week", 2: "every 2 weeks", 4: "every 4 weeks"}.get(
         interval_weeks, f"every {interval_weeks} weeks")
@@ -258,11 +287,11 @@ def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple
         words.append(AGE_GROUP_WORDS.get(query.population, query.population))
     drug = kb.drug_label(query.intervention)
     if options.dose_mg or options.interval_weeks:
-        words.append(f"{drug} {_regimen_words(options.dose_mg, options.interval_weeks)}")
+        words.append(f"{drug} {regimen_words(options.dose_mg, options.interval_weeks)}")
     if options.licensed_only:
         words.append("licensed regimens only")
     if options.exclude_dose_mg or options.exclude_interval_weeks:
-        words.append(f"not {drug} {_regimen_words(options.exclude_dose_mg, options.exclude_interval_weeks)}")
+        words.append(f"not {drug} {regimen_words(options.exclude_dose_mg, options.exclude_interval_weeks)}")
     if options.background:
         words.append("with topical steroids" if options.background == "tcs" else "without topical steroids")
     if options.followup_weeks:

@@ -18,15 +18,18 @@ class Overview:
     label: str
     rows: tuple[OutcomeAnswer, ...]  # outcomes with an estimate: benefits first, then harms
     missing: tuple[str, ...]  # outcome names with no estimate for this drug (and population)
+    by_dose_only: tuple[str, ...] = ()  # outcome names with published estimates for single doses only
 
 
 def overview(kb: KnowledgeBase, drug: str, options: Options, population: str | None) -> Overview:
     ordered = sorted(kb.outcomes.values(), key=lambda o: not o.is_benefit)  # stable: file order within a kind
-    rows, missing = [], []
+    rows, missing, by_dose = [], [], []
     for outcome in ordered:
         oa = answer_outcome(kb, Query(drug, "placebo", outcome.id, population), options, sensitivity=False)
-        if oa.lead is not None:
+        if oa.lead is not None and not outcome.is_continuous:
             rows.append(oa)
+        elif oa.lead is not None or oa.evidence.by_dose:
+            by_dose.append(outcome.name)  # a score, or one dose at a time: asked about on its own
         else:
             missing.append(outcome.name)
-    return Overview(drug, kb.drug_label(drug), tuple(rows), tuple(missing))
+    return Overview(drug, kb.drug_label(drug), tuple(rows), tuple(missing), tuple(by_dose))

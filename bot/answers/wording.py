@@ -27,7 +27,8 @@ EXAMPLES = (
 )
 
 
-MEASURE_NAMES = {"RR": "risk ratio", "OR": "odds ratio", "PETO_OR": "Peto odds ratio", "RD": "risk difference"}
+MEASURE_NAMES = {"RR": "risk ratio", "OR": "odds ratio", "PETO_OR": "Peto odds ratio", "RD": "risk difference",
+                 "MD": "mean difference in improvement"}
 
 
 METHOD_NAMES = {
@@ -57,11 +58,29 @@ def fmt_estimate(est: Estimate, capital: bool = False) -> str:
 
 
 def _fmt_estimate(est: Estimate) -> str:
+    if est.measure == "MD":
+        return (f"{MEASURE_NAMES['MD']} {est.estimate:+.1f} points "
+                f"(95% CI {est.ci_low:+.1f} to {est.ci_high:+.1f})")
     if est.measure == "RD":
         return (f"{MEASURE_NAMES['RD']} {est.estimate * 100:+.1f} per 100 "
                 f"(95% CI {est.ci_low * 100:+.1f} to {est.ci_high * 100:+.1f})")
     return (f"{MEASURE_NAMES[est.measure]} {fmt_ratio(est.estimate)} "
             f"(95% CI {fmt_ratio(est.ci_low)} to {fmt_ratio(est.ci_high)})")
+
+
+def fmt_published(est: Estimate, synthesis: Synthesis, capital: bool = False) -> str:
+    """A published estimate with the interval its source reports: a Bayesian network gives credible
+    intervals (CrI), which are not confidence intervals and are not called so."""
+    text = fmt_estimate(est, capital)
+    return text.replace("95% CI", "95% CrI") if "bayes" in synthesis.model.lower() else text
+
+
+KIND_WORDS = {"network_ma": "network meta-analysis", "pairwise_ma": "meta-analysis",
+              "pooled_safety": "pooled safety analysis"}
+
+
+def kind_words(s: Synthesis) -> str:
+    return KIND_WORDS.get(s.kind, "meta-analysis")
 
 
 def fmt_count(n: int) -> str:
@@ -87,7 +106,15 @@ def direction_statement(est: Estimate, outcome: Outcome, drug: str = "the drug",
     """GRADE-style statement of what the interval shows, without a certainty word.
 
     The outcome's verb phrase ("had skin infections", "reached EASI-75") makes benefits and harms read
-    naturally with the same more/fewer logic; whether more is good is said by the outcome's kind elsewhere."""
+    naturally with the same more/fewer logic; whether more is good is said by the outcome's kind elsewhere.
+    A score (mean difference, above 0 = more improvement) reads as more or less improvement."""
+    if est.measure == "MD":
+        if est.ci_low > 0:
+            return f"{outcome.name} improved more on {drug} than on {comparator}"
+        if est.ci_high < 0:
+            return f"{outcome.name} improved less on {drug} than on {comparator}"
+        return (f"the results are compatible with both more and less improvement in {outcome.name} on {drug} "
+                f"than on {comparator}")
     if est.measure == "RD":
         low, high, trivial = est.ci_low, est.ci_high, est.ci_low >= -TRIVIAL_RD and est.ci_high <= TRIVIAL_RD
         null = 0.0
@@ -124,8 +151,9 @@ def synthesis_short(s: Synthesis) -> str:
     authors were not read, the journal and year ('Eur J Clin Pharmacol 2022'), never a placeholder."""
     year = re.search(r"\b(19|20)\d\d\b", s.citation)
     when = year.group(0) if year else ""
-    if s.citation.startswith("[authors not read]"):
-        journal = re.search(r"\.\s+([A-Z][A-Za-z .&-]+?)\s+(?:19|20)\d\d\b", s.citation)
+    if s.citation.startswith("[authors not read"):
+        rest = s.citation.split("]", 1)[-1]
+        journal = re.search(r"\.\s+([A-Z][A-Za-z .&()-]+?)\s+(?:19|20)\d\d\b", rest)
         return f"{journal.group(1).strip()} {when}".strip() if journal else f"a meta-analysis published {when}"
     author = re.match(r"\s*([^\W\d_][\w'-]*)\s+[A-Z]{1,3}\b", s.citation)
     if author:

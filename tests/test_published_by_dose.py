@@ -1,0 +1,136 @@
+"""Published estimates reported one regimen at a time (network meta-analyses), and published score
+differences (EASI, POEM, DLQI mean differences).
+
+A one-dose estimate answers a question about that dose (it leads when it covers more trials than ours), is
+listed "by dose" beside an answer that pools the doses, and never sets the bottom line of a question it does
+not answer. A mean difference is printed with a sign a reader can trust whatever sign its source used.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers.compose import Estimate
+from bot.answers.render import text
+from bot.service import EvidenceService
+from tests.test_engine import _index
+from tests.test_knowledge import assert_issue, corrupt, issues_of
+
+
+@pytest.fixture(scope="module")
+def service() -> EvidenceService:
+    return EvidenceService.from_directory()
+
+
+def _answer(service, question):
+    return service.ask(question).answer
+
+
+def _dose_specific(service, outcome_id, drug, comparator="placebo"):
+    return [s for s in service.kb.syntheses_for(outcome_id, drug, comparator)
+            if s.dose_mg is not None and s.measure in ("RR", "OR", "RD", "MD")]
+
+
+def test_a_one_dose_estimate_answers_a_question_about_that_dose(service):
+    """Before: the dose filter itself kept the estimate for that very dose from being shown."""
+    expected = next(s for s in _dose_specific(service, "easi75", "upadacitinib") if s.dose_mg == 30)
+    oa = _answer(service, "does upadacitinib 30 mg improve EASI-75").outcomes[0]
+    assert oa.published is not None and oa.published.source == expected.synthesis_id
+
+
+def test_doses_pooled_keep_our_bottom_line_and_list_the_published_doses(service):
+    held = _dose_specific(service, "easi75", "upadacitinib")
+    assert len(held) >= 2
+    result = service.ask("does upadacitinib improve EASI-75")
+    oa = result.answer.outcomes[0]
+    assert all(s.dose_mg is None for s in oa.evidence.syntheses)
+    assert {s.synthesis_id for s in oa.evidence.by_dose} == {s.synthesis_id for s in held}
+    assert oa.basis.source in ("pooled", *(s.synthesis_id for s in oa.evidence.syntheses))
+    reply = text(result.reply)
+    assert "Published by dose" in reply
+    for s in held:
+        assert f"{s.dose_mg:g} mg" in reply
+
+
+def test_another_filter_keeps_one_dose_estimates_out(service):
+    """A network estimate covers all its trials: beside an answer filtered to adolescents it would mislead."""
+    oa = _answer(service, "does upadacitinib improve EASI-75 in adolescents").outcomes[0]
+    assert oa.evidence.by_dose == ()
+    assert oa.published is None or oa.evidence.lead_synthesis.dose_mg is None
+
+
+def test_an_estimate_every_2_weeks_does_not_answer_every_4_weeks(service):
+    oa = _answer(service, "dupilumab 300 mg every 4 weeks DLQI").outcomes[0]
+    assert oa.lead is None
+    oa = _answer(service, "dupilumab 300 mg every 2 weeks DLQI").outcomes[0]
+    assert oa.lead is not None and oa.lead.measure == "MD"
+
+
+def test_mean_differences_read_as_improvement_whatever_sign_the_source_used(service):
+    """Drucker 2020 prints EASI as 'an 11.3-point reduction' and DLQI as -4.8: both are improvements."""
+    mds = [s for s in service.kb.syntheses if s.measure == "MD"]
+    assert mds and {s.md_improvement for s in mds} == {"positive", "negative"}
+    for s in mds:
+        e = Estimate.of(s)
+        sign = 1 if s.md_improvement == "positive" else -1
+        assert (e.estimate, sorted((e.ci_low, e.ci_high))) == (sign * s.estimate,
+                                                              sorted((sign * s.ci_low, sign * s.ci_high)))
+        assert e.ci_low <= e.estimate <= e.ci_high
+    for question in ("dupilumab 300 mg DLQI", "dupilumab 300 mg EASI score", "dupilumab 300 mg POEM"):
+        reply = text(service.ask(question).reply)
+        assert "improved more on dupilumab than on placebo" in reply, question
+        assert "95% CrI +" in reply and "95% CI" not in reply.split("\n")[2], question
+
+
+def test_a_score_question_without_a_dose_shows_every_published_dose(service):
+    result = service.ask("does abrocitinib improve quality of life")
+    oa = result.answer.outcomes[0]
+    assert oa.outcome.id == "dlqi_change" and oa.lead is None
+    reply = text(result.reply)
+    assert "100 mg" in reply and "200 mg" in reply and "above 0 = more improvement on abrocitinib" in reply
+    assert "I have no trial counts" not in reply  # the published doses are the answer
+
+
+def test_a_comparison_lists_published_regimens_turned_to_the_question(service):
+    """Drucker 2024 reports dupilumab vs lebrikizumab; asked the other way round, the ratio is inverted."""
+    source = next(s for s in service.kb.syntheses if s.outcome_id == "easi75" and s.drug == "dupilumab"
+                  and s.comparator == "lebrikizumab")
+    c = _answer(service, "lebrikizumab vs dupilumab EASI-75").comparisons[0]
+    (s, est), = c.published_by_dose
+    assert s is source
+    assert est.estimate == pytest.approx(1 / source.estimate)
+    assert est.ci_low == pytest.approx(1 / source.ci_high) and est.ci_high == pytest.approx(1 / source.ci_low)
+    c2 = _answer(service, "dupilumab vs lebrikizumab EASI-75").comparisons[0]
+    assert c2.published_by_dose[0][1].estimate == source.estimate
+
+
+def test_the_overview_names_score_outcomes_instead_of_calling_them_missing(service):
+    o = _answer(service, "is dupilumab safe").overview
+    assert "DLQI (quality of life)" in o.by_dose_only and "DLQI (quality of life)" not in o.missing
+
+
+@pytest.fixture
+def copy(tmp_path):
+    import shutil
+
+    from knowledge.loader import default_directory
+    target = tmp_path / "kb"
+    shutil.copytree(default_directory(), target)
+    return target
+
+
+def test_a_mean_difference_must_say_which_sign_is_improvement(copy):
+    index = _index(copy, "syntheses.csv", measure="MD")
+    line = corrupt(copy, "syntheses.csv", index, md_improvement="")
+    assert_issue(issues_of(copy), "syntheses.csv", line, "md_improvement", "which sign means improvement")
+
+
+def test_a_ratio_cannot_be_filed_under_a_score_nor_a_difference_under_counts(copy):
+    line = corrupt(copy, "syntheses.csv", _index(copy, "syntheses.csv", measure="MD"), measure="OR",
+                   md_improvement="")
+    assert_issue(issues_of(copy), "syntheses.csv", line, "measure", "continuous score takes a mean difference")
+
+
+def test_counts_cannot_be_held_for_a_score(copy):
+    line = corrupt(copy, "counts.csv", _index(copy, "counts.csv", outcome_id="easi75"), outcome_id="dlqi_change")
+    assert_issue(issues_of(copy), "counts.csv", line, "outcome_id", "continuous score")

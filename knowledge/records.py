@@ -75,8 +75,8 @@ class Synthesis:
     measure: str
     model: str
     estimate: float
-    ci_low: float
-    ci_high: float
+    ci_low: float | None  # None only for an incidence rate printed without an interval
+    ci_high: float | None
     k: int | None
     participants: int | None
     trials: tuple[str, ...]
@@ -93,6 +93,7 @@ class Synthesis:
     certainty: str
     note: str
     md_improvement: str = ""  # for a mean difference: "positive" or "negative", the sign that means improvement
+    cohort: str = ""  # for a pooled safety rate: which cohort or period ("placebo-controlled, 12-16 weeks")
 
 
 @dataclass(frozen=True)

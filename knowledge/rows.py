@@ -202,13 +202,19 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
         raise RowError("comparator", f"compares {drug} with itself")
     if (comparator == "none") != (measure == "IR"):
         raise RowError("comparator", "an incidence rate (IR) has comparator 'none', and only an IR has")
-    estimate, low, high = (number(row, c) for c in ("estimate", "ci_low", "ci_high"))
-    if not low <= estimate <= high:
-        raise RowError("estimate", f"estimate {estimate} is not inside its interval {low} to {high}")
-    if measure in schema.RATIO_MEASURES and low <= 0:
-        raise RowError("ci_low", f"a {measure} must be positive, got {low}")
-    if measure == "IR" and low < 0:
-        raise RowError("ci_low", f"an incidence rate cannot be negative, got {low}")
+    if measure == "IR" and not row["ci_low"] and not row["ci_high"]:
+        # a pooled safety analysis may print a rate without an interval; it is shown as such, never compared
+        estimate, low, high = number(row, "estimate"), None, None
+        if estimate < 0:
+            raise RowError("estimate", f"an incidence rate cannot be negative, got {estimate}")
+    else:
+        estimate, low, high = (number(row, c) for c in ("estimate", "ci_low", "ci_high"))
+        if not low <= estimate <= high:
+            raise RowError("estimate", f"estimate {estimate} is not inside its interval {low} to {high}")
+        if measure in schema.RATIO_MEASURES and low <= 0:
+            raise RowError("ci_low", f"a {measure} must be positive, got {low}")
+        if measure == "IR" and low < 0:
+            raise RowError("ci_low", f"an incidence rate cannot be negative, got {low}")
     trials = tuple(t.strip() for t in row["trials"].split(";") if t.strip())
     for trial_id in trials:
         if trial_id not in context["trials"]:
@@ -234,5 +240,5 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
         population=row["population"],
         citation=row["citation"], pmid=row["pmid"], doi=row["doi"], location=row["location"], url=row["url"],
         quote=row["quote"], certainty=choice(row, "certainty", schema.CERTAINTY), note=row["note"],
-        md_improvement=md_improvement,
+        md_improvement=md_improvement, cohort=row["cohort"],
     )

@@ -16,7 +16,8 @@ COUNT_COLUMNS = (
 )
 SYNTHESIS_COLUMNS = (
     "synthesis_id", "kind", "outcome_id", "drug", "comparator", "measure", "model", "estimate", "ci_low", "ci_high",
-    "k", "participants", "trials", "dose_mg", "interval_weeks", "timepoint_weeks", "population", "citation", "pmid",
+    "k", "participants", "trials", "dose_mg", "interval_weeks", "timepoint_weeks", "population", "cohort", "citation",
+    "pmid",
     "doi", "location", "url", "quote", "certainty", "md_improvement", "note",
 )
 OUTCOME_FIELDS = (

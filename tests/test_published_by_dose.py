@@ -134,3 +134,40 @@ def test_a_ratio_cannot_be_filed_under_a_score_nor_a_difference_under_counts(cop
 def test_counts_cannot_be_held_for_a_score(copy):
     line = corrupt(copy, "counts.csv", _index(copy, "counts.csv", outcome_id="easi75"), outcome_id="dlqi_change")
     assert_issue(issues_of(copy), "counts.csv", line, "outcome_id", "continuous score")
+
+
+def test_rates_on_the_drug_are_shown_as_rates_never_as_a_comparison(service):
+    """Thrombosis and MACE are too rare for the placebo-controlled trials: only rates on the drug exist."""
+    rates = service.kb.syntheses_for("venous_thromboembolism", "upadacitinib", "none")
+    assert rates and all(s.measure == "IR" for s in rates)
+    result = service.ask("does upadacitinib cause blood clots")
+    oa = result.answer.outcomes[0]
+    assert oa.outcome.id == "venous_thromboembolism" and oa.lead is None
+    assert set(oa.evidence.rates) == set(rates)
+    headline = text(result.reply, sections=())
+    assert "not a comparison with placebo" in headline and "cannot show whether the drug causes it" in headline
+    assert "per 100 patient-years" in headline and "risk ratio" not in headline and "odds ratio" not in headline
+
+
+def test_each_rate_names_its_dose_and_cohort(service):
+    reply = text(service.ask("abrocitinib shingles").reply)
+    for s in service.kb.syntheses_for("herpes_zoster", "abrocitinib", "none"):
+        assert s.cohort and f"{s.cohort}: {s.estimate:g} per 100 patient-years" in reply, s.synthesis_id
+
+
+def test_a_dose_question_keeps_only_that_dose_s_rates(service):
+    oa = service.ask("abrocitinib 200 mg herpes zoster").answer.outcomes[0]
+    assert oa.evidence.rates and {s.dose_mg for s in oa.evidence.rates} == {200}
+
+
+def test_a_rate_printed_without_an_interval_says_so(service):
+    held = [s for s in service.kb.syntheses if s.measure == "IR" and s.ci_low is None]
+    assert held
+    reply = text(service.ask(f"{held[0].drug} {service.kb.outcomes[held[0].outcome_id].name}").reply)
+    assert "no interval printed" in reply
+
+
+def test_an_interval_is_still_required_of_a_comparison(copy):
+    index = _index(copy, "syntheses.csv", measure="RR")
+    line = corrupt(copy, "syntheses.csv", index, ci_low="", ci_high="")
+    assert_issue(issues_of(copy), "syntheses.csv", line, "ci_low", "")

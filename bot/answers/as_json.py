@@ -65,6 +65,11 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
              "measure": s.measure, "estimate": s.estimate, "ci_low": s.ci_low, "ci_high": s.ci_high,
              "certainty": s.certainty or None, "citation": s.citation} for s in oa.evidence.by_dose
         ],
+        "published_rates": [
+            {"id": s.synthesis_id, "dose_mg": s.dose_mg, "cohort": s.cohort or None,
+             "per_100_patient_years": s.estimate, "ci_low": s.ci_low, "ci_high": s.ci_high,
+             "citation": s.citation} for s in oa.evidence.rates
+        ],
         "trials": [
             {"trial": t.trial_id, "label": t.label, "ai": t.ai, "n1i": t.n1i, "ci": t.ci, "n2i": t.n2i,
              "arms": list(t.arms), "control_arms": list(t.control_arms), "timepoint_weeks": t.timepoint_weeks,
@@ -72,7 +77,8 @@ def outcome_json(oa: OutcomeAnswer, kb: KnowledgeBase) -> dict:
         ],
         "not_pooled": [{"trial": label, "reason": why} for label, why in oa.evidence.excluded],
         "sources": sorted({c.url for t in oa.evidence.tables for c in t.counts}
-                          | ({synthesis.url} if synthesis else set()) | {s.url for s in oa.evidence.by_dose}),
+                          | ({synthesis.url} if synthesis else set())
+                          | {s.url for s in oa.evidence.by_dose + oa.evidence.rates}),
     }
 
 

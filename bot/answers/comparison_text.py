@@ -88,7 +88,7 @@ def comparison_by_dose(c: Comparison) -> list[str]:
     by_source: dict[str, list[str]] = {}
     first: dict[str, Synthesis] = {}
     for s, est in c.published_by_dose:
-        regimen = regimen_words(s.dose_mg, s.interval_weeks)
+        regimen = regimen_words(s.dose_mg, s.interval_weeks) + (f" ({s.cohort})" if s.cohort else "")
         pair = (f"{c.a_label} {regimen} vs {c.b_label}" if s.drug == c.a
                 else f"{c.a_label} vs {c.b_label} {regimen}")
         value = fmt_published(est, s)
@@ -198,7 +198,7 @@ def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
             lines.append(line(bold(title)))
             lines.extend(line(overview_row(oa)) for oa in rows)
     if o.by_dose_only:
-        lines.append(line("Published by dose or as a score difference (ask about each): "
+        lines.append(line("Published by dose, as a score difference or as rates on the drug (ask about each): "
                           + ", ".join(o.by_dose_only) + "."))
     if o.missing:
         lines.append(line("Not held for this drug: " + ", ".join(o.missing) + "."))

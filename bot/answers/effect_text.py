@@ -81,13 +81,20 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
     context = population_words(oa, parsed)
     if context:
         lines.append(line(context))
-    if oa.lead is None and ev.by_dose and not ev.tables:
-        # a network meta-analysis reports each regimen; with nothing across doses, those are the answer
-        lines.append(line(f"No estimate across all doses: I hold no trial counts for {outcome.plural}, and the "
-                          "published estimates are by dose."))
-        lines.extend(line(s) for s in by_dose_sentences(oa))
+    if oa.lead is None and not ev.tables and (ev.by_dose or ev.rates):
+        # a network meta-analysis reports each regimen, a pooled safety analysis rates on the drug: with nothing
+        # across doses and no comparison, those are the answer, said for what they are
+        if ev.by_dose:
+            lines.append(line(f"No estimate across all doses: I hold no trial counts for {outcome.plural}, and "
+                              "the published estimates are by dose."))
+        else:
+            lines.append(line(f"I hold no randomised comparison of {ev.intervention_label} with "
+                              f"{ev.comparator_label} for {outcome.plural}. What is published is how often it "
+                              f"happened on {ev.intervention_label}, which cannot show whether the drug causes it."))
+        lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
         lines.append(line("Certainty of the evidence: as rated by the source, beside each dose (not rated where "
-                          "none is shown)."))
+                          "none is shown)." if ev.by_dose else
+                          "Certainty of the evidence: not rated (rates on the drug alone are not a comparison)."))
         return lines
     if oa.lead is None:
         lines.append(line(no_estimate_sentence(oa)))
@@ -95,6 +102,7 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         if relevant:
             lines.append(line("Trials that fit but cannot be used: " + "; ".join(
                 f"{label} ({why})" for label, why in relevant[:6]) + ("; …" if len(relevant) > 6 else "") + "."))
+        lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
         lines.append(line(certainty_sentence(oa)))
         return lines
     if oa.absolute is not None:
@@ -130,11 +138,31 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
             s = oa.evidence.lead_synthesis
             lines.append(line(f"The published {kind_words(s)} ({synthesis_short(s)}) covers all its trials, "
                               "not the subset you asked for, so it is not shown beside this."))
-    lines.extend(line(s) for s in by_dose_sentences(oa))
+    lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
     for note in oa.notes:
         lines.append(line(f"Note: {note}."))
     lines.append(line(certainty_sentence(oa)))
     return lines
+
+
+def rate_sentences(oa: OutcomeAnswer) -> list[str]:
+    """Incidence rates on the drug from pooled safety analyses, one sentence per source, each rate with its
+    dose and cohort. A rate is not a comparison: the sentence says so."""
+    by_source: dict[str, list] = {}
+    for s in oa.evidence.rates:
+        by_source.setdefault(s.citation, []).append(s)
+    sentences = []
+    for group in by_source.values():
+        parts = []
+        for s in group:
+            what = ", ".join(p for p in (regimen_words(s.dose_mg, s.interval_weeks) if s.dose_mg else "all doses",
+                                         s.cohort) if p)
+            interval = (f" (95% CI {s.ci_low:g} to {s.ci_high:g})" if s.ci_low is not None
+                        else " (no interval printed)")
+            parts.append(f"{what}: {s.estimate:g} per 100 patient-years{interval}")
+        sentences.append(f"Rates on {oa.evidence.intervention_label} ({synthesis_short(group[0])}, "
+                         f"{kind_words(group[0])}; not a comparison with placebo): " + "; ".join(parts) + ".")
+    return sentences
 
 
 def by_dose_sentences(oa: OutcomeAnswer) -> list[str]:
@@ -149,7 +177,8 @@ def by_dose_sentences(oa: OutcomeAnswer) -> list[str]:
         parts = []
         for s in group:
             rating = f", {s.certainty} certainty" if s.certainty else ""
-            parts.append(f"{regimen_words(s.dose_mg, s.interval_weeks)} {fmt_published(Estimate.of(s), s)}{rating}")
+            regimen = regimen_words(s.dose_mg, s.interval_weeks) + (f" ({s.cohort})" if s.cohort else "")
+            parts.append(f"{regimen} {fmt_published(Estimate.of(s), s)}{rating}")
         orientation = (f" (above 0 = more improvement on {oa.evidence.intervention_label})"
                        if first.measure == "MD" else "")
         sentences.append(f"Published by dose ({synthesis_short(first)}, {kind_words(first)}, "
@@ -365,11 +394,14 @@ def sensitivity_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
 def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase, by_dose: bool = True) -> tuple[Line, ...]:
     """by_dose=False where the one-dose estimates are not shown (a comparison shows A vs B ones only)."""
     lines: list[Line] = []
-    for s in oa.evidence.syntheses + (oa.evidence.by_dose if by_dose else ()):
+    for s in oa.evidence.syntheses + (oa.evidence.by_dose + oa.evidence.rates if by_dose else ()):
         dose = f"{regimen_words(s.dose_mg, s.interval_weeks)}: " if s.dose_mg is not None else ""
-        lines.append(citation_line(s.citation, s.pmid, s.doi,
-                                   extra=f"{dose}{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
-                                         f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)}), {s.location}"))
+        if s.measure == "IR":
+            value = f"{s.estimate:g} per 100 patient-years" + (f", {s.cohort}" if s.cohort else "")
+        else:
+            value = (f"{MEASURE_NAMES.get(s.measure, s.measure)} {fmt_ratio(s.estimate)} "
+                     f"({fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)})")
+        lines.append(citation_line(s.citation, s.pmid, s.doi, extra=f"{dose}{value}, {s.location}"))
     for t in oa.evidence.tables:
         trial = kb.trial(t.trial_id)
         # name the document each count was read from (a later paper or a registry record may hold the table),

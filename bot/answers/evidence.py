@@ -78,6 +78,9 @@ class Evidence:
     # One-dose estimates of this comparison that do not lead (no dose was asked, or another interval): listed
     # beside the answer, each labelled with its dose, never its bottom line.
     by_dose: tuple[Synthesis, ...] = ()
+    # Incidence rates on the drug from pooled safety analyses (no comparison with placebo): shown as rates, for
+    # harms the placebo-controlled trials are too small or too short to count (zoster, thrombosis, MACE).
+    rates: tuple[Synthesis, ...] = ()
 
     @property
     def participants(self) -> int:
@@ -131,9 +134,11 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
                             and _within_regimen(s, options)), key=lambda s: (s.citation, s.dose_mg)))
     missing: tuple[str, ...] = ()
     synthesis_filters = filters
+    rates = tuple(s for s in kb.syntheses_for(query.outcome_id, query.intervention, "none")
+                  if query.comparator == "placebo" and _within_regimen(s, options))
     beyond_regimen = filters_in_words(kb, query, replace(options, dose_mg=None, interval_weeks=None))
     if beyond_regimen:  # a one-dose estimate covers all its trials, not the subset the other filters ask for
-        by_dose = ()
+        by_dose, rates = (), ()
     if syntheses:
         pooled = {t.trial_id for t in tables}
         missing = tuple(trial_label(kb.trial(t)) for t in syntheses[0].trials if t not in pooled)
@@ -142,7 +147,7 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
     return Evidence(query.outcome_id, tuple(tables), tuple(excluded), syntheses, missing, filters,
                     query.intervention, query.comparator, kb.drug_label(query.intervention),
                     kb.drug_label(query.comparator), family, tuple(other_definitions), synthesis_filters,
-                    by_dose)
+                    by_dose, rates)
 
 
 def _answers_regimen(s: Synthesis, options: Options) -> bool:

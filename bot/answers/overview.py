@@ -18,7 +18,7 @@ class Overview:
     label: str
     rows: tuple[OutcomeAnswer, ...]  # outcomes with an estimate: benefits first, then harms
     missing: tuple[str, ...]  # outcome names with no estimate for this drug (and population)
-    by_dose_only: tuple[str, ...] = ()  # outcome names with published estimates for single doses only
+    by_dose_only: tuple[str, ...] = ()  # outcome names held only by dose, as a score difference or as rates
 
 
 def overview(kb: KnowledgeBase, drug: str, options: Options, population: str | None) -> Overview:
@@ -28,7 +28,7 @@ def overview(kb: KnowledgeBase, drug: str, options: Options, population: str | N
         oa = answer_outcome(kb, Query(drug, "placebo", outcome.id, population), options, sensitivity=False)
         if oa.lead is not None and not outcome.is_continuous:
             rows.append(oa)
-        elif oa.lead is not None or oa.evidence.by_dose:
+        elif oa.lead is not None or oa.evidence.by_dose or oa.evidence.rates:
             by_dose.append(outcome.name)  # a score, or one dose at a time: asked about on its own
         else:
             missing.append(outcome.name)

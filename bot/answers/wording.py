@@ -70,13 +70,17 @@ def _fmt_estimate(est: Estimate) -> str:
 
 def fmt_published(est: Estimate, synthesis: Synthesis, capital: bool = False) -> str:
     """A published estimate with the interval its source reports: a Bayesian network gives credible
-    intervals (CrI), which are not confidence intervals and are not called so."""
+    intervals (CrI), which are not confidence intervals and are not called so; a source that ran both models
+    without labelling its intervals gets the neutral "95% interval"."""
     text = fmt_estimate(est, capital)
-    return text.replace("95% CI", "95% CrI") if "bayes" in synthesis.model.lower() else text
+    model = synthesis.model.lower()
+    if "bayes" in model and "frequentist" in model:  # both were run and the interval is not labelled
+        return text.replace("95% CI", "95% interval")
+    return text.replace("95% CI", "95% CrI") if "bayes" in model else text
 
 
 KIND_WORDS = {"network_ma": "network meta-analysis", "pairwise_ma": "meta-analysis",
-              "pooled_safety": "pooled safety analysis"}
+              "pooled_safety": "pooled safety analysis"}  # what a synthesis is, as a reply names it
 
 
 def kind_words(s: Synthesis) -> str:
@@ -154,13 +158,16 @@ def synthesis_short(s: Synthesis) -> str:
     if s.citation.startswith("[authors not read"):
         rest = s.citation.split("]", 1)[-1]
         journal = re.search(r"\.\s+([A-Z][A-Za-z .&()-]+?)\s+(?:19|20)\d\d\b", rest)
-        return f"{journal.group(1).strip()} {when}".strip() if journal else f"a meta-analysis published {when}"
+        return f"{journal.group(1).strip()} {when}".strip() if journal else f"a {kind_words(s)} published {when}"
     author = re.match(r"\s*([^\W\d_][\w'-]*)\s+[A-Z]{1,3}\b", s.citation)
     if author:
         first = s.citation.split(".")[0]
         et_al = " et al." if "," in first or " et al" in s.citation[:40] else ""
         return f"{author.group(1)}{et_al} {when}".strip()
-    return f"a meta-analysis published {when}".strip()
+    journal = re.search(r"\.\s+([A-Z][A-Za-z .&()-]+?)\s+(?:19|20)\d\d\b", s.citation)
+    if journal:  # a title and a journal, no authors read: "J Eur Acad Dermatol Venereol 2025"
+        return f"{journal.group(1).strip()} {when}".strip()
+    return f"a {kind_words(s)} published {when}".strip()
 
 
 def footer(answer_or_version: Answer | str, kb_hash: str = "") -> Line:

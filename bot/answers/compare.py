@@ -86,6 +86,8 @@ def _set_aside(oa: OutcomeAnswer, labels: set[str]) -> OutcomeAnswer:
 
 
 def _indirect(via_a: OutcomeAnswer, via_b: OutcomeAnswer) -> tuple[IndirectResult | None, str]:
+    if via_a.outcome.is_continuous:
+        return None, "a score is answered from published estimates only; it is not pooled from counts here"
     for side in (via_a, via_b):
         if side.pooled is None or not side.pooled.defined:
             return None, f"no pooled estimate of {side.evidence.intervention_label} against placebo"

@@ -55,7 +55,7 @@ COHORTS: dict[str, dict[str, str]] = {
     "simpson2021_abro_pooled_": {"_pcc_": "placebo-controlled cohort (12-16-week studies)",
                                  "_allabro_": "all-abrocitinib cohort (up to 108 weeks)"},
     "bari_herpes2022_pooled_": {"_allbari": "all baricitinib-treated patients (8 studies, with extensions)",
-                                "_pc_": "placebo-controlled period (16 weeks)",
+                                "_pc_": "placebo-controlled period",
                                 "_ext_": "extended 2-4 mg dataset"},
     # a network run separately on monotherapy trials and on trials with topical steroids
     "pereyra2021_nma_": {"_mono_": "monotherapy trials", "_tcs_": "trials with topical steroids"},

@@ -163,6 +163,9 @@ def register(application: Application) -> None:
         new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, groups.private_text))
     application.add_handler(MessageHandler(
         new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, groups.group_text))
+    # a photo, document or video forwarded with the question in its caption: the caption is read, never the file
+    application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.CAPTION, groups.private_caption))
+    application.add_handler(MessageHandler(new & filters.ChatType.GROUPS & filters.CAPTION, groups.group_caption))
     application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.COMMAND,
                                            commands.flood_limited(commands.unknown_command)))
     application.add_handler(CallbackQueryHandler(buttons.button))

@@ -53,10 +53,22 @@ STALE = "That button has expired. Please ask the question again."
 FOREIGN = "Sorry, I can't use that button."
 
 
+TOO_MANY = "Too many requests: please wait a minute."
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every callback query is answered exactly once: with a note when it is not usable, else silently."""
+    """Every callback query is answered exactly once: with a note when it is not usable, else silently.
+
+    Every press counts against the presser's per-minute limit, as a question or a command does (a settings
+    press writes the store and edits a message; a picture press draws). Over the limit, the press gets a short
+    toast and nothing else: no state is read or written, no message is sent or edited.
+    """
     query = update.callback_query
     deps = deps_of(context)
+    if not deps.flood.allow(query.from_user.id if query.from_user else None):
+        log.info("flood: button refused")
+        await answer_query(query, TOO_MANY)
+        return
     message = query.message
     if message is None:  # a button on a shared inline card: no chat to answer in
         await answer_query(query, "Open a chat with me for the details.")
@@ -78,10 +90,6 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.info("callback stale: %s", action.name)
             await answer_query(query, STALE)
             return
-    heavy = action.name in ("plot", "icons", "measure", "model", "ask", "example", "section")
-    if heavy and not deps.flood.allow(query.from_user.id if query.from_user else None):
-        await answer_query(query, "Too many requests: please wait a minute.")
-        return
     if action.name == "setting":
         await _setting_pressed(query, deps, chat_id, action)
         return

@@ -4,6 +4,7 @@ numpy + scipy only; no I/O and no wording. Entry points::
 
     pool(ai, n1i, ci, n2i, *, measure="RR", method="MH", hksj=False, labels=None, level=0.95)
     pool_all(ai, n1i, ci, n2i, labels=None)
+    pool_summary(tables, *, measure, method, hksj, level)  # no per-study records, weights as an array
     subgroup_analysis(groups, *, measure, method, hksj, level)
     leave_one_out(ai, n1i, ci, n2i, *, measure, method, hksj, labels, level)
     absolute_effect(measure, estimate, ci_low, ci_high, control_risk)
@@ -19,7 +20,7 @@ from .absolute import (
 )
 from .effects import combine_arms, validate_tables
 from .indirect import IndirectResult, bucher, bucher_from_results
-from .pool import method_keys, pool, pool_all, pool_tables
+from .pool import method_keys, pool, pool_all, pool_summary, pool_tables
 from .results import NNT, AbsoluteEffect, NNTEnd, PooledResult, StudyEffect, SubgroupResult
 from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
 
@@ -43,6 +44,7 @@ __all__ = [
     "nnt_from_difference",
     "pool",
     "pool_all",
+    "pool_summary",
     "pool_tables",
     "subgroup_analysis",
     "subset",

@@ -75,21 +75,21 @@ def _studies(es: EffectSizes, labels: tuple[str, ...], included: np.ndarray, rat
 
 
 def _undefined(measure: Measure, method: str, hksj: bool, level: float, fit: Fit,
-               studies: tuple[StudyEffect, ...], k_all: int) -> PooledResult:
+               studies: tuple[StudyEffect, ...], weights: tuple[float, ...]) -> PooledResult:
     return PooledResult(
         measure=measure, method=method, hksj=hksj, level=level, defined=False, reason=fit.reason,
         k=fit.k, estimate=None, ci_low=None, ci_high=None, theta=None, se=None, pval=None,
         test=fit.test, df=fit.df, Q=None, Q_df=0, Q_pval=None, I2=None, tau2=None, tau=None,
-        pi_low=None, pi_high=None, weights=_percent(fit.raw_weights, k_all), studies=studies,
-        notes=tuple(fit.notes),
+        pi_low=None, pi_high=None, weights=weights, studies=studies, notes=tuple(fit.notes),
     )
 
 
-def _percent(w: np.ndarray, k_all: int) -> tuple[float, ...]:
+def _percent(w: np.ndarray, k_all: int) -> np.ndarray:
+    """Weights in percent, input order; all 0.0 when nothing carries weight."""
     total = float(w.sum())
     if total <= 0.0 or not math.isfinite(total):
-        return (0.0,) * k_all
-    return tuple((w / total * 100.0).tolist())
+        return np.zeros(k_all)
+    return w / total * 100.0
 
 
 def _fit(tables: Tables, measure: str, method: str, hksj: bool, level: float,
@@ -120,32 +120,15 @@ def _notes(es: EffectSizes, method: str) -> list[str]:
     return notes
 
 
-def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj: bool = False,
-                labels: tuple[str, ...] | None = None, level: float = 0.95,
-                _cache: dict | None = None) -> PooledResult:
-    """:func:`pool` on already validated tables (used by pool_all and subgroup code)."""
-    _check_options(measure, method, hksj, level)
-    k_all = tables.k
-    labs = labels if labels is not None else _labels(None, k_all)
-    cache: dict = {} if _cache is None else _cache
-    fit, es = _fit(tables, measure, method, hksj, level, cache)
-    ratio = measure != "RD"
-    table_based = method in ("MH", "PETO")
-    # per-study records depend only on the effect sizes and on whether the
-    # model uses all tables (MH/Peto) or the estimable ones; a shared cache
-    # must only be used with one set of tables and labels
-    studies = cache.get(("studies", es.measure, table_based))
-    if studies is None:
-        included = np.ones(k_all, dtype=bool) if table_based else es.ok
-        studies = cache[("studies", es.measure, table_based)] = _studies(es, labs, included, ratio, level)
-    fit.notes[:0] = _notes(es, method)
-    m: Measure = measure  # type: ignore[assignment]
+def _result(m: Measure, method: str, hksj: bool, level: float, fit: Fit,
+            studies: tuple[StudyEffect, ...], weights: tuple[float, ...]) -> PooledResult:
+    """The PooledResult of a finished fit (CIs, p-value, back-transformation)."""
     if fit.theta is None or fit.se is None:
-        return _undefined(m, method, hksj, level, fit, studies, k_all)
+        return _undefined(m, method, hksj, level, fit, studies, weights)
     theta, se = fit.theta, fit.se
     if se == 0.0:
         fit.reason = "zero standard error (all studies have identical effects under HKSJ)"
-        return _undefined(m, method, hksj, level, fit, studies, k_all)
+        return _undefined(m, method, hksj, level, fit, studies, weights)
     if fit.test == "t":
         crit = t_crit(level, fit.df)
         pval = t_two_sided_p(theta / se, fit.df)
@@ -154,7 +137,7 @@ def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj
         pval = norm_two_sided_p(theta / se)
     lo, hi = theta - crit * se, theta + crit * se
     pi = fit.pi
-    if ratio:
+    if m != "RD":
         est, lo, hi = math.exp(theta), math.exp(lo), math.exp(hi)
         if pi is not None:
             pi = (math.exp(pi[0]), math.exp(pi[1]))
@@ -166,9 +149,49 @@ def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj
         estimate=est, ci_low=lo, ci_high=hi, theta=theta, se=se, pval=pval, test=fit.test,
         df=fit.df, Q=fit.Q, Q_df=fit.Q_df, Q_pval=fit.Q_pval, I2=fit.I2, tau2=tau2,
         tau=math.sqrt(tau2), pi_low=None if pi is None else pi[0],
-        pi_high=None if pi is None else pi[1], weights=_percent(fit.raw_weights, k_all),
+        pi_high=None if pi is None else pi[1], weights=weights,
         studies=studies, notes=tuple(fit.notes),
     )
+
+
+def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj: bool = False,
+                labels: tuple[str, ...] | None = None, level: float = 0.95,
+                _cache: dict | None = None) -> PooledResult:
+    """:func:`pool` on already validated tables (used by pool_all and subgroup code)."""
+    _check_options(measure, method, hksj, level)
+    k_all = tables.k
+    labs = labels if labels is not None else _labels(None, k_all)
+    cache: dict = {} if _cache is None else _cache
+    fit, es = _fit(tables, measure, method, hksj, level, cache)
+    table_based = method in ("MH", "PETO")
+    # per-study records depend only on the effect sizes and on whether the
+    # model uses all tables (MH/Peto) or the estimable ones; a shared cache
+    # must only be used with one set of tables and labels
+    studies = cache.get(("studies", es.measure, table_based))
+    if studies is None:
+        included = np.ones(k_all, dtype=bool) if table_based else es.ok
+        studies = cache[("studies", es.measure, table_based)] = _studies(es, labs, included, measure != "RD",
+                                                                         level)
+    fit.notes[:0] = _notes(es, method)
+    weights = tuple(_percent(fit.raw_weights, k_all).tolist())
+    return _result(measure, method, hksj, level, fit, studies, weights)  # type: ignore[arg-type]
+
+
+def pool_summary(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj: bool = False,
+                 level: float = 0.95, _cache: dict | None = None) -> tuple[PooledResult, np.ndarray]:
+    """:func:`pool_tables` without anything per study, for very many studies.
+
+    The same numbers as :func:`pool_tables`, but ``studies`` and ``weights`` of the
+    result are empty: the weights (percent, input order, 0.0 for excluded studies)
+    come back beside it as one float array, and no per-study record or Python
+    float is made. ``_cache`` may be shared as in :func:`pool_tables`.
+    """
+    _check_options(measure, method, hksj, level)
+    cache: dict = {} if _cache is None else _cache
+    fit, es = _fit(tables, measure, method, hksj, level, cache)
+    fit.notes[:0] = _notes(es, method)
+    weights = _percent(fit.raw_weights, tables.k)
+    return _result(measure, method, hksj, level, fit, (), ()), weights  # type: ignore[arg-type]
 
 
 def pool(
@@ -231,4 +254,4 @@ def pool_all(
     return out
 
 
-__all__ = ["NO_EVENTS", "pool", "pool_all", "pool_tables"]
+__all__ = ["NO_EVENTS", "pool", "pool_all", "pool_summary", "pool_tables"]

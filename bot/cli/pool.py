@@ -2,33 +2,45 @@
 
 The CSV needs the columns ``study,ai,n1i,ci,n2i`` (treatment events/total,
 control events/total); other columns are ignored. Output is a readable table,
-or with ``--json`` ``{"results": {measure: {method: {...}}}}``.
+or with ``--json`` ``{"studies": [...], "results": {measure: {method: {...}}}}``.
 Bad input prints one friendly line on stderr and exits with status 2.
+
+Memory stays proportional to the data with small constants (a few hundred
+bytes a study, see benchmarks/README.md): the file is read into arrays
+(bot/cli/pool_input.py), the analyses make no per-study records
+(analysis.pool_summary), and the JSON is written one analysis at a time.
+The table names the first 50 studies and counts the rest unless
+``--all-studies`` is given; the JSON always holds every label and weight.
+Labels and file names are shown through :func:`safe_text`, so control
+characters in the input never reach the terminal (the JSON keeps them,
+escaped by JSON itself).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
-from analysis import PooledResult, pool_all
-from analysis.effects import validate_tables
-from analysis.pool import pool_tables, split_key
+import numpy as np
 
-COLUMNS = ("study", "ai", "n1i", "ci", "n2i")
+from analysis import PooledResult
+from analysis.effects import Tables
+from analysis.pool import method_keys, pool_summary, split_key
+from bot.cli.pool_input import COLUMNS, InputError, Labels, StudyTable, read_counts, read_tables
+from bot.cli.terminal import safe_text
+
 MEASURES = ("RR", "OR", "RD")
 KEYS = ("MH", "PETO", "IV", "DL", "REML", "PM", "DL_HKSJ", "REML_HKSJ", "PM_HKSJ")
 FIELDS = ("estimate", "ci_low", "ci_high", "se", "theta", "pval", "k", "Q", "Q_df", "Q_pval", "I2", "tau2",
           "tau", "pi_low", "pi_high", "test", "df", "weights", "defined", "reason", "notes")
+LISTED = 50  # studies named in the table's first line without --all-studies
+CHUNK = 65_536  # labels or weights formatted at a time
 
-
-class InputError(Exception):
-    """A problem with the user's file, reported as one line."""
+__all__ = ["COLUMNS", "InputError", "add_parser", "main", "read_counts", "read_tables", "run", "safe_text"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -43,54 +55,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--measure", choices=MEASURES, help="only this effect measure")
     p.add_argument("--method", choices=KEYS, help="only this method (e.g. DL_HKSJ)")
+    p.add_argument("--all-studies", action="store_true",
+                   help=f"name every study in the table (default: the first {LISTED})")
     p.set_defaults(func=run)
     return p
 
 
-def read_tables(path: str) -> tuple[list[str], list[int], list[int], list[int], list[int]]:
-    """Read and check the CSV; raise InputError with a one-line message."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.__class__.__name__})") from None
-    rows = csv.DictReader(line for line in text.splitlines() if line.strip())
-    header = [h.strip() for h in (rows.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(COLUMNS)}"
-        )
-    rows.fieldnames = header
-    labels: list[str] = []
-    cols: dict[str, list[int]] = {c: [] for c in COLUMNS[1:]}
-    for line_no, row in enumerate(rows, start=2):
-        labels.append((row.get("study") or "").strip() or f"Study {len(labels) + 1}")
-        for c in COLUMNS[1:]:
-            raw = (row.get(c) or "").strip()
-            # ASCII digits only: int() would also take "1_000", "+5" and other scripts' digits ("٥")
-            digits = raw[1:] if raw.startswith("-") else raw  # a minus sign is reported as negative below
-            if not (digits.isascii() and digits.isdigit()):
-                raise InputError(f"{path} line {line_no}: {c} = {raw!r} is not a whole number") from None
-            value = int(raw)
-            if value < 0:
-                raise InputError(f"{path} line {line_no}: {c} = {value} is negative")
-            cols[c].append(value)
-        for ev, tot in (("ai", "n1i"), ("ci", "n2i")):
-            if cols[tot][-1] == 0:
-                raise InputError(f"{path} line {line_no}: {tot} is 0 (each arm needs participants)")
-            if cols[ev][-1] > cols[tot][-1]:
-                raise InputError(
-                    f"{path} line {line_no}: {ev} = {cols[ev][-1]} exceeds {tot} = {cols[tot][-1]}"
-                )
-    if not labels:
-        raise InputError(f"{path}: no studies (the file has a header but no rows)")
-    return labels, cols["ai"], cols["n1i"], cols["ci"], cols["n2i"]
-
-
 def _select(args: argparse.Namespace) -> list[tuple[str, str]]:
+    if not args.measure and not args.method:
+        return [(m, k) for m in MEASURES for k in method_keys(m)]  # the order of analysis.pool_all
     measures = [args.measure] if args.measure else list(MEASURES)
     if args.method == "PETO":
         if args.measure and args.measure != "OR":
@@ -103,16 +76,24 @@ def _select(args: argparse.Namespace) -> list[tuple[str, str]]:
     return pairs
 
 
+def analyses(tables: Tables, pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, PooledResult, np.ndarray]]:
+    """(measure, key, result without per-study records, weights in percent) for each pair, one at a time."""
+    cache: dict = {}
+    current = None
+    for measure, key in pairs:
+        if measure != current:  # effect sizes are per measure: let the previous measure's go
+            cache, current = {}, measure
+        method, hksj = split_key(key)
+        result, weights = pool_summary(tables, measure=measure, method=method, hksj=hksj, _cache=cache)
+        yield measure, key, result, weights
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
-
-
-def result_dict(result: PooledResult) -> dict[str, Any]:
-    return {f: _clean(getattr(result, f)) for f in FIELDS}
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -129,22 +110,37 @@ def _p(x: float | None) -> str:
     return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
-def format_table(results: dict[str, dict[str, PooledResult]], labels: list[str]) -> str:
+# ---- text ---------------------------------------------------------------------------------------------------
+
+
+def _write_study_line(out: IO[str], labels: Labels, all_studies: bool) -> None:
+    k = len(labels)
+    shown = k if all_studies or k <= LISTED else LISTED
+    out.write(f"{k:,} studies: " if k > LISTED else f"{k} studies: ")
+    for start in range(0, shown, CHUNK):
+        if start:
+            out.write(", ")
+        out.write(", ".join(map(safe_text, labels.range(start, min(shown, start + CHUNK)))))
+    if shown < k:
+        out.write(f" and {k - shown:,} more (--all-studies lists them)")
+    out.write("\n")
+
+
+def format_table(results: list[tuple[str, str, PooledResult]]) -> str:
+    """The results as an aligned table (no study labels: see _write_study_line)."""
     head = ("Measure", "Method", "k", "Estimate", "95% CI", "p", "Q (p)", "I2 %", "tau2", "95% PI")
     lines = []
-    for measure, by_key in results.items():
-        for key, r in by_key.items():
-            if not r.defined:
-                lines.append((measure, key, str(r.k), f"not estimable: {r.reason}"))
-                continue
-            pi = f"{_fmt(r.pi_low)} to {_fmt(r.pi_high)}" if r.pi_low is not None else "-"
-            lines.append((
-                measure, key, str(r.k), _fmt(r.estimate), f"{_fmt(r.ci_low)} to {_fmt(r.ci_high)}",
-                _p(r.pval), f"{_fmt(r.Q, 2)} ({_p(r.Q_pval)})", _fmt(r.I2, 1), _fmt(r.tau2, 4), pi,
-            ))
+    for measure, key, r in results:
+        if not r.defined:
+            lines.append((measure, key, str(r.k), f"not estimable: {r.reason}"))
+            continue
+        pi = f"{_fmt(r.pi_low)} to {_fmt(r.pi_high)}" if r.pi_low is not None else "-"
+        lines.append((
+            measure, key, str(r.k), _fmt(r.estimate), f"{_fmt(r.ci_low)} to {_fmt(r.ci_high)}",
+            _p(r.pval), f"{_fmt(r.Q, 2)} ({_p(r.Q_pval)})", _fmt(r.I2, 1), _fmt(r.tau2, 4), pi,
+        ))
     widths = [max(len(head[i]), *(len(row[i]) for row in lines if len(row) > i)) for i in range(len(head))]
-    out = [f"{len(labels)} studies: {', '.join(labels)}", ""]
-    out.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+    out = ["", "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
     out.append("  ".join("-" * w for w in widths))
     for row in lines:
         if len(row) == len(head):
@@ -156,43 +152,107 @@ def format_table(results: dict[str, dict[str, PooledResult]], labels: list[str])
     return "\n".join(out)
 
 
-def compute(args: argparse.Namespace) -> tuple[list[str], dict[str, dict[str, PooledResult]]]:
-    labels, ai, n1i, ci, n2i = read_tables(args.file)
-    pairs = _select(args)
-    if not args.measure and not args.method:
-        return labels, pool_all(ai, n1i, ci, n2i, labels=labels)
-    try:
-        tables = validate_tables(ai, n1i, ci, n2i)
-    except ValueError as exc:
-        raise InputError(f"{args.file}: {exc}") from None
-    results: dict[str, dict[str, PooledResult]] = {}
-    cache: dict = {}
-    for measure, key in pairs:
-        method, hksj = split_key(key)
-        results.setdefault(measure, {})[key] = pool_tables(
-            tables, measure=measure, method=method, hksj=hksj, labels=tuple(labels), _cache=cache
-        )
-    return labels, results
+def write_text(out: IO[str], data: StudyTable, pairs: list[tuple[str, str]], all_studies: bool) -> None:
+    results = [(m, k, r) for m, k, r, _weights in analyses(data.tables, pairs)]
+    _write_study_line(out, data.labels, all_studies)
+    out.write(format_table(results) + "\n")
+
+
+# ---- JSON ---------------------------------------------------------------------------------------------------
+
+
+def _value(value: Any, depth: int) -> str:
+    """``value`` as json.dumps(indent=2) writes it at nesting ``depth`` (JSON strings hold no raw newline)."""
+    return json.dumps(_clean(value), indent=2, allow_nan=False).replace("\n", "\n" + "  " * depth)
+
+
+def _write_array(out: IO[str], items: Iterator[str], count: int, depth: int) -> None:
+    """A JSON array of already encoded items, laid out as json.dumps(indent=2) does, written in chunks."""
+    if not count:
+        out.write("[]")
+        return
+    pad = "\n" + "  " * (depth + 1)
+    out.write("[")
+    sep = pad
+    for item in items:
+        out.write(sep + item)
+        sep = "," + pad
+    out.write("\n" + "  " * depth + "]")
+
+
+def _chunks(text_of: Any, n: int) -> Iterator[str]:
+    """Items 0..n-1 joined CHUNK at a time: ``text_of(start, stop)`` gives the encoded items of a slice."""
+    for start in range(0, n, CHUNK):
+        yield text_of(start, min(n, start + CHUNK))
+
+
+def _weight_text(weights: np.ndarray, sep: str) -> Any:
+    """Encoded weights of a slice, as json.dumps writes floats (repr; null for what is not finite)."""
+    finite = bool(np.isfinite(weights).all())
+
+    def text(start: int, stop: int) -> str:
+        values = weights[start:stop].tolist()
+        if finite:
+            return sep.join(map(float.__repr__, values))
+        return sep.join(repr(x) if math.isfinite(x) else "null" for x in values)
+
+    return text
+
+
+def write_json(out: IO[str], data: StudyTable, pairs: list[tuple[str, str]]) -> None:
+    """Exactly ``json.dumps({"studies": ..., "results": ...}, indent=2)``, but streamed: one analysis's
+    weights at a time, never the whole document, so memory does not grow with the output."""
+    labels = data.labels
+    k = len(labels)
+    item_sep = ",\n" + "  " * 2
+    weight_sep = ",\n" + "  " * 5
+
+    def label_text(start: int, stop: int) -> str:
+        return item_sep.join(map(json.dumps, labels.range(start, stop)))
+
+    out.write('{\n  "studies": ')
+    _write_array(out, _chunks(label_text, k), k, 1)
+    out.write(',\n  "results": {')
+    current = None
+    for measure, key, result, weights in analyses(data.tables, pairs):
+        if measure != current:
+            out.write(("\n" if current is None else "\n    },\n") + f"    {json.dumps(measure)}: {{")
+            first_key = True
+            current = measure
+        out.write(("\n" if first_key else ",\n") + f"      {json.dumps(key)}: {{")
+        first_key = False
+        for i, field in enumerate(FIELDS):
+            out.write(("\n" if i == 0 else ",\n") + f'        "{field}": ')
+            if field == "weights":
+                _write_array(out, _chunks(_weight_text(weights, weight_sep), k), k, 4)
+            else:
+                out.write(_value(getattr(result, field), 4))
+        out.write("\n      }")
+    out.write("\n    }\n  }\n}\n")
+
+
+# ---- command ------------------------------------------------------------------------------------------------
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``pool``: print results on stdout and return the exit status."""
     try:
-        labels, results = compute(args)
+        pairs = _select(args)
+        data = read_counts(args.file)
+        if args.json:
+            write_json(sys.stdout, data, pairs)
+        else:
+            write_text(sys.stdout, data, pairs, getattr(args, "all_studies", False))
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_text(str(exc))}", file=sys.stderr)
         return 2
+    except UnicodeEncodeError as exc:  # e.g. a label in another script on an ASCII-only stdout
+        print(f"error: the output's encoding ({exc.encoding}) cannot show a study label; "
+              "use --json or set PYTHONIOENCODING=utf-8", file=sys.stderr)
+        return 1
     except ValueError as exc:  # anything the analysis package rejects
-        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        print(f"error: {safe_text(str(args.file))}: {safe_text(str(exc))}", file=sys.stderr)
         return 2
-    if args.json:
-        payload = {
-            "studies": labels,
-            "results": {m: {k: result_dict(r) for k, r in by.items()} for m, by in results.items()},
-        }
-        print(json.dumps(payload, indent=2, allow_nan=False))
-    else:
-        print(format_table(results, labels))
     return 0
 
 

@@ -6,7 +6,9 @@ InlineQueryHandler, one error handler, and post_init to register the command lis
 a webhook with a secret token on request. The token comes from TELEGRAM_BOT_TOKEN only and never reaches the
 log. TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL point the bot at another Bot API server (a local one, or a test
 stand-in). Updates come in through intake.py: an update the library cannot decode is skipped, not fatal, and the
-webhook checks the secret before reading a capped body. SIGHUP stops cleanly, like SIGTERM and SIGINT.
+webhook checks the secret before reading a capped body. SIGHUP stops cleanly, like SIGTERM and SIGINT: the
+fetched updates are answered for up to EVIDENCE_BOT_SHUTDOWN_TIMEOUT seconds (a second signal cuts that short),
+and an update is confirmed to Telegram only once answered, so one left unanswered is delivered again.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from telegram.request import HTTPXRequest
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
 from bot.telegram import buttons, commands, errors, groups, inline, membership
+from bot.telegram.confirming import ConfirmingApplication, Ledger, LedgerQueue, shutdown_timeout_from_env
 from bot.telegram.delivery import Deps, FloodGuard
 from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
 from bot.telegram.store import Store, default_data_dir
@@ -211,12 +214,19 @@ def build_application(token: str, service: EvidenceService, store: Store, *, bas
     urls = {"base_url": base_url} if base_url else {}
     if base_file_url:
         urls["base_file_url"] = base_file_url
-    bot = TolerantBot(token, request=HTTPXRequest(connection_pool_size=256),
-                      get_updates_request=HTTPXRequest(connection_pool_size=1),
+    # the ledger confirms an update to Telegram only once it is answered, and bounds what is fetched (intake.py).
+    # getUpdates runs one at a time, but gets two connections: stopping cancels the poll under way, and httpcore
+    # (1.0.9) can then keep the slot of a cancelled request taken, so with one connection the confirming
+    # getUpdates at shutdown failed with "Pool timeout" (about 1 stop in 10 under load) and answered updates
+    # came again after the restart.
+    ledger = Ledger()
+    bot = TolerantBot(token, ledger=ledger, request=HTTPXRequest(connection_pool_size=256),
+                      get_updates_request=HTTPXRequest(connection_pool_size=2),
                       rate_limiter=AnswerRateLimiter(max_retries=max_retries) if rate_limiter else None, **urls)
-    updater = HardenedUpdater(bot=bot, update_queue=asyncio.Queue())
+    updater = HardenedUpdater(bot=bot, update_queue=LedgerQueue(ledger))
     updater.max_connections, updater.timeout = limits_from_env()
-    builder = ApplicationBuilder().updater(updater).post_init(post_init).post_shutdown(post_shutdown)
+    builder = ApplicationBuilder().application_class(ConfirmingApplication).updater(updater)
+    builder = builder.post_init(post_init).post_shutdown(post_shutdown)
     builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     application = builder.build()
     application.bot_data["deps"] = Deps(service, store, flood=FloodGuard(questions_per_minute))
@@ -252,6 +262,10 @@ def run_serve(args: argparse.Namespace) -> int:
         token = token_from_env()
         add_secret(token)
         limit = questions_per_minute()
+        try:
+            drain_timeout = shutdown_timeout_from_env()
+        except ValueError:
+            raise SetupError("EVIDENCE_BOT_SHUTDOWN_TIMEOUT must be a number of seconds from 0 to 3600") from None
         webhook = None
         if getattr(args, "webhook_url", None):
             url, path = webhook_target(args.webhook_url)
@@ -278,15 +292,22 @@ def run_serve(args: argparse.Namespace) -> int:
         token, service, store, base_url=os.environ.get("TELEGRAM_BASE_URL") or None,
         base_file_url=os.environ.get("TELEGRAM_BASE_FILE_URL") or None, rate_limiter=rate_limiter,
         questions_per_minute=limit)
+    application.drain_timeout = drain_timeout
+    # the stop signals get our handler, not python-telegram-bot's (stop_signals=None below): the first stops
+    # gracefully as the library's does; a second cuts the drain short, where the library's aborted the stop
+    # half-way, after the fetched updates had been confirmed and before they were answered (intake.py)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling / run_webhook run on it, and close it
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, application.on_stop_signal)
     log.info("starting: %s, data in %s", "webhook" if webhook else "long polling", data_dir)
     try:
         if webhook:
             url, path, secret = webhook
             application.run_webhook(listen=args.listen, port=args.port, url_path=path, webhook_url=url,
-                                    secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                                    stop_signals=STOP_SIGNALS)
+                                    secret_token=secret, allowed_updates=ALLOWED_UPDATES, stop_signals=None)
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=STOP_SIGNALS)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         print("evidence-bot: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check it with @BotFather",
               file=sys.stderr)

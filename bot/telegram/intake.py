@@ -11,6 +11,8 @@ open to abuse: the secret token is checked from the headers before any of the bo
 (MAX_BODY, Telegram updates are a few kB); slow clients are cut off (headers and body each within TIMEOUT
 seconds); at most MAX_CONNECTIONS connections are open at once (more are closed at once, so the open-files
 limit is never reached); refusals are counted and logged as one rate-limited line, never with a traceback.
+
+Confirming updates only once answered, and stopping in bounded time: confirming.py.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram.ext import ExtBot, Updater
 from telegram.ext._utils.webhookhandler import WebhookServer
 from tornado.httpserver import HTTPServer
+
+from bot.telegram.confirming import GET_UPDATES_LIMIT, IDLE, Ledger, known
 
 log = logging.getLogger("bot.telegram.intake")
 
@@ -69,9 +73,18 @@ def decode(data: Any, bot: ExtBot) -> Update | None:
 
 
 class TolerantBot(ExtBot):
-    """ExtBot whose get_updates skips (and confirms) updates that cannot be decoded instead of failing."""
+    """ExtBot whose get_updates skips (and confirms) updates that cannot be decoded instead of failing, and, with
+    a ledger, confirms only answered updates and fetches no more than the ledger has room for."""
 
-    __slots__ = ()
+    __slots__ = ("_ledger",)
+
+    def __init__(self, *args: Any, ledger: Ledger | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._ledger = ledger  # a bot's public attributes are frozen; underscored ones are not
+
+    @property
+    def ledger(self) -> Ledger | None:
+        return self._ledger
 
     async def get_updates(self, offset: int | None = None, limit: int | None = None, timeout=None,
                           allowed_updates=None, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
@@ -83,13 +96,32 @@ class TolerantBot(ExtBot):
         else:
             base = read_timeout or 0
         wait = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
+        ledger = self.ledger
+        if ledger is not None:
+            ledger.polling = True
+            ledger.release_stale()
+            if wait and not await ledger.wait(ledger.has_room, wait):
+                return ()  # back-pressure: python-telegram-bot's polling loop asks again
+            offset = ledger.offset(offset)
+            # the confirming call when polling stops (no long poll) needs no updates at all
+            limit = min(limit or GET_UPDATES_LIMIT, ledger.limit() if wait else 1)
         result = await self._post(
             "getUpdates", {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates},
             read_timeout=base + wait, write_timeout=write_timeout, connect_timeout=connect_timeout,
             pool_timeout=pool_timeout, api_kwargs=api_kwargs)
+        if ledger is not None:
+            ledger.confirmed = offset
         if not isinstance(result, list):
             log.warning("getUpdates answered something that is not a list (%s): ignored", type(result).__name__)
             return ()
+        if ledger is not None:
+            fresh = [item for item in result if not known(item, ledger)]
+            if wait and result and not fresh:
+                # only updates being answered came back: Telegram answers at once while any is unconfirmed,
+                # so there is no long poll; ask again when the oldest is answered, or after a moment
+                floor = ledger.offset(offset)
+                await ledger.wait(lambda: ledger.offset(floor) != floor, IDLE)
+            result = fresh
         return tuple(u for u in (decode(item, self) for item in result) if u is not None)
 
 

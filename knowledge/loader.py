@@ -6,6 +6,7 @@ editor line numbers (the header is line 1), which is what a reviewer sees in a d
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -110,6 +111,13 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
 RowParser = Callable[[dict[str, str], dict], object]
 
 
+def _control(ch: str) -> bool:
+    """Control, format and separator characters (ESC, bidi overrides, U+2028...): a label holding one could
+    clear a terminal or reorder text when shown; real data never needs them (line breaks in a quoted cell
+    included)."""
+    return not ch.isprintable() and ch != " " and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
 def _rows(directory: Path, name: str, columns: tuple[str, ...], parse: RowParser,
           issues: list[DataIssue], context: dict) -> list[tuple[int, object]]:
     """Parse every row; returns (line, record) for the rows that parsed, issues for the rest."""
@@ -131,6 +139,11 @@ def _rows(directory: Path, name: str, columns: tuple[str, ...], parse: RowParser
     for position, raw in enumerate(frame.to_dict(orient="records")):
         line = position + 2
         row = {k: str(v).strip() for k, v in raw.items()}
+        odd = next(((k, ch) for k, v in row.items() for ch in v if _control(ch)), None)
+        if odd is not None:
+            issues.append(DataIssue(name, line, str(odd[0]), f"holds the control character U+{ord(odd[1]):04X}; "
+                                    "data is shown in chats and terminals, where it could act"))
+            continue
         try:
             records.append((line, parse(row, context)))
         except RowError as exc:

@@ -271,3 +271,10 @@ def test_bot_does_not_start_on_bad_data(copy, tmp_path):
     assert result.returncode == 1
     assert f"counts.csv, line {line}, column 'n'" in result.stderr
     assert "Traceback" not in result.stderr and "AAAAAAAA" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["CHRONOS\x1b[2J\x1b[31m", "SOLO\u202e1", "ADOL\u2028x", "Beck\tM4"])
+def test_control_characters_in_data_are_refused(copy, value):
+    """A label is shown in chats and terminals: an escape sequence or a bidi override there could act."""
+    line = corrupt(copy, "trials.csv", 0, acronym=value)
+    assert_issue(issues_of(copy), "trials.csv", line, "acronym", "control character")

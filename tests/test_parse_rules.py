@@ -321,3 +321,17 @@ def test_options(lx, question, expected):
 def test_the_outcome_inside_a_baseline_risk_phrase_is_still_read(lx):
     p = ask(lx, "if the baseline risk of skin infection is 5%, what does dupilumab do")
     assert (p.outcomes, p.options.baseline_risk) == (("skin_infection",), 0.05)
+
+
+def _arm_doses():
+    kb = load()
+    return sorted({(a.drug, int(a.dose_mg)) for a in kb.arms if a.dose_mg and a.drug in kb.drugs})
+
+
+@pytest.mark.parametrize(("drug", "dose"), _arm_doses())
+@pytest.mark.parametrize("written", ["{d} mg", "{d}mg", "{d} milligrams"])
+def test_every_dose_held_is_read_however_written(lx, drug, dose, written):
+    """Generated from arms.csv: a dose that is silently dropped turns "2 mg" into all doses pooled (baricitinib
+    1, 2 and 4 mg once were, for want of a second digit)."""
+    p = ask(lx, f"{drug} {written.format(d=dose)} EASI-75")
+    assert p.options.dose_mg == dose and p.intervention == drug

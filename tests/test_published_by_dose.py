@@ -171,3 +171,24 @@ def test_an_interval_is_still_required_of_a_comparison(copy):
     index = _index(copy, "syntheses.csv", measure="RR")
     line = corrupt(copy, "syntheses.csv", index, ci_low="", ci_high="")
     assert_issue(issues_of(copy), "syntheses.csv", line, "ci_low", "")
+
+
+def _one_dose_vs_placebo(kb):
+    return [s for s in kb.syntheses if s.dose_mg is not None and s.comparator == "placebo"
+            and s.measure in ("RR", "OR", "PETO_OR", "RD", "MD")]
+
+
+def test_every_one_dose_estimate_answers_its_dose_and_is_listed_without_one(service):
+    """Generated over every one-dose estimate held: named with its dose (and interval) it is among the
+    estimates that answer; asked without a dose it is listed by dose, never the bottom line."""
+    held = _one_dose_vs_placebo(service.kb)
+    assert len(held) >= 20
+    for s in held:
+        outcome = service.kb.outcomes[s.outcome_id].name
+        every = {1: " every week", 2: " every 2 weeks", 4: " every 4 weeks"}.get(s.interval_weeks, "")
+        oa = service.ask(f"{s.drug} {s.dose_mg:g} mg{every} {outcome}").answer.outcomes[0]
+        assert oa.outcome.id == s.outcome_id, s.synthesis_id
+        assert s in oa.evidence.syntheses, s.synthesis_id
+        plain = service.ask(f"{s.drug} {outcome}").answer.outcomes[0]
+        assert s in plain.evidence.by_dose and s not in plain.evidence.syntheses, s.synthesis_id
+        assert plain.basis is None or plain.basis.source != s.synthesis_id, s.synthesis_id

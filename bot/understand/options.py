@@ -74,7 +74,7 @@ def baseline_value(match: re.Match) -> float:
     return value  # "0.05": already a proportion
 
 
-_DOSE = re.compile(r"\b(\d{2,3})\s*(?:mg|milligrams?)\b")
+_DOSE = re.compile(r"\b(\d{1,4})\s*(?:mg|milligrams?)\b")  # baricitinib 1, 2, 4 mg; dupilumab 300 mg
 
 
 _INTERVAL = (

@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
+from ._dist import norm_crit
 from .results import PooledResult
 
 
@@ -35,7 +34,7 @@ def bucher(theta_a: float, se_a: float, theta_b: float, se_b: float, measure: st
         raise ValueError("estimates and standard errors must be finite, SEs non-negative")
     theta = theta_a - theta_b
     se = math.sqrt(se_a ** 2 + se_b ** 2)
-    z = float(norm.ppf(0.5 + level / 2))
+    z = norm_crit(level)
     low, high = theta - z * se, theta + z * se
     if measure == "RD":
         return IndirectResult(measure, theta, se, theta, low, high, level)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from bot.answers.evidence import trial_label
 from knowledge.errors import KnowledgeBaseError
-from knowledge.loader import default_directory, load
-from knowledge.records import KnowledgeBase
+
+if TYPE_CHECKING:
+    from knowledge.records import KnowledgeBase
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: the loader brings pandas, which `evidence-bot pool` and `serve`'s
+    # argument parsing do not need (about 130 MB and a second of start-up)
+    from knowledge.loader import default_directory, load
+
     directory = args.directory or default_directory()
     try:
         kb = load(directory)
@@ -55,6 +60,8 @@ def coverage_cell(kb: KnowledgeBase, trial_id: str, outcome_id: str, drug: str |
 
 
 def coverage_table(kb: KnowledgeBase) -> str:
+    from bot.answers.evidence import trial_label
+
     """Drug x trial x outcome: one row per trial under each drug that has an arm in it (a head-to-head trial
     appears under both drugs), then a short summary per drug."""
     outcomes = list(kb.outcomes)

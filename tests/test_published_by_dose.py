@@ -192,3 +192,10 @@ def test_every_one_dose_estimate_answers_its_dose_and_is_listed_without_one(serv
         plain = service.ask(f"{s.drug} {outcome}").answer.outcomes[0]
         assert s in plain.evidence.by_dose and s not in plain.evidence.syntheses, s.synthesis_id
         assert plain.basis is None or plain.basis.source != s.synthesis_id, s.synthesis_id
+
+
+def test_a_comparison_that_names_a_dose_lists_only_that_regimen(service):
+    every = _answer(service, "abrocitinib vs dupilumab EASI score").comparisons[0].published_by_dose
+    assert {s.dose_mg for s, _ in every} == {100, 200}
+    named = _answer(service, "abrocitinib 200 mg vs dupilumab EASI score").comparisons[0].published_by_dose
+    assert [s.dose_mg for s, _ in named] == [200]

@@ -70,6 +70,8 @@ def compare_outcome(kb: KnowledgeBase, a: str, b: str, outcome_id: str, options:
                                       sensitivity=False), labels)
     indirect, reason = _indirect(via_a, via_b)
     synthesis, published, by_dose = _published(kb, a, b, outcome_id)
+    if options.dose_mg is not None:  # "upadacitinib 30 mg vs dupilumab": the regimens of A that were asked for
+        by_dose = tuple((s, e) for s, e in by_dose if s.drug != a or s.dose_mg == options.dose_mg)
     disagreement = bool(direct.ours and indirect and (direct.ours.ci_high < indirect.ci_low
                                                       or indirect.ci_high < direct.ours.ci_low))
     lead = "published" if published else "direct" if direct.ours else "indirect" if indirect else ""

@@ -199,3 +199,18 @@ def test_a_comparison_that_names_a_dose_lists_only_that_regimen(service):
     assert {s.dose_mg for s, _ in every} == {100, 200}
     named = _answer(service, "abrocitinib 200 mg vs dupilumab EASI score").comparisons[0].published_by_dose
     assert [s.dose_mg for s, _ in named] == [200]
+
+
+@pytest.mark.parametrize("toggle", ["odds ratio", "risk difference", "random effects", "nnt",
+                                    "if baseline risk is 10%"])
+@pytest.mark.parametrize("question", ["dupilumab 300 mg DLQI", "dupilumab DLQI", "upadacitinib blood clots"])
+def test_a_display_toggle_on_a_score_or_a_rate_is_said_not_to_apply(service, question, toggle):
+    """Nothing of ours is pooled there, so a measure, model, NNT or baseline risk asked for cannot be honoured:
+    the reply says so instead of ignoring it, and the bottom line stays what it was."""
+    plain = service.ask(question)
+    asked = service.ask(f"{question} {toggle}")
+    oa = asked.answer.outcomes[0]
+    assert any("does not apply" in note for note in oa.notes), oa.notes
+    assert "does not apply" in text(asked.reply, sections=())
+    assert oa.lead == plain.answer.outcomes[0].lead
+    assert oa.evidence.by_dose == plain.answer.outcomes[0].evidence.by_dose

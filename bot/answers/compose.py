@@ -127,6 +127,8 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
     outcome = kb.outcomes[query.outcome_id]
     evidence = select(kb, query, options)
     measure, method, hksj, notes = analysis_choice(outcome, options, len(evidence.tables))
+    if not evidence.tables:  # nothing of ours to express another way: say so, never pretend it was done
+        notes = _not_applicable(outcome, options)
     pooled = _pool(evidence, measure, method, hksj)
     ours = _estimate(pooled, method, evidence)
     default = (outcome.default_measure, outcome.default_method, False)
@@ -165,6 +167,24 @@ def _all_definitions(evidence: Evidence, measure: str, method: str, hksj: bool) 
         return None
     every = replace(evidence, tables=evidence.tables + evidence.other_definitions)
     return _pool(every, measure, method, hksj)
+
+
+_MEASURE_WORDS = {"RR": "risk ratio", "OR": "odds ratio", "RD": "risk difference"}
+
+
+def _not_applicable(outcome: Outcome, options: Options) -> tuple[str, ...]:
+    """The display options a question asked for that cannot apply when no trial counts are pooled: a score is
+    shown as its source published it, a rate is not a comparison."""
+    measure = _MEASURE_WORDS.get(options.measure or "", options.measure)
+    asked = [words for wanted, words in (
+        (options.measure, f"the {measure} asked for"), (options.method or options.hksj, "the model asked for"),
+        (options.nnt, "a number needed to treat"), (options.baseline_risk is not None, "the baseline risk given"))
+        if wanted]
+    if not asked:
+        return ()
+    what = ("a score difference is shown as its source published it" if outcome.is_continuous
+            else "no trial counts are pooled here")
+    return (f"{what}, so {', '.join(asked)} does not apply",)
 
 
 def _pool(evidence: Evidence, measure: str, method: str, hksj: bool) -> PooledResult | None:

@@ -92,6 +92,7 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
                               f"{ev.comparator_label} for {outcome.plural}. What is published is how often it "
                               f"happened on {ev.intervention_label}, which cannot show whether the drug causes it."))
         lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
+        lines.extend(line(f"Note: {note}.") for note in oa.notes)
         lines.append(line("Certainty of the evidence: as rated by the source, beside each dose (not rated where "
                           "none is shown)." if ev.by_dose else
                           "Certainty of the evidence: not rated (rates on the drug alone are not a comparison)."))

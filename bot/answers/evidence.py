@@ -152,7 +152,8 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
 
 def _answers_regimen(s: Synthesis, options: Options) -> bool:
     """A synthesis answers a question about its own regimen only: an all-doses estimate answers a question
-    that names no regimen, a one-dose estimate one that names that dose (and its interval, if it has one)."""
+    that names no regimen, a one-dose estimate one that names that dose (and, if the question names an
+    interval, that interval: "300 mg every 4 weeks" is not answered by an every-2-weeks estimate)."""
     if s.dose_mg != options.dose_mg:
         return False
     return options.interval_weeks is None or s.interval_weeks == options.interval_weeks

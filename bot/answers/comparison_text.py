@@ -10,8 +10,15 @@ from __future__ import annotations
 from bot.answers.compare import Comparison, Ranking
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.effect_text import source_lines, trials_lines
-from bot.answers.evidence import regimen_words
 from bot.answers.overview import Overview
+from bot.answers.published_text import (
+    by_source,
+    dose_prefix,
+    orientation,
+    rated_value,
+    regimen_label,
+    source_words,
+)
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.wording import (
     METHOD_NAMES,
@@ -22,7 +29,6 @@ from bot.answers.wording import (
     fmt_count,
     fmt_estimate,
     fmt_published,
-    kind_words,
     per_value,
     synthesis_short,
 )
@@ -85,20 +91,14 @@ def comparison_headline(c: Comparison) -> list[Line]:
 
 def comparison_by_dose(c: Comparison) -> list[str]:
     """Published one-regimen A vs B estimates, one sentence per source, each labelled with its regimen."""
-    by_source: dict[str, list[str]] = {}
-    first: dict[str, Synthesis] = {}
-    for s, est in c.published_by_dose:
-        regimen = regimen_words(s.dose_mg, s.interval_weeks) + (f" ({s.cohort})" if s.cohort else "")
-        pair = (f"{c.a_label} {regimen} vs {c.b_label}" if s.drug == c.a
-                else f"{c.a_label} vs {c.b_label} {regimen}")
-        value = fmt_published(est, s)
-        rating = f", {s.certainty} certainty" if s.certainty else ""
-        by_source.setdefault(s.citation, []).append(f"{pair}: {value}{rating}")
-        first.setdefault(s.citation, s)
-    return [f"Published by dose ({synthesis_short(first[key])}, {kind_words(first[key])}): "
-            + "; ".join(parts)
-            + (f" (above 0 = more improvement on {c.a_label})" if first[key].measure == "MD" else "") + "."
-            for key, parts in by_source.items()]
+    def part(s: Synthesis, est) -> str:
+        pair = (f"{c.a_label} {regimen_label(s)} vs {c.b_label}" if s.drug == c.a
+                else f"{c.a_label} vs {c.b_label} {regimen_label(s)}")
+        return f"{pair}: {rated_value(s, est)}"
+
+    return [f"Published by dose ({source_words(group[0][0])}): " + "; ".join(part(s, est) for s, est in group)
+            + orientation(group[0][0], c.a_label) + "."
+            for group in by_source(c.published_by_dose, lambda pair: pair[0])]
 
 
 def _direct_words(c: Comparison) -> str:
@@ -138,7 +138,7 @@ def comparison_sources(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
     published = ((c.published_synthesis,) if c.published_synthesis is not None else ()) + tuple(
         s for s, _ in c.published_by_dose)
     for s in dict.fromkeys(published):
-        dose = f"{regimen_words(s.dose_mg, s.interval_weeks)}: " if s.dose_mg is not None else ""
+        dose = dose_prefix(s)
         lines.append(citation_line(s.citation, s.pmid, s.doi, extra=f"{dose}{s.location}"))
     seen: set[str] = set()
     for oa in (c.direct, c.via_a, c.via_b):

@@ -4,8 +4,8 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 from __future__ import annotations
 
 from bot.answers.compose import Answer, OutcomeAnswer
-from bot.answers.evidence import FAMILY_WORDS, regimen_words
-from bot.answers.published_text import by_dose_sentences, rate_sentences
+from bot.answers.evidence import FAMILY_WORDS
+from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.wording import (
     AGE_WORDS,
@@ -355,7 +355,7 @@ def source_lines(oa: OutcomeAnswer, kb: KnowledgeBase, by_dose: bool = True) -> 
     """by_dose=False where the one-dose estimates are not shown (a comparison shows A vs B ones only)."""
     lines: list[Line] = []
     for s in oa.evidence.syntheses + (oa.evidence.by_dose + oa.evidence.rates if by_dose else ()):
-        dose = f"{regimen_words(s.dose_mg, s.interval_weeks)}: " if s.dose_mg is not None else ""
+        dose = dose_prefix(s)
         if s.measure == "IR":
             value = f"{s.estimate:g} per 100 patient-years" + (f", {s.cohort}" if s.cohort else "")
         else:

@@ -67,6 +67,91 @@ def rebuild(parts: list[tuple[int, str]], start: int, end: int) -> str:
     return "".join(text for _, text in parts)
 
 
+def load_runs(parts_dir: Path, total: int) -> list[tuple[int, str]]:
+    """Group the parts into runs of consecutive text: (absolute start, text).
+
+    ``<offset>.json`` is a whole part (16,000 characters, or fewer only when it ends the file);
+    ``<offset>.head.json`` is the leading piece of the part at that offset (any length): it continues a run
+    that ends at that offset, and ends its run.
+    """
+    pieces = []
+    for file in parts_dir.glob("*.json"):
+        text = json.loads(file.read_text(encoding="utf-8"))
+        offset = int(file.name.split(".")[0])
+        head = file.name.endswith(".head.json")
+        if not head and len(text) != PART_CHARS and offset + len(text) != total:
+            raise SystemExit(f"part at {offset}: {len(text)} characters, neither {PART_CHARS} nor the file end")
+        pieces.append((offset, head, text))
+    runs: list[list] = []
+    for offset, head, text in sorted(pieces):
+        last = runs[-1] if runs else None
+        if last and not last[2] and last[0] + len(last[1]) == offset:
+            last[1] += text
+            last[2] = head
+        else:
+            runs.append([offset, text, head])
+    return [(start, text) for start, text, _ in runs]
+
+
+def find_block(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
+    """Locate one JSON value in the runs; return (absolute start, absolute end, exact text).
+
+    ``after``: the value starts right after this anchor. ``element_containing`` with ``indent``: the value
+    is the object, opening with a line of ``indent`` spaces and ``{``, that encloses the anchor.
+    ``occurrence`` (1-based) picks among repeated anchors, counted over all runs in order.
+    """
+    anchor = spec.get("after") or spec["element_containing"]
+    wanted = spec.get("occurrence", 1)
+    seen = 0
+    for start, text in runs:
+        position = text.find(anchor)
+        while position != -1:
+            seen += 1
+            if seen == wanted:
+                return _decode_at(start, text, position, anchor, spec)
+            position = text.find(anchor, position + 1)
+    raise SystemExit(f"block {spec['name']}: anchor occurrence {wanted} not found (found {seen})")
+
+
+def _decode_at(start: int, text: str, position: int, anchor: str, spec: dict) -> tuple[int, int, str]:
+    if "after" in spec:
+        begin = position + len(anchor)
+    else:
+        opener = "\n" + " " * spec["indent"] + "{"
+        begin = text.rfind(opener, 0, position) + len(opener) - 1
+        if begin < len(opener) - 1:
+            raise SystemExit(f"block {spec['name']}: no enclosing object before the anchor")
+    try:
+        _, end = json.JSONDecoder().raw_decode(text, begin)
+    except ValueError as error:
+        raise SystemExit(f"block {spec['name']}: the value does not parse within the parts read: {error}") from error
+    if "after" not in spec and end <= position:
+        raise SystemExit(f"block {spec['name']}: the object found does not enclose the anchor")
+    return start + begin, start + end, text[begin:end]
+
+
+def build_blocks(args: argparse.Namespace) -> None:
+    """Store the named blocks (exact character ranges) of a record too large to rebuild whole."""
+    parts_dir = Path(args.parts)
+    runs = load_runs(parts_dir, args.total)
+    specs = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    out_dir = HERE / args.nct
+    out_dir.mkdir(exist_ok=True)
+    read = ",".join(f"{s}-{s + len(t)}" for s, t in runs)
+    for spec in specs:
+        begin, end, text = find_block(runs, spec)
+        json.loads(text)
+        name = f"{args.nct}/{spec['name']}.json"
+        (HERE / name).write_text(text, encoding="utf-8", newline="")
+        write_manifest_row({
+            "nct": args.nct, "trial_id": args.trial_id, "stored_file": name, "repo": args.repo,
+            "path": args.path, "commit": args.commit, "total_chars": str(args.total),
+            "kept": f"range {begin}-{end}", "kept_chars": str(len(text)), "sha256_kept": sha256(text),
+            "sha256_full": "", "record_format": args.format, "parts": read, "note": spec.get("note", ""),
+        })
+        print(f"{name}: {begin}-{end} ({len(text)} characters)")
+
+
 def write_manifest_row(row: dict[str, str]) -> None:
     rows = []
     if MANIFEST.exists():
@@ -131,10 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--start", type=int, help="first character of a kept range (large files)")
     b.add_argument("--end", type=int, help="end (exclusive) of a kept range")
     b.add_argument("--note", default="")
+    k = sub.add_parser("blocks", help="store named blocks (exact ranges) of a large record")
+    for name in ("parts", "nct", "trial_id", "repo", "path", "commit", "format", "spec"):
+        k.add_argument(f"--{name}", required=True)
+    k.add_argument("--total", type=int, required=True, help="total_chars of the stored file")
     sub.add_parser("verify", help="re-check every stored record against MANIFEST.csv")
     args = parser.parse_args(argv)
     if args.command == "build":
         build(args)
+        return 0
+    if args.command == "blocks":
+        build_blocks(args)
         return 0
     return verify(args)
 

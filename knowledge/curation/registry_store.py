@@ -100,6 +100,8 @@ def find_block(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
     is the object, opening with a line of ``indent`` spaces and ``{``, that encloses the anchor.
     ``occurrence`` (1-based) picks among repeated anchors, counted over all runs in order.
     """
+    if "match" in spec:
+        return _find_matching(runs, spec)
     anchor = spec.get("after") or spec["element_containing"]
     wanted = spec.get("occurrence", 1)
     seen = 0
@@ -111,6 +113,39 @@ def find_block(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
                 return _decode_at(start, text, position, anchor, spec)
             position = text.find(anchor, position + 1)
     raise SystemExit(f"block {spec['name']}: anchor occurrence {wanted} not found (found {seen})")
+
+
+def _field(value: object, dotted: str) -> object:
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _find_matching(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
+    """The one object, opening with ``indent`` spaces and ``{`` after ``within_after``, whose fields match.
+
+    ``match`` maps dotted field names to values (``{"arm_id": "OG000", "timepoint.value": 12}``). Objects cut
+    off by the end of the parts read are skipped; zero or several matches stop the build.
+    """
+    opener = "\n" + " " * spec["indent"] + "{"
+    found = []
+    for start, text in runs:
+        position = text.find(spec["within_after"])
+        if position == -1:
+            continue
+        position = text.find(opener, position)
+        while position != -1:
+            begin = position + len(opener) - 1
+            try:
+                value, end = json.JSONDecoder().raw_decode(text, begin)
+            except ValueError:
+                break
+            if all(_field(value, k) == v for k, v in spec["match"].items()):
+                found.append((start + begin, start + end, text[begin:end]))
+            position = text.find(opener, end)
+    if len(found) != 1:
+        raise SystemExit(f"block {spec['name']}: {len(found)} objects match {spec['match']}")
+    return found[0]
 
 
 def _decode_at(start: int, text: str, position: int, anchor: str, spec: dict) -> tuple[int, int, str]:

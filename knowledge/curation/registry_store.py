@@ -122,12 +122,14 @@ def _field(value: object, dotted: str) -> object:
 
 
 def _find_matching(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
-    """The one object, opening with ``indent`` spaces and ``{`` after ``within_after``, whose fields match.
+    """The one object after ``within_after`` whose fields match.
 
-    ``match`` maps dotted field names to values (``{"arm_id": "OG000", "timepoint.value": 12}``). Objects cut
-    off by the end of the parts read are skipped; zero or several matches stop the build.
+    Objects are found by their opening text: a line of ``indent`` spaces and ``{`` (indented records), or an
+    explicit ``opener`` such as ``{"type":"`` (compact records). ``match`` maps dotted field names to values
+    (``{"arm_id": "OG000", "timepoint.value": 12}``). Objects cut off by the end of the parts read are
+    skipped; zero or several matches stop the build.
     """
-    opener = "\n" + " " * spec["indent"] + "{"
+    opener = spec.get("opener") or "\n" + " " * spec["indent"] + "{"
     found = []
     for start, text in runs:
         position = text.find(spec["within_after"])
@@ -135,7 +137,7 @@ def _find_matching(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, s
             continue
         position = text.find(opener, position)
         while position != -1:
-            begin = position + len(opener) - 1
+            begin = position + opener.rindex("{")
             try:
                 value, end = json.JSONDecoder().raw_decode(text, begin)
             except ValueError:

@@ -101,7 +101,8 @@ class Network:
     def fit(self, tau2: float) -> Fit:
         lr, coef, q_res = self._system(tau2)
         cov = np.zeros((self.t, self.t))
-        cov[np.ix_(self.keep, self.keep)] = np.linalg.inv(lr)
+        inv = np.linalg.inv(lr)
+        cov[np.ix_(self.keep, self.keep)] = 0.5 * (inv + inv.T)  # exactly symmetric: pair(a, b) mirrors (b, a)
         return Fit(tau2, coef, cov, q_res)
 
     def reml_tau2(self) -> float:

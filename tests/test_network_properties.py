@@ -175,16 +175,27 @@ def test_zero_cell_rule_adds_to_every_arm_of_the_study(measure: str) -> None:
     np.testing.assert_allclose(arms.var, variance, rtol=1e-15)
 
 
-def test_bridge_pairs_have_no_indirect_estimate_and_a_lone_three_arm_trial_agrees_with_itself() -> None:
+def test_pairs_informed_only_by_their_own_contrasts_have_no_indirect_estimate() -> None:
+    # a lone three-arm trial (A, B, C) and a spoke (C-D): all evidence on every pair is direct
     data = {"study": ["t", "t", "t", "u", "u"], "treatment": ["A", "B", "C", "C", "D"],
             "events": [10, 14, 20, 12, 18], "n": [100, 100, 100, 90, 95]}
     res = fit(data, model="fixed", reference="A")
-    split = {(s.treatment, s.versus): s for s in res.splits}
-    assert split[("C", "D")].indirect is None and split[("C", "D")].p_difference is None
-    abc = split[("A", "B")]
-    assert abc.indirect is not None and same(abc.indirect.log_estimate, abc.direct.log_estimate)
-    assert same(abc.p_difference, 1.0)
+    assert [(s.treatment, s.versus) for s in res.splits] == [("A", "B"), ("A", "C"), ("B", "C"), ("C", "D")]
+    for s in res.splits:
+        assert s.indirect is None and s.p_difference is None and s.k_direct == 1
+        assert same(s.direct.log_estimate, s.network.log_estimate, 1e-12) and same(s.direct_share, 1.0, 1e-12)
     assert res.split("B", "A").network == res.pair("B", "A") and res.split("A", "D") is None
+    # a second trial of A against C brings indirect evidence on A-B through C
+    more = {"study": [*data["study"], "v", "v"], "treatment": [*data["treatment"], "A", "C"],
+            "events": [*data["events"], 9, 25], "n": [*data["n"], 80, 82]}
+    res = fit(more, model="fixed", reference="A")
+    ab = res.split("A", "B")
+    assert ab.indirect is not None and 0 < ab.direct_share < 1 and 0 < ab.p_difference <= 1
+    assert res.split("C", "D").indirect is None
+    # the network estimate is the precision-weighted mean of direct and indirect
+    w_dir, w_ind = 1 / ab.direct.se**2, 1 / ab.indirect.se**2
+    assert same(ab.network.log_estimate, (w_dir * ab.direct.log_estimate + w_ind * ab.indirect.log_estimate)
+                / (w_dir + w_ind), 1e-12)
 
 
 def test_disconnected_network_names_its_components() -> None:

@@ -19,57 +19,47 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import special
 
-from ._dist import norm_two_sided_p
 from .network_fit import Fit, Network
 from .network_results import SplitEstimate, make_estimate
 
 ALL_DIRECT = math.sqrt(np.finfo(float).eps)  # 1 - P below this: no indirect evidence (netmeta's tolerance)
 
 
-def arm_pairs(arms) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair of arms within a study, (first, second) arm indices with the lower treatment index first."""
-    sizes = np.diff(np.append(arms.starts, len(arms.theta)))
-    two = sizes == 2
-    first = [arms.starts[two]]
-    second = [arms.starts[two] + 1]
-    for start, size in zip(arms.starts[~two].tolist(), sizes[~two].tolist(), strict=True):
-        lo, hi = np.triu_indices(size, 1)
-        first.append(start + lo)
-        second.append(start + hi)
-    a, b = np.concatenate(first), np.concatenate(second)
-    swap = arms.treatment[a] > arms.treatment[b]
-    return np.where(swap, b, a), np.where(swap, a, b)
-
-
-def splits(net: Network, fit: Fit, pairs: tuple[np.ndarray, np.ndarray]) -> tuple[SplitEstimate, ...]:
+def splits(net: Network, fit: Fit) -> tuple[SplitEstimate, ...]:
     """The split of every pair that some study compares directly, in treatment order."""
     arms, t = net.arms, net.t
-    a, b = pairs
-    key = arms.treatment[a] * t + arms.treatment[b]
+    a, b = net.pair_j, net.pair_l
+    tr = arms.treatment
+    keep = tr[a] < tr[b]  # each pair of arms of a study once, the lower treatment index first
+    a, b = a[keep], b[keep]
+    key = tr[a] * t + tr[b]
     w = 1.0 / (arms.var[a] + arms.var[b] + fit.tau2)
     wsum = np.bincount(key, w, t * t)
     wy = np.bincount(key, w * (arms.theta[a] - arms.theta[b]), t * t)
     count = np.bincount(key, minlength=t * t)
-    direct_keys = np.flatnonzero(count).tolist()
-    edges = [divmod(kk, t) for kk in direct_keys]
+    direct_keys = np.flatnonzero(count)
+    i, j = np.divmod(direct_keys, t)
+    var_dir = 1.0 / wsum[direct_keys]
+    direct = wy[direct_keys] * var_dir
+    cov = fit.cov
+    net_value = fit.coef[i] - fit.coef[j]
+    var_net = cov[i, i] + cov[j, j] - 2.0 * cov[i, j]
+    share = var_net / var_dir
+    has_indirect = 1.0 - share >= ALL_DIRECT
+    rest = np.where(has_indirect, 1.0 - share, 1.0)
+    var_ind = var_net / rest
+    indirect = (net_value - share * direct) / rest
+    p = 2.0 * special.ndtr(-np.abs(direct - indirect) / np.sqrt(var_dir + var_ind))
     names, measure = arms.treatments, arms.measure
-    coef, cov = fit.coef, fit.cov
     out = []
-    for kk, (i, j) in zip(direct_keys, edges, strict=True):
-        var_dir = 1.0 / wsum[kk]
-        direct = wy[kk] * var_dir
-        net_value = coef[i] - coef[j]
-        var_net = cov[i, i] + cov[j, j] - 2.0 * cov[i, j]
-        share = var_net / var_dir
-        network = make_estimate(measure, names[i], names[j], net_value, math.sqrt(var_net))
-        direct_e = make_estimate(measure, names[i], names[j], direct, math.sqrt(var_dir))
-        indirect_e, p = None, None
-        if 1.0 - share >= ALL_DIRECT:
-            var_ind = var_net / (1.0 - share)
-            indirect = (net_value - share * direct) / (1.0 - share)
-            indirect_e = make_estimate(measure, names[i], names[j], indirect, math.sqrt(var_ind))
-            p = norm_two_sided_p((direct - indirect) / math.sqrt(var_dir + var_ind))
-        out.append(SplitEstimate(names[i], names[j], network, direct_e, indirect_e, int(count[kk]), p,
-                                 float(share)))
+    for n, (x, y) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        ind = None
+        if has_indirect[n]:
+            ind = make_estimate(measure, names[x], names[y], indirect[n], math.sqrt(var_ind[n]))
+        out.append(SplitEstimate(
+            names[x], names[y], make_estimate(measure, names[x], names[y], net_value[n], math.sqrt(var_net[n])),
+            make_estimate(measure, names[x], names[y], direct[n], math.sqrt(var_dir[n])), ind,
+            int(count[direct_keys[n]]), float(p[n]) if ind is not None else None, float(share[n])))
     return tuple(out)

@@ -37,5 +37,6 @@ def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> An
                       overview=overview(kb, parsed.intervention, parsed.options, parsed.population))
     if parsed.intent == "rank":
         return Answer(parsed, kb.version, kb.short_hash, (), rankings=tuple(
-            rank_outcome(kb, o, parsed.options, parsed.population, parsed.drug_class) for o in parsed.outcomes))
+            rank_outcome(kb, o, parsed.options, parsed.population, parsed.drug_class, parsed.drugs)
+            for o in parsed.outcomes))
     return answer

@@ -104,13 +104,14 @@ def population_words(data: NetworkData) -> str:
     return words if data.population_asked else f"{words} (by default)"
 
 
-def background_words(data: NetworkData) -> str:
-    """'trials with and without topical steroids (5 and 9)', or one kind when the question asked for it."""
+def background_words(data: NetworkData, held: Counter | None = None) -> str:
+    """'trials with and without topical steroids (5 and 9)', or one kind when the question asked for it;
+    ``held`` counts the trials a fit used (all of the network's when None)."""
     if data.background == "tcs":
         return "trials with topical steroids only"
     if data.background == "monotherapy":
         return "trials without topical steroids only"
-    held = data.backgrounds
+    held = data.backgrounds if held is None else held
     return (f"trials with and without topical steroids ({held.get('tcs', 0)} and {held.get('monotherapy', 0)}, "
             "one network)")
 

@@ -75,7 +75,11 @@ class NetworkComparison:
     fit: NetworkFit
     pairs: tuple[RegimenPair, ...]
     missing: tuple[str, ...]  # sentences: a regimen asked about that is not in this network, and why
-    sides: tuple[str, ...]  # sentences: how a side named without a dose was read
+    sides: tuple[str, ...]  # how a side named without a full regimen was read ("dupilumab as its licensed regimen, …")
+    asked: str = ""  # the two sides as the question named them ("upadacitinib 30 mg vs upadacitinib 15 mg")
+    # Published network estimates of the two drugs with their doses pooled, turned to A vs B: shown beside the
+    # regimen pairs when the question named no dose, never compared with a regimen pair of ours.
+    published_pooled: tuple[PublishedPair, ...] = ()
 
 
 def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[tuple[Node, ...], str, str]:
@@ -97,8 +101,8 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
         if len(found) > 1:
             licensed = tuple(n for n in found if n in data.licensed)
             if len(licensed) == 1:
-                return licensed, f"{label} {_named(side)} read as {licensed[0].regimen}, the licensed regimen", ""
-            return found, f"{label} {_named(side)}: each regimen held, separately", ""
+                return licensed, f"{label} {_named(side)} as {licensed[0].regimen}, the licensed one", ""
+            return found, f"{label} {_named(side)} as each regimen held, separately", ""
         return found, "", ""
     licensed = tuple(n for n in sorted(data.licensed) if n.drug == side.drug)
     mine = tuple(n for n in in_network if n.drug == side.drug)
@@ -109,12 +113,12 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
     if not mine:
         return (), "", gap or f"{label} is not in the network for this outcome (no trial of it has counts here)"
     if not present:
-        return mine, f"{label} named without a dose: no licensed regimen of it in this network, so each one held", gap
+        return mine, f"{label} as each regimen held (none licensed here)", gap
     regimens = " and ".join(n.regimen for n in licensed)
     if len(licensed) == 1:
-        return present, f"{label} named without a dose: its licensed regimen, {regimens}", gap
+        return present, f"{label} as its licensed regimen, {regimens}", gap
     each = ", each separately" if len(present) > 1 else ""
-    return present, f"{label} named without a dose: its licensed regimens, {regimens}{each}", gap
+    return present, f"{label} as its licensed regimens, {regimens}{each}", gap
 
 
 def _named(side: Regimen) -> str:
@@ -136,7 +140,29 @@ def compare_regimens(kb: KnowledgeBase, outcome_id: str, a: Regimen, b: Regimen,
     keep = [n for pair in reachable for n in pair]
     fit = fit_network(kb, data, measure, model, keep, notes)
     pairs = tuple(pair_estimates(kb, fit, x, y, options) for x, y in reachable if fit.has(x) and fit.has(y))
-    return NetworkComparison(outcome, fit, pairs, tuple(missing), tuple(s for s in (a_read, b_read) if s))
+    asked = f"{side_label(kb, a)} vs {side_label(kb, b)}"
+    pooled = tuple(_doses_pooled(kb, outcome_id, a, b)) if _no_regimen(a) and _no_regimen(b) else ()
+    return NetworkComparison(outcome, fit, pairs, tuple(missing), tuple(s for s in (a_read, b_read) if s), asked,
+                             pooled)
+
+
+def _no_regimen(side: Regimen) -> bool:
+    return side.dose_mg is None and side.interval_weeks is None
+
+
+def _doses_pooled(kb: KnowledgeBase, outcome_id: str, a: Regimen, b: Regimen):
+    for s in kb.syntheses:
+        if (s.kind == "network_ma" and s.outcome_id == outcome_id and s.dose_mg is None and s.ci_low is not None
+                and s.measure in ("OR", "RR", "RD") and (s.drug, s.comparator) in ((a.drug, b.drug), (b.drug, a.drug))):
+            estimate = (s.estimate, s.ci_low, s.ci_high) if s.drug == a.drug else _invert(s)
+            yield PublishedPair(s, *estimate, None, None, None)
+
+
+def side_label(kb: KnowledgeBase, side: Regimen) -> str:
+    """A side as named: 'upadacitinib 30 mg', 'dupilumab every week', 'dupilumab', 'placebo'."""
+    if side.drug == PLACEBO:
+        return PLACEBO
+    return f"{kb.drug_label(side.drug)} {_named(side)}".strip()
 
 
 def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options: Options) -> RegimenPair:

@@ -60,6 +60,10 @@ _RANK = re.compile(r"\bwhich\b.*\b(?:best|better|least|most|fewest|lowest|highes
                    r"|\brank(?:ing|ed)?\b|\bbest\s+(?:drug|treatment|option|biologic|jak)")
 # A question about a class, or about several drugs at once: "compare all JAKs", "JAK vs biologic".
 _MANY = re.compile(r"\b(?:compare|comparing|comparison|all|each|every|vs|versus|v|or|against|than|between)\b")
+# "Which dose of upadacitinib is better for EASI-75": its regimens against each other (a ranking of them).
+_DOSE_CHOICE = re.compile(r"\b(?:which|what)\s+(?:dose|dosage|strength|regimen)s?\b.*\b(?:better|best|more|most|"
+                          r"less|least|fewer|fewest|safer|safest|higher|lower|works?)\b"
+                          r"|\bcompare\s+(?:the\s+)?(?:doses|regimens|dosages)\b")
 # Which end of a ranking answers the question (Parse.order); "best" when none is said.
 _ORDER = (("most", re.compile(r"\b(?:most|highest|more|greatest|largest|biggest)\b")),
           ("least", re.compile(r"\b(?:least|fewest|lowest|less|smallest|safest)\b")),
@@ -117,6 +121,9 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     if reading.status == "answer" and reading.uncovered:
         notices.append("ignored")
     topic = next((name for name, pattern in _UNHELD_TOPICS if pattern.search(text)), None)
+    if topic == "dosing" and reading.status == "answer" and reading.intent in ("compare", "rank") \
+            and reading.outcomes:
+        topic = None  # "which dose of upadacitinib is better for EASI-75", "... with a 600 mg loading dose vs ..."
     if topic and reading.intent not in ("help", "topics", "sources", "trials"):
         notices.append("not_held")
         reading = replace(reading, status="no_data", clarification=None, outcomes=(),
@@ -186,7 +193,6 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
         negated=tuple(dict.fromkeys(h.senses[0].id for h in negated)),
         intervention_regimen=regimens[0] if regimens else None,
         comparator_regimen=(regimens[1] if len(regimens) > 1 else Regimen("placebo") if regimens else None),
-        order=_order(text),
     )
     if len(regimens) == 2 and regimens[0].drug == regimens[1].drug:  # "upa 30 vs 15": one drug, two regimens
         base = replace(base, comparator=regimens[0].drug)
@@ -213,8 +219,13 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
         return replace(base, status="no_data")
     if covered_drugs and len(drugs) > len(covered_drugs):
         return replace(base, status="no_data")
-    if len(covered_drugs) > 2 or len(regimens) > 2:  # "dupixent vs adbry vs ebglyss": a ranking among them
-        return _among(base, covered_drugs, (), specific, lexicon)
+    placebo_named = any(r.drug == "placebo" for r in sides.regimens)
+    if len(covered_drugs) > 2 or len(regimens) > 2 or (len(regimens) > 1 and placebo_named):
+        # "dupixent vs adbry vs ebglyss", "upa 15, 30 and dupilumab", "abro 100 and 200 vs placebo": a ranking
+        # among them, each against placebo
+        named = tuple(regimens) if any(r.dose_mg is not None or r.interval_weeks is not None for r in regimens) \
+            else ()
+        return replace(_among(base, covered_drugs, (), specific, lexicon, text), regimens=named)
     if (len(covered_drugs) == 2 or base.comparator == base.intervention) and base.intent in ("effect", None):
         base = replace(base, intent="compare")
     drug = lexicon.labels[("drug", covered_drugs[0])] + " " if covered_drugs else ""
@@ -331,16 +342,18 @@ def _scoped(base: Parse, text: str, covered_drugs: list[str], specific: list[str
         return None
     uncovered = tuple(m for m in base.uncovered if m.id not in _SCOPE_CONCEPTS)
     classes = read_classes(text, lexicon)
+    if len(covered_drugs) == 1 and _DOSE_CHOICE.search(text):  # "which dose of upadacitinib is better for X"
+        return _among(replace(base, uncovered=uncovered), covered_drugs, (), specific, lexicon, text)
     if (not covered_drugs and (_RANK.search(text) or classes)) or (classes and _MANY.search(text)):
-        return _among(replace(base, uncovered=uncovered), covered_drugs, classes, specific, lexicon)
+        return _among(replace(base, uncovered=uncovered), covered_drugs, classes, specific, lexicon, text)
     if len(covered_drugs) == 1 and not specific and (
             _OVERVIEW.search(text) or any(m.id == "adverse_events_overall" for m in base.uncovered)):
         return replace(base, status="answer", intent="overview", outcomes=(), uncovered=uncovered)
     return None
 
 
-def _among(base: Parse, named: list[str], classes: tuple[str, ...], specific: list[str], lexicon: Lexicon
-           ) -> Parse:
+def _among(base: Parse, named: list[str], classes: tuple[str, ...], specific: list[str], lexicon: Lexicon,
+           text: str) -> Parse:
     """A ranking among several drugs: those named, the members of the classes named, or all drugs. Parse.drugs
     holds them (empty for all), drug_classes the classes' labels, drug_class the one class when only one."""
     members = [d for c in classes for d in lexicon.classes[c][2] if d in lexicon.covered_drugs]
@@ -348,7 +361,7 @@ def _among(base: Parse, named: list[str], classes: tuple[str, ...], specific: li
     labels = tuple(lexicon.classes[c][0] for c in classes)
     ranked = replace(base, status="answer", intent="rank", intervention=None, comparator="placebo", drugs=drugs,
                      drug_classes=labels, drug_class=labels[0] if len(labels) == 1 and not named else "",
-                     intervention_regimen=None, comparator_regimen=None,
+                     intervention_regimen=None, comparator_regimen=None, order=_order(text),
                      options=replace(base.options, dose_mg=None, interval_weeks=None))
     if specific or base.outcomes:  # 'JAK vs biologic efficacy': efficacy's outcomes
         return replace(ranked, outcomes=tuple(specific) or base.outcomes)

@@ -71,6 +71,9 @@ class Parse:
     # classes it names, and those classes' labels ("JAK vs biologic": both); a ranking among them.
     drugs: tuple[str, ...] = ()
     drug_classes: tuple[str, ...] = ()
+    # The regimens a ranking among several was asked with ("upadacitinib 15 mg, 30 mg and dupilumab",
+    # "abrocitinib 100 and 200 mg vs placebo"): a drug named with doses is ranked by those doses only.
+    regimens: tuple[Regimen, ...] = ()
     # Which end of a ranking answers the question: "most" (highest first), "least" (lowest first), "best"
     # (most benefit first), "worst"; "" = best.
     order: str = ""
@@ -100,5 +103,6 @@ class Parse:
             "comparator_regimen": None if self.comparator_regimen is None else self.comparator_regimen.as_dict(),
             "drugs": list(self.drugs),
             "drug_classes": list(self.drug_classes),
+            "regimens": [r.as_dict() for r in self.regimens],
             "order": self.order or None,
         }

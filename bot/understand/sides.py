@@ -25,6 +25,8 @@ _NOT_DOSE_UNITS = frozenset({"week", "weeks", "wk", "wks", "w", "year", "years",
                              "days", "month", "months", "trial", "trials", "study", "studies", "rct", "rcts",
                              "patients", "people", "percent", "%", "in", "per", "out", "hours", "h", "x", "times"})
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
+_HIGH_LOW = re.compile(r"\b(high(?:er)?|max(?:imum)?|top|low(?:er)?|min(?:imum)?|starting)\s+doses?\b")
+_LOADING = frozenset({"loading", "load", "induction", "initial", "initially"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,12 @@ def read_sides(text: str, hits: list[Hit], consumed: set[int], lexicon: Lexicon)
         if _NUMBER.match(word) and i not in consumed and i not in covered and i not in taken \
                 and (i + 1 >= len(words) or words[i + 1] not in _NOT_DOSE_UNITS):
             tokens.append((i, "dose", float(word), _negated_at(text, words, offsets, i), True))
-    tokens.sort()
+    for match in _HIGH_LOW.finditer(text):  # "high dose" / "low dose": resolved against the owner's doses
+        position = _position(offsets, match.start())
+        tokens.append((position, "dose", 1.0 if match.group(1).startswith(("high", "max", "top")) else -1.0,
+                       _negated_at(text, words, offsets, position), "level"))
+    tokens = [t for t in tokens if not (t[1] == "dose" and _loading(words, t[0]))]
+    tokens.sort(key=lambda t: t[0])
     segments = _segments(words)
     sides: list[list] = []  # [drug, dose, interval, segment, end]
     for start, end, drug in anchors:
@@ -78,6 +85,11 @@ def read_sides(text: str, hits: list[Hit], consumed: set[int], lexicon: Lexicon)
             owner = before[-1] if before else (drugs[0] if drugs else None)
             if owner is None:
                 continue
+        if bare == "level":
+            value = _level(lexicon, owner[0], value)
+            if value is None or negated:
+                continue
+            bare = False
         if bare:
             if negated or _negated_interval_follows(tokens, position):  # "not 300 qw"
                 if _fits(lexicon, owner[0], value):
@@ -91,8 +103,12 @@ def read_sides(text: str, hits: list[Hit], consumed: set[int], lexicon: Lexicon)
         elif negated:
             continue
         slot = 1 if kind == "dose" else 2
-        if owner[slot] is None:
-            owner[slot] = int(value) if kind == "interval" else value
+        value = int(value) if kind == "interval" else value
+        if owner[slot] is not None and owner[slot] != value:  # "upadacitinib 15mg, 30mg": another regimen
+            owner = [owner[0], None, None, owner[3], position]
+            sides.append(owner)
+            sides.sort(key=lambda s: (s[3], s[4]))
+        owner[slot] = value
     regimens = tuple(Regimen(d, _number(dose), None if interval is None else int(interval))
                      for d, dose, interval, _, _ in sides)
     return Sides(_distinct(regimens), excluded_dose)
@@ -174,12 +190,34 @@ def _owner(sides: list[list], segment: int, position: int) -> list | None:
 
 
 def _fits(lexicon: Lexicon, drug: str, dose: float) -> bool:
-    return any(held == dose for held, _ in lexicon.regimens.get(drug, ()))
+    return any(held == dose for held, _, _ in lexicon.regimens.get(drug, ()))
+
+
+def _level(lexicon: Lexicon, drug: str, sign: float) -> float | None:
+    """The highest (sign > 0) or lowest licensed fixed dose of a drug with two or more; None otherwise."""
+    doses = sorted({dose for dose, _, licensed in lexicon.regimens.get(drug, ()) if licensed and dose is not None})
+    if len(doses) < 2:
+        return None
+    return doses[-1] if sign > 0 else doses[0]
+
+
+def _loading(words: list[str], position: int) -> bool:
+    """'600 mg loading', 'a loading dose of 600 mg', '600 mg then 300 mg': not a regimen's maintenance dose."""
+    after = words[position + 1:position + 3]
+    if any(w in _LOADING or w == "then" for w in after):
+        return True
+    for w in reversed(words[max(0, position - 4):position]):  # 'a loading dose of 600 mg', not '... then 300 mg'
+        if w in ("then", "followed", "and", "vs", "versus", "or"):
+            return False
+        if w in _LOADING:
+            return True
+    return False
 
 
 def _adjacent(words: list[str], owner: list, position: int) -> bool:
+    """Only joining words, or the side's own dose, between the drug and the number ('upadacitinib 15, 30')."""
     between = words[owner[4]:position]
-    return all(w in _JOINERS for w in between)
+    return all(w in _JOINERS or w in ("mg", "milligrams") or _NUMBER.match(w) for w in between)
 
 
 def _opens(words: list[str], segments: list[int], position: int) -> bool:

@@ -148,11 +148,10 @@ def _synthetic_head_to_head(tmp_path: Path) -> Path:
                           "design": "parallel", "condition": "atopic_dermatitis", "age_group": "adults",
                           "severity": "moderate-to-severe", "background": "monotherapy", "followup_weeks": "16",
                           "in_fleming_2018": "no", "source": "synthetic", "url": "https://example.org/synthetic"})
-    for arm, drug, dose, events in (("tralo", "tralokinumab", "250", 0), ("lebri", "lebrikizumab", "250", 0)):
-        regimen = "300 mg q2w" if drug == "tralokinumab" else "250 mg q2w"
+    for arm, drug, dose in (("tralo", "tralokinumab", "300"), ("lebri", "lebrikizumab", "250")):
         append("arms.csv", {"trial_id": "synthetic_h2h", "arm_id": arm, "role": "drug", "drug": drug,
-                            "regimen": regimen, "dose_mg": "300" if drug == "tralokinumab" else dose,
-                            "interval_weeks": "2", "route": "sc", "licensed": "yes"})
+                            "regimen": f"{dose} mg q2w", "dose_mg": dose, "interval_weeks": "2", "route": "sc",
+                            "licensed": "yes"})
     for arm, drug, events in (("tralo", "tralokinumab", 300), ("lebri", "lebrikizumab", 150)):
         append("counts.csv", {"trial_id": "synthetic_h2h", "arm_id": arm, "drug": drug, "outcome_id": "easi75",
                               "events": str(events), "n": "400", "derived": "no", "timepoint_weeks": "16",

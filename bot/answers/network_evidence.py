@@ -251,8 +251,10 @@ def our_published_counterpart(kb: KnowledgeBase, s: Synthesis, population: str |
     if s.measure not in ("OR", "RR", "RD"):
         return None, "a score or another measure: we pool counts of people only"
     pair = published_nodes(kb, s)
+    if pair is None and s.dose_mg is None:
+        return None, "the source pooled the doses or did not state them; our nodes are regimens"
     if pair is None:
-        return None, "the source pooled doses, or named no regimen of its comparator"
+        return None, "the source's comparator has more than one licensed regimen and it named none"
     background = cohort_background(s)
     data = build_network(kb, s.outcome_id, Options(background=background), population)
     a, b = pair

@@ -109,6 +109,9 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
 
 
 RowParser = Callable[[dict[str, str], dict], object]
+# Columns an older file may hold instead of today's (read the old way), and columns it may lack (read as empty).
+LEGACY_COLUMNS = {"counts.csv": schema.COUNT_LEGACY_COLUMNS}
+OPTIONAL_COLUMNS = {"syntheses.csv": schema.SYNTHESIS_OPTIONAL_COLUMNS}
 
 
 def _control(ch: str) -> bool:
@@ -127,8 +130,11 @@ def _rows(directory: Path, name: str, columns: tuple[str, ...], parse: RowParser
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         issues.append(DataIssue(name, None, None, f"cannot be read as CSV: {exc}"))
         return []
-    missing = [c for c in columns if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in columns]
+    legacy = {old: new for old, new in LEGACY_COLUMNS.get(name, {}).items()
+              if old in frame.columns and not any(c in frame.columns for c in new)}
+    expected = tuple(c for c in columns if not any(c in new for new in legacy.values())) + tuple(legacy)
+    missing = [c for c in expected if c not in frame.columns and c not in OPTIONAL_COLUMNS.get(name, ())]
+    unknown = [c for c in frame.columns if c not in expected]
     for column in missing:
         issues.append(DataIssue(name, 1, column, "required column is missing from the header"))
     for column in unknown:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from knowledge.rows import RowError, parse_arm, parse_count, parse_synthesis, parse_trial
+from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
 from knowledge.vocabulary import parse_concepts, parse_drugs, parse_outcomes
 
 from . import schema
@@ -25,6 +25,10 @@ DATA_FILES = ("kb.yaml", "drugs.yaml", "trials.csv", "arms.csv", "counts.csv", "
               "vocabulary.yaml")
 
 
+# Files a knowledge base may hold; absent means none (older directories stay readable).
+OPTIONAL_FILES = ("disagreements.csv",)
+
+
 def default_directory() -> Path:
     """The knowledge base bundled with the package (works from a wheel as well as a checkout)."""
     return Path(str(resources.files("knowledge") / "data"))
@@ -32,7 +36,7 @@ def default_directory() -> Path:
 
 def content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in DATA_FILES:
+    for name in DATA_FILES + OPTIONAL_FILES:
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -63,6 +67,11 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
                    context={"arms": arm_index, "outcomes": outcomes})
     syntheses = _rows(directory, "syntheses.csv", schema.SYNTHESIS_COLUMNS, parse_synthesis, issues,
                       context={"trials": trial_ids, "outcomes": outcomes, "drugs": drugs})
+    disagreements = []
+    if (directory / "disagreements.csv").is_file():
+        count_index = {(c.trial_id, c.arm_id, c.outcome_id): c for _, c in counts}
+        disagreements = _rows(directory, "disagreements.csv", schema.DISAGREEMENT_COLUMNS, parse_disagreement,
+                              issues, context={"counts": count_index})
     held = {a.drug for _, a in arms}
     concepts = tuple(
         Concept(kind="drug", id=c.id, label=c.label, covered=c.id in held, terms=c.terms, lookalikes=c.lookalikes)
@@ -92,6 +101,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         outcomes=outcomes,
         concepts=concepts,
         drugs=drugs,
+        disagreements=tuple(r for _, r in disagreements),
     )
 
 

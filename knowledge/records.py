@@ -75,6 +75,22 @@ class Count:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """Another source's count for a held count that differs from it; `note` says which is used and why."""
+
+    trial_id: str
+    arm_id: str
+    outcome_id: str
+    events: int
+    n: int
+    source: str
+    location: str
+    url: str
+    quote: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Synthesis:
     synthesis_id: str
     kind: str  # pairwise_ma, network_ma, pooled_safety
@@ -207,6 +223,7 @@ class KnowledgeBase:
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
     drugs: Mapping[str, Drug] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
@@ -236,6 +253,9 @@ class KnowledgeBase:
 
     def counts_for(self, outcome_id: str) -> tuple[Count, ...]:
         return self._counts_index.get(outcome_id, ())
+
+    def disagreements_for(self, trial_id: str, outcome_id: str) -> tuple[Disagreement, ...]:
+        return tuple(d for d in self.disagreements if d.trial_id == trial_id and d.outcome_id == outcome_id)
 
     def syntheses_for(self, outcome_id: str, drug: str, comparator: str = "placebo") -> tuple[Synthesis, ...]:
         return tuple(s for s in self.syntheses

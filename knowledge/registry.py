@@ -103,6 +103,21 @@ class Record:
             if name.startswith("arm_results.") and isinstance(block, dict):
                 yield block
 
+    def other_terms(self) -> Iterator[dict]:
+        """Atlas non-serious terms: the stored top-terms list, or single terms stored as their own blocks."""
+        yield from _value(self.field("adverse_events.most_common_adverse_events"))
+        for name, block in self.blocks.items():
+            if name.startswith("adverse_events.most_common_adverse_events.") and isinstance(block, dict):
+                yield block
+
+    @property
+    def ctgov(self) -> dict | None:
+        """The ClinicalTrials.gov API v2 adverse-events module, when this record is held in that layout."""
+        module = self.field("adverseEventsModule")
+        if module is None:
+            module = self.field("resultsSection.adverseEventsModule")
+        return module if isinstance(module, dict) else None
+
     def endpoints(self) -> Iterator[dict]:
         for rank in ("primary", "secondary"):
             listed = self.field(f"endpoints.{rank}_endpoints")
@@ -184,7 +199,7 @@ def _one(kb: KnowledgeBase, record: Record, rule: dict, row: dict, module: str, 
                         "'not listed', never zero: drop the rule for this arm)")
     events = sum(c[0] for c in cells)
     n = sum(c[1] for c in cells)
-    obtained = "exact_sum" if len(groups) > 1 else "read"
+    obtained = "exact_sum" if len(groups) > 1 or any(c[3] == -1 for c in cells) else "read"
     if module == "serious_terms" and any(c[3] > 1 for c in cells):
         obtained = "term_sum"  # two terms with events in one group: a person may be counted twice
     return Derived(**common, events=events, n=n, obtained=obtained, percent="", population="safety",
@@ -210,6 +225,8 @@ def _terms(kb: KnowledgeBase, row: dict, where: str) -> tuple[str, tuple[str, ..
 def _ae_cell(record: Record, module: str, terms: tuple, group: str, where: str
              ) -> tuple[int, int, str, int] | None:
     """(events, at risk, quote, number of terms with events) for one registry adverse-event group."""
+    if record.ctgov is not None:
+        return _ctgov_cell(record.ctgov, module, terms, group, where)
     if module == "serious_total":
         table = record.field("adverse_events.serious_adverse_event_rate")
         for cell in _value(table):
@@ -220,7 +237,7 @@ def _ae_cell(record: Record, module: str, terms: tuple, group: str, where: str
         raise RuleError(f"{where}: no serious-event group '{group}' in {record.nct}")
     if module == "other_events":
         wanted = {t.lower() for t in terms[1]}
-        for entry in _value(record.field("adverse_events.most_common_adverse_events")):
+        for entry in record.other_terms():
             name = str(entry.get("term") or entry.get("meddra_pt") or "")
             if name.lower() in wanted:
                 for cell in entry.get("per_arm", []):
@@ -229,7 +246,52 @@ def _ae_cell(record: Record, module: str, terms: tuple, group: str, where: str
                                 f'"{name}": "arm": "{group}", "n_affected": {cell["n_affected"]}, '
                                 f'"n_at_risk": {cell["n_at_risk"]}', 1)
         return None
-    raise RuleError(f"{where}: module {module} is not held by this record's format")
+    raise RuleError(f"{where}: module {module} is not held by this record's layout (the atlas copies keep no "
+                    "serious-event terms)")
+
+
+def _ctgov_cell(ae: dict, module: str, terms: tuple, group: str, where: str) -> tuple[int, int, str, int] | None:
+    """The same cell from a ClinicalTrials.gov API v2 adverseEventsModule (groups named by title)."""
+    ids = {g.get("title"): g.get("id") for g in ae.get("eventGroups", [])}
+    if group not in ids:
+        raise RuleError(f"{where}: no adverse-event group titled '{group}'")
+    gid = ids[group]
+    if module == "serious_total":
+        g = next(g for g in ae["eventGroups"] if g.get("id") == gid)
+        return (int(g["seriousNumAffected"]), int(g["seriousNumAtRisk"]),
+                f'eventGroups {gid} "{group}": "seriousNumAffected": {g["seriousNumAffected"]}, '
+                f'"seriousNumAtRisk": {g["seriousNumAtRisk"]}', 1)
+    listed = ae.get("seriousEvents" if module == "serious_terms" else "otherEvents", [])
+    wanted, soc = {t.lower() for t in terms[1]}, terms[2].lower()
+    hits = [e for e in listed if str(e.get("term", "")).lower() in wanted
+            or (soc and str(e.get("organSystem", "")).lower() == soc)]
+    if not hits:
+        if module == "serious_terms" or str(ae.get("frequencyThreshold", "")) in ("0", ""):
+            at_risk = next((int(g["seriousNumAtRisk"]) for g in ae["eventGroups"] if g.get("id") == gid), None)
+            if at_risk is not None:  # every serious event is listed (no threshold): a term absent is zero
+                return (0, at_risk, f"no such term in seriousEvents (complete list), {gid}", 0)
+        return None  # other events above a threshold: not listed, never zero
+    events, at_risk, with_events, quotes = 0, None, 0, []
+    for e in hits:
+        stat = next((st for st in e.get("stats", []) if st.get("groupId") == gid), None)
+        if stat is None:
+            continue
+        events += int(stat.get("numAffected", 0))
+        at_risk = int(stat["numAtRisk"])
+        with_events += int(stat.get("numAffected", 0)) > 0
+        quotes.append(f'{e["term"]} {gid} "numAffected": {stat.get("numAffected")}, "numAtRisk": {stat["numAtRisk"]}')
+    if at_risk is None:
+        return None
+    if module == "serious_terms" and with_events > 1:
+        # people with any of the terms lie between the largest term count and min(sum, people with any SAE):
+        # when those bounds meet, the count is exact (ADvocate 1 placebo: cellulitis 1, sepsis 1, 1 with any SAE)
+        largest = max(int(st.get("numAffected", 0)) for e in hits for st in e.get("stats", [])
+                      if st.get("groupId") == gid)
+        anyone = next(int(g["seriousNumAffected"]) for g in ae["eventGroups"] if g.get("id") == gid)
+        if largest == min(events, anyone):
+            quotes.append(f'{gid} "seriousNumAffected": {anyone}: exactly {largest} (bounds meet)')
+            return largest, at_risk, "; ".join(quotes), -1  # -1: exact arithmetic on printed counts
+    return events, at_risk, "; ".join(quotes), with_events
 
 
 def _value(field: object) -> list[dict]:
@@ -240,6 +302,8 @@ def _value(field: object) -> list[dict]:
 
 def _outcome(record: Record, row: dict, common: dict, where: str) -> Derived:
     """A responder outcome: the record's percentage of its number analysed, turned into a count of people."""
+    if "measure" in row:
+        return _ctgov_outcome(record, row, common, where)
     rank, position = row["endpoint"]["rank"], int(row["endpoint"]["position"])
     week = int(row["week"])
     (group,) = common["groups"]
@@ -274,6 +338,31 @@ def _outcome(record: Record, row: dict, common: dict, where: str) -> Derived:
                    population=row.get("population", "fas"), timepoint_weeks=week, module="outcome",
                    terms=f"endpoint {rank} {position}" + (f" ({expected})" if expected else ""),
                    time_frame=f"week {week}", quote=quote)
+
+
+def _ctgov_outcome(record: Record, row: dict, common: dict, where: str) -> Derived:
+    """A ClinicalTrials.gov API v2 outcome measure stored as a block (`outcomeMeasures.<name>`)."""
+    measure = record.field(f"outcomeMeasures.{row['measure']}")
+    if not isinstance(measure, dict):
+        raise RuleError(f"{where}: no stored outcome measure '{row['measure']}'")
+    expected = str(row.get("verbatim_contains", ""))
+    if expected.lower() not in str(measure.get("title", "")).lower():
+        raise RuleError(f"{where}: outcome measure reads '{measure.get('title', '')[:80]}', not '{expected}'")
+    (group,) = common["groups"]
+    n = int(next(c["value"] for d in measure["denoms"] for c in d["counts"] if c["groupId"] == group))
+    value = next(m["value"] for c in measure["classes"] for cat in c["categories"] for m in cat["measurements"]
+                 if m["groupId"] == group)
+    if "percent" in str(measure.get("unitOfMeasure", "")).lower():
+        fits = whole_counts(value, n)
+        events = min(fits, key=lambda k: abs(k - float(value) * n / 100)) if fits else round(float(value) * n / 100)
+        obtained, percent = ("from_percentage" if fits else "imputed"), value
+    else:
+        events, obtained, percent = int(float(value)), "read", ""
+    quote = f'{row["measure"]}: denoms {group} "{n}"; measurements {group} "{value}" ({measure.get("unitOfMeasure")})'
+    return Derived(**common, events=events, n=n, obtained=obtained, percent=percent,
+                   population=row.get("population", "fas"), timepoint_weeks=int(row["week"]), module="outcome",
+                   terms=f"outcome measure {row['measure']} ({expected})", time_frame=str(measure.get("timeFrame")),
+                   quote=quote)
 
 
 def _endpoint_verbatim(record: Record, sha1: str) -> str | None:

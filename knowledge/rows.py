@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from . import schema
-from .records import Arm, Count, Synthesis, Trial
+from .records import Arm, Count, Disagreement, Synthesis, Trial
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
@@ -204,6 +204,23 @@ def _obtained(row: dict) -> tuple[str, str]:
     elif percent:
         raise RowError("percent", f"only a count from a percentage has one; this one is {obtained}")
     return obtained, percent
+
+
+def parse_disagreement(row: dict, context: dict) -> Disagreement:
+    key = (required(row, "trial_id"), required(row, "arm_id"), required(row, "outcome_id"))
+    held = context["counts"].get(key)
+    if held is None:
+        raise RowError("outcome_id", f"no count {'/'.join(key)} in counts.csv for this to disagree with")
+    events, n = integer(row, "events", minimum=0), integer(row, "n", minimum=1)
+    if events > n:
+        raise RowError("events", f"{events} events is more than the {n} people in the arm")
+    if (events, n) == (held.events, held.n):
+        raise RowError("events", f"{events}/{n} is the held count: it does not disagree")
+    provenance(row, schema.COUNT_PROVENANCE, "this count")
+    if not row["note"]:
+        raise RowError("note", "say which count is used and why")
+    return Disagreement(*key, events=events, n=n, source=row["source"], location=row["location"], url=row["url"],
+                        quote=row["quote"], note=row["note"])
 
 
 def parse_synthesis(row: dict, context: dict) -> Synthesis:

@@ -77,6 +77,10 @@ SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR", "MD", 
 RATIO_MEASURES = frozenset({"RR", "OR", "PETO_OR", "IRR", "HR"})
 CONCEPT_KINDS = ("comparator", "outcome", "condition", "population")  # drugs come from drugs.yaml
 
+# Another source's count for a held (trial, arm, outcome) that disagrees with it: both are held, the note says
+# which is used and why, and the Trials detail shows the disagreement (disagreements.csv, optional).
+DISAGREEMENT_COLUMNS = ("trial_id", "arm_id", "outcome_id", "events", "n", "source", "location", "url", "quote",
+                        "note")
 # Counts need all of these to be traceable to a source.
 COUNT_PROVENANCE = ("source", "location", "url", "quote")
 SYNTHESIS_PROVENANCE = ("citation", "location", "url", "quote")

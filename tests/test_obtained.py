@@ -134,3 +134,33 @@ def test_a_one_dose_estimate_at_a_dose_no_trial_used_is_refused(copy):  # noqa: 
                  if r["synthesis_id"] == "bashrahil2023_ma_easi75_lebrikizumab_placebo_regimen1")
     line = corrupt(copy, "syntheses.csv", index, dose_mg="200")
     assert any(i.file == "syntheses.csv" and i.row == line and i.column == "dose_mg" for i in cross_row(copy))
+
+
+def test_where_registry_and_paper_disagree_both_are_held_and_shown(service):
+    """CHRONOS serious adverse events: registry 20 and 12 of 315, Deleuran 2020 16 and 10; the Trials detail
+    shows both and says which is used."""
+    from bot.answers.render import text
+
+    held = {d.arm_id: (d.events, d.n) for d in service.kb.disagreements_for("chronos", "serious_adverse_event")}
+    assert held == {"placebo": (16, 315), "300qw": (10, 315)}
+    reply = text(service.ask("dupilumab serious adverse events").reply)
+    assert "Sources disagree: 10.1007/s40257-020-00527-x (Deleuran 2020 AJCD)" in reply
+    assert "placebo + TCS 16/315 and 300 mg qw + TCS 10/315" in reply and "registry's counts are used" in reply
+
+
+def test_a_disagreement_must_differ_from_the_held_count(copy):  # noqa: F811
+    from tests.test_knowledge import assert_issue, issues_of
+
+    data = rows(copy / "disagreements.csv")
+    line = corrupt(copy, "disagreements.csv", 0, events="20")  # the registry's own placebo count
+    assert data[0]["arm_id"] == "placebo"
+    assert_issue(issues_of(copy), "disagreements.csv", line, "events", "does not disagree")
+
+
+def test_advocate_1_placebo_serious_infection_is_held(service):
+    """The registry lists a placebo serious infection for ADvocate 1 that was not held (audit)."""
+    count = next(c for c in service.kb.counts_for("serious_infection")
+                 if (c.trial_id, c.arm_id) == ("advocate1", "placebo"))
+    assert (count.events, count.n, count.obtained) == (1, 141, "exact_sum")
+    ev = select(service.kb, Query("lebrikizumab", "placebo", "serious_infection"), Options())
+    assert "advocate1" in {t.trial_id for t in ev.tables}

@@ -3,6 +3,8 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from bot.answers.compose import Answer, OutcomeAnswer
 from bot.answers.evidence import family_words, obtained_label
 from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
@@ -267,9 +269,22 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
         if obtained_label(t):
             bits.append(obtained_label(t))
         lines.append(line("• " + "; ".join(bits)))
+        lines.extend(line(text) for text in disagreement_lines(kb, t, oa.outcome.id))
     for label, why in oa.evidence.excluded:
         lines.append(line(f"• Not pooled: {label} ({why})"))
     return tuple(lines)
+
+
+def disagreement_lines(kb: KnowledgeBase, table, outcome_id: str) -> list[str]:
+    """Where another source gives other counts for this trial's arms: both shown, and which is used and why."""
+    regimen = {a.arm_id: a.regimen for a in kb.arms_of(table.trial_id)}
+    out = []
+    for source, group in groupby(kb.disagreements_for(table.trial_id, outcome_id), key=lambda d: d.source):
+        group = list(group)
+        theirs = " and ".join(f"{regimen.get(d.arm_id, d.arm_id)} {d.events}/{d.n}" for d in group)
+        out.append(f"  Sources disagree: {source}, {group[0].location.split(',')[0]}, gives {theirs}. "
+                   f"{group[0].note.split('. ')[0].rstrip('.')}.")
+    return out
 
 
 def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:

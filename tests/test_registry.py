@@ -12,11 +12,23 @@ import yaml
 
 from bot.cli import main
 from knowledge import registry
-from knowledge.loader import load
+from knowledge.loader import default_directory, load
 from tests.test_engine import fictional_kb
 from tests.test_knowledge import rows, write
 
-RECORDS = Path(__file__).parent / "data" / "registry"
+FIXTURE_RECORDS = Path(__file__).parent / "data" / "registry"
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    """The stored records with the fixture's beside them, so the real rules still find theirs."""
+    target = tmp_path_factory.mktemp("records") / "registry"
+    shutil.copytree(registry.RECORDS, target)
+    shutil.copy(FIXTURE_RECORDS / "NCT00000001.json", target)
+    fixture_row = (FIXTURE_RECORDS / "MANIFEST.csv").read_text(encoding="utf-8").splitlines()[1]
+    with (target / "MANIFEST.csv").open("a", encoding="utf-8") as handle:
+        handle.write(fixture_row + "\n")
+    return target
 RULE = {
     "trial_id": "zorb1",
     "adverse_event_groups": {"placebo": ["Adults: Placebo", "Adolescents: Placebo"],
@@ -57,7 +69,7 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 def derive(kb_dir: Path, rule: dict = RULE) -> list[registry.Derived]:
-    return registry.derive(load(kb_dir), "NCT00000001", rule, RECORDS)
+    return registry.derive(load(kb_dir), "NCT00000001", rule, FIXTURE_RECORDS)
 
 
 def test_two_strata_of_one_arm_are_an_exact_sum_with_provenance(kb_dir):
@@ -102,7 +114,7 @@ def test_an_endpoint_whose_wording_differs_from_the_rule_is_refused(kb_dir):
 
 def test_a_record_edited_after_storing_is_refused(kb_dir, tmp_path):
     records = tmp_path / "records"
-    shutil.copytree(RECORDS, records)
+    shutil.copytree(FIXTURE_RECORDS, records)
     path = records / "NCT00000001.json"
     path.write_text(path.read_text(encoding="utf-8").replace('"n_affected": 10', '"n_affected": 11'),
                     encoding="utf-8")
@@ -110,35 +122,36 @@ def test_a_record_edited_after_storing_is_refused(kb_dir, tmp_path):
         registry.derive(load(kb_dir), "NCT00000001", RULE, records)
 
 
-def test_kb_check_passes_when_counts_equal_the_record_and_fails_on_any_difference(kb_dir, capsys):
-    assert main(["kb", "check", str(kb_dir), "--records", str(RECORDS)]) == 0
-    assert "4 counts re-derived" in capsys.readouterr().out
+def test_kb_check_passes_when_counts_equal_the_record_and_fails_on_any_difference(kb_dir, records, capsys):
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 0
+    _, real = registry.compare(load(), default_directory())  # the bundled rules alone
+    assert f"{real + 4} counts re-derived" in capsys.readouterr().out  # and the fixture's four
     data = rows(kb_dir / "counts.csv")
     line = next(i for i, r in enumerate(data) if r["trial_id"] == "zorb1" and r["arm_id"] == "z100"
                 and r["outcome_id"] == "conjunctivitis")
     data[line]["events"] = "11"
     write(kb_dir / "counts.csv", data)
-    assert main(["kb", "check", str(kb_dir), "--records", str(RECORDS)]) == 1
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 1
     err = capsys.readouterr().err
     assert "zorb1/z100/conjunctivitis: counts.csv has 11/100" in err and "the record gives 12/100" in err
 
 
-def test_a_registry_sourced_row_must_be_re_derived_or_listed(kb_dir, capsys):
+def test_a_registry_sourced_row_must_be_re_derived_or_listed(kb_dir, records, capsys):
     data = rows(kb_dir / "counts.csv")
     for r in data:
         if r["trial_id"] == "zorb2":
             r["url"] = "https://clinicaltrials.gov/study/NCT00000002"
     write(kb_dir / "counts.csv", data)
-    assert main(["kb", "check", str(kb_dir), "--records", str(RECORDS)]) == 1
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 1
     assert "zorb2/placebo/easi75: read from a registry record" in capsys.readouterr().err
     rules = yaml.safe_load((kb_dir / registry.RULES_FILE).read_text(encoding="utf-8"))
     rules["not_stored"]["zorb2"] = "fixture: record not stored"
     (kb_dir / registry.RULES_FILE).write_text(yaml.safe_dump(rules), encoding="utf-8")
-    assert main(["kb", "check", str(kb_dir), "--records", str(RECORDS)]) == 0
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 0
 
 
 def test_kb_derive_prints_staged_rows_with_provenance(kb_dir, capsys):
-    assert main(["kb", "derive", "NCT00000001", str(kb_dir), "--records", str(RECORDS)]) == 0
+    assert main(["kb", "derive", "NCT00000001", str(kb_dir), "--records", str(FIXTURE_RECORDS)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("registry_module,registry_groups,registry_terms,registry_time_frame")
     assert any(line.startswith("zorb1,z100,conjunctivitis,12,100,exact_sum,") for line in out)

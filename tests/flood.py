@@ -37,7 +37,7 @@ class Waits:
 
     def summary(self) -> str:
         done = sorted(self.answered)
-        worst = f"{done[-1]:.1f}" if done else "-"
+        worst = f"{done[-1]:.2f}" if done else "-"
         return (f"{len(done)}/{len(self.waits)} answered; median wait {self.median:.2f} s, max {worst} s "
                 "(unanswered count as infinite)")
 

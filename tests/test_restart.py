@@ -33,8 +33,8 @@ QUESTION = "does dupilumab reduce skin infections"
 class Serve:
     """One `evidence-bot serve` process with its log in a file."""
 
-    def __init__(self, api: FakeBotAPI, data_dir: Path, log_path: Path):
-        self.api, self.data_dir, self.log_path = api, data_dir, log_path
+    def __init__(self, api: FakeBotAPI, data_dir: Path, log_path: Path, **env: str):
+        self.api, self.data_dir, self.log_path, self.env = api, data_dir, log_path, env
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Serve:
@@ -42,7 +42,7 @@ class Serve:
         commands = len(self.api.calls_of("setMyCommands"))
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT,
-                                            env=serve_env(self.api, self.data_dir), stdout=log_file,
+                                            env=serve_env(self.api, self.data_dir, **self.env), stdout=log_file,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.api.wait_for("setMyCommands", count=commands + 1, timeout=40)
         self.api.wait_for("getUpdates", count=polls + 1, timeout=10)

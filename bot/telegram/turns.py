@@ -187,6 +187,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             item = queue[0]
             try:
                 await self._run(item, COUNTED if item.counted else None)
+            except Exception as exc:  # never lose a worker: the next chat's turn must come
+                log.error("update not processed (%s)", type(exc).__name__)
             finally:
                 queue.popleft()
                 self._known.discard(item.update_id)

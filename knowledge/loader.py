@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from knowledge.assessments import FILES as ASSESSMENT_FILES
+from knowledge.assessments import load_assessments
 from knowledge.rows import RowError, parse_arm, parse_count, parse_synthesis, parse_trial
 from knowledge.vocabulary import parse_concepts, parse_drugs, parse_outcomes
 
@@ -32,7 +34,7 @@ def default_directory() -> Path:
 
 def content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in DATA_FILES:
+    for name in DATA_FILES + ASSESSMENT_FILES:  # the assessment files are optional (knowledge/assessments.py)
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -63,6 +65,8 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
                    context={"arms": arm_index, "outcomes": outcomes})
     syntheses = _rows(directory, "syntheses.csv", schema.SYNTHESIS_COLUMNS, parse_synthesis, issues,
                       context={"trials": trial_ids, "outcomes": outcomes, "drugs": drugs})
+    assessments = load_assessments(directory, _rows, {"trials": trial_ids, "outcomes": outcomes, "drugs": drugs},
+                                   issues)
     held = {a.drug for _, a in arms}
     concepts = tuple(
         Concept(kind="drug", id=c.id, label=c.label, covered=c.id in held, terms=c.terms, lookalikes=c.lookalikes)
@@ -92,6 +96,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         outcomes=outcomes,
         concepts=concepts,
         drugs=drugs,
+        assessments=assessments,
     )
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge.assessments import Assessments
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ class KnowledgeBase:
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
     drugs: Mapping[str, Drug] = field(default_factory=dict)
+    assessments: Assessments | None = None  # risk of bias, thresholds, published ratings (knowledge/assessments.py)
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)

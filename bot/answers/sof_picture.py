@@ -61,7 +61,8 @@ def _draw(drug: str, rows: tuple[tuple[str, ...], ...]) -> bytes:
     fig.text(0.02, 1 - 0.3 / height, f"{drug} vs placebo: summary of findings", fontsize=10, weight="bold",
              va="top")
     fig.text(0.02, 0.12 / height, "Risks per 100 or 1,000 people (events/people and a risk difference where events "
-             "are few); green = benefit, red = harm. Certainty: the source's for a published estimate, else rule-based (GRADE domains). "
+             "are few); green = benefit, red = harm. Certainty: the source's for a published estimate, else "
+             "rule-based (GRADE domains). "
              "Not medical advice.",
              fontsize=5.5, color="#555555")
     buffer = io.BytesIO()

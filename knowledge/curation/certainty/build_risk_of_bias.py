@@ -91,7 +91,8 @@ ZHANG_URL = ("https://github.com/LEO-Pharma-R-D-Data-Analytics/flakegraph/blob/4
              " @offset 8500")
 ZHANG_QUOTE = ("Risk of bias for all the RCTs were assessed and summarized in eFigure 1 and eTable 2 and showed high "
                "quality in all included RCTs.")
-ZHANG_NOTE = ("Cochrane tool; per-domain judgements are in eTable 2 (not stored). The review adds: 'Only 1 study did not "
+ZHANG_NOTE = ("Cochrane tool; per-domain judgements are in eTable 2 (not stored). The review adds: 'Only 1 "
+              "study did not "
               "report the detailed description of random sequence generation, allocation concealment, blinding of "
               "participants and health care personnel, and blinding of outcome assessment' without naming it. ")
 ZHANG_ROWS = (

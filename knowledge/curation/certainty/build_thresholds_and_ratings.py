@@ -17,18 +17,23 @@ import csv
 from pathlib import Path
 
 THRESHOLD_COLUMNS = ("outcome_id", "scale", "threshold", "basis", "source", "location", "url", "quote", "note")
-GRADE6 = "Guyatt GH et al. GRADE guidelines 6. Rating the quality of evidence—imprecision. J Clin Epidemiol 2011;64(12):1283-1293"
+GRADE6 = ("Guyatt GH et al. GRADE guidelines 6. Rating the quality of evidence—imprecision. J Clin Epidemiol "
+          "2011;64(12):1283-1293")
 GRADE6_URL = "https://www.jclinepi.com/article/S0895-4356(11)00206-X/fulltext"
 GRADE6_QUOTE = ("If the 95% CI includes appreciable benefit or harm (we suggest an RR of under 0.75 or over 1.25 as a "
                 "rough guide) rating down for imprecision may be appropriate even if OIS criteria are met.")
-DRUCKER2020 = ("Drucker AM et al. Systemic Immunomodulatory Treatments for Patients With Atopic Dermatitis: A Systematic "
+DRUCKER2020 = ("Drucker AM et al. Systemic Immunomodulatory Treatments for Patients With Atopic Dermatitis: A "
+               "Systematic "
                "Review and Network Meta-analysis. JAMA Dermatol 2020 (doi:10.1001/jamadermatol.2020.0796, PMC7177646)")
 DRUCKER2020_URL = ("https://github.com/LEO-Pharma-R-D-Data-Analytics/flakegraph/blob/f44df61bd20d18ab5ab1231f42aa805fb8c39c83/"
                    "data/atopic_dermatitis/files/systemic-immunomodulatory-treatments-for-patients-with-atopic-dermatit.md"
                    " @offset 11000")
-DRUCKER2020_QUOTE = ("The published estimate of the minimal clinically important difference is 6.6 for the EASI score, 3.4 "
-                     "for the POEM score, 3.3 for the DLQI score, and 2.6 for the Peak Pruritus Numeric Rating Scale score; "
-                     "we used these minimal clinically important differences as indicators of clinical significance and "
+DRUCKER2020_QUOTE = ("The published estimate of the minimal clinically important difference is 6.6 for the EASI "
+                     "score, 3.4 "
+                     "for the POEM score, 3.3 for the DLQI score, and 2.6 for the Peak Pruritus Numeric Rating "
+                     "Scale score; "
+                     "we used these minimal clinically important differences as indicators of clinical "
+                     "significance and "
                      "to guide Grading of Recommendations Assessment, Development and Evaluation (GRADE) imprecision "
                      "assessments.")
 BINARY = ("skin_infection", "eczema_herpeticum", "herpes_infection", "any_infection", "conjunctivitis", "easi75",
@@ -55,14 +60,19 @@ RATING_COLUMNS = ("rating_id", "outcome_id", "compare_with", "source_outcome", "
 JCPT = ("[authors not read] Upadacitinib Is a Better Choice than Abrocitinib for Patients with Moderate-to-Severe "
         "Atopic Dermatitis: An Updated Meta-Analysis. J Clin Pharm Ther 2023 (Hindawi article 9067797)")
 JCPT_URL = "https://preview.hindawi.com/journals/jcpt/2023/9067797/tab3"
-JCPT_NOTE = ("All doses vs placebo (the table gives the 100 vs 200 mg and 15 vs 30 mg comparisons in separate rows; Table 1 "
-             "lists placebo as each trial's comparator). Columns: RCTs, groups, patients, estimate, I2, p, Egger, Grade.")
-AGACHE = ("Agache I, Song Y, Posso M, et al. Efficacy and safety of dupilumab for moderate-to-severe atopic dermatitis: "
+JCPT_NOTE = ("All doses vs placebo (the table gives the 100 vs 200 mg and 15 vs 30 mg comparisons in separate "
+             "rows; Table 1 "
+             "lists placebo as each trial's comparator). Columns: RCTs, groups, patients, estimate, I2, p, "
+             "Egger, Grade.")
+AGACHE = ("Agache I, Song Y, Posso M, et al. Efficacy and safety of dupilumab for moderate-to-severe atopic "
+          "dermatitis: "
           "A systematic review for the EAACI biologicals guidelines. Allergy 2021 (January)")
 AGACHE_URL = "https://researchportal.vub.be/en/publications/efficacy-and-safety-of-dupilumab-for-moderate-to-severe-atopic-de"
-AGACHE_QUOTE = ("For adults, there is high certainty that dupilumab decreases SCORAD (MD -30,72; 95% CI -34,65% to -26,79%) "
+AGACHE_QUOTE = ("For adults, there is high certainty that dupilumab decreases SCORAD (MD -30,72; 95% CI -34,65% "
+                "to -26,79%) "
                 "and EASI-75 (RR 3.09; 95% CI 2.45 to 3.89), pruritus (RR 2.96; 95% CI 2.37 to 3.70)")
-AGACHE_NOTE = ("Seven RCTs including 1845 subjects >12 years, approved doses only; adults; comparator placebo with usual "
+AGACHE_NOTE = ("Seven RCTs including 1845 subjects >12 years, approved doses only; adults; comparator placebo "
+               "with usual "
                "care ('standard of care').")
 CHU = ("Chu AWL et al. J Allergy Clin Immunol 2023;152(6):1470-1492 (the AAAAI/ACAAI guideline network meta-analysis), "
        "as reported by: Comparison of Old and New Systemic Treatments for Moderate to Severe Atopic Dermatitis. "
@@ -71,25 +81,31 @@ CHU_URL = ("https://github.com/LEO-Pharma-R-D-Data-Analytics/flakegraph/blob/46e
            "data/atopic_dermatitis/files/comparison-of-old-and-new-systemic-treatments-for-moderate-to-severe-a.md"
            " @offset 31000")
 CHU_LOC = "Comparing Old and New Systemic Treatments (secondary report of Chu et al.; Table 3 and text)"
-CHU_DOSE = ("High-dose upadacitinib read as 30 mg and low-dose as 15 mg, high-dose abrocitinib as 200 mg and low-dose as "
+CHU_DOSE = ("High-dose upadacitinib read as 30 mg and low-dose as 15 mg, high-dose abrocitinib as 200 mg and "
+            "low-dose as "
             "100 mg daily (the doses studied; the report names doses only as high and low). ")
-CHU_EASI = ("High-dose upadacitinib was the most effective in improving EASI, when compared to placebo (high certainty). "
+CHU_EASI = ("High-dose upadacitinib was the most effective in improving EASI, when compared to placebo (high "
+            "certainty). "
             "Dupilumab and low-dose upadacitinib had intermediate superior effectiveness (high certainty)")
-CHU_EASI_NULL = ("Low-dose (1-mg) baricitinib and azathioprine, nemolizumab, were not significantly different compared to "
+CHU_EASI_NULL = ("Low-dose (1-mg) baricitinib and azathioprine, nemolizumab, were not significantly different "
+                 "compared to "
                  "placebo (moderate certainty).")
-CHU_POEM = ("High-dose upadacitinib was the most effective in improving POEM, a measure of patient-reported AD severity "
+CHU_POEM = ("High-dose upadacitinib was the most effective in improving POEM, a measure of patient-reported AD "
+            "severity "
             "(high certainty). High-dose abrocitinib, dupilumab, and low-dose upadacitinib had intermediate superior "
             "effectiveness (high certainty).")
 CHU_ITCH = ("High-dose and low-dose abrocitinib, dupilumab, lebrikizumab, nemolizumab, and low-dose upadacitinib had "
             "intermediate effectiveness (high certainty).")
 CHU_DLQI = ("DLQI was used to measure QoL and high-dose and low-dose upadacitinib were among the most effective (high "
-            "certainty). High-dose abrocitinib, dupilumab, and lebrikizumab were among those with intermediate superior "
+            "certainty). High-dose abrocitinib, dupilumab, and lebrikizumab were among those with intermediate "
+            "superior "
             "effectiveness (high certainty).")
 CHU_SAE = ("Dupilumab and tralokinumab were among the least harmful in any AE (high certainty) and in serious AE "
            "(moderate certainty).")
 CHU_SKIN = "Dupilumab and tralokinumab were the most protective against any skin infections (high certainty)."
 CHU_VIRAL = ("High-dose upadacitinib and high-dose abrocitinib had the most frequent viral skin infections (moderate "
-             "certainty), while dupilumab had a similar frequency of viral skin infections when compared to placebo (high "
+             "certainty), while dupilumab had a similar frequency of viral skin infections when compared to "
+             "placebo (high "
              "certainty).")
 
 
@@ -109,21 +125,28 @@ def ratings() -> list[dict]:
         rating("jcpt2023_sae_upadacitinib", "serious_adverse_event", "", "Serious adverse events", "upadacitinib", "",
                "OR 0.75 [0.50, 1.13]", "moderate", False, JCPT, "Table 3 (Result of adverse events)", JCPT_URL,
                "Upadacitinib492749OR 0.75 [0.50, 1.13]00.170.9884Moderate", JCPT_NOTE),
-        rating("jcpt2023_acne_abrocitinib", "acne", "", "Acne", "abrocitinib", "", "OR 7.54 [2.34, 24.26]", "high", False,
+        rating("jcpt2023_acne_abrocitinib", "acne", "", "Acne", "abrocitinib", "", "OR 7.54 [2.34, 24.26]", "high",
+               False,
                JCPT, "Table 3 (Result of adverse events)", JCPT_URL,
                "Abrocitinib361373OR 7.54 [2.34, 24.26]00.00070.0037High", JCPT_NOTE),
-        rating("jcpt2023_acne_upadacitinib", "acne", "", "Acne", "upadacitinib", "", "OR 6.48 [4.59, 9.16]", "high", False,
+        rating("jcpt2023_acne_upadacitinib", "acne", "", "Acne", "upadacitinib", "", "OR 6.48 [4.59, 9.16]", "high",
+               False,
                JCPT, "Table 3 (Result of adverse events)", JCPT_URL,
                "Upadacitinib492749OR 6.48 [4.59, 9.16]0<0.000010.2444High", JCPT_NOTE),
         rating("agache2021_easi75_dupilumab", "easi75", "", "EASI-75 (adults)", "dupilumab", "",
-               "RR 3.09 (95% CI 2.45 to 3.89)", "high", False, AGACHE, "Abstract", AGACHE_URL, AGACHE_QUOTE, AGACHE_NOTE),
-        rating("agache2021_itch_dupilumab", "", "itch_response", "pruritus (risk ratio; responder definition not in the "
+               "RR 3.09 (95% CI 2.45 to 3.89)", "high", False, AGACHE, "Abstract", AGACHE_URL, AGACHE_QUOTE,
+                   AGACHE_NOTE),
+        rating("agache2021_itch_dupilumab", "", "itch_response", "pruritus (risk ratio; responder definition "
+                                                                 "not in the "
                "abstract)", "dupilumab", "", "RR 2.96 (95% CI 2.37 to 3.70)", "high", False, AGACHE, "Abstract",
-               AGACHE_URL, AGACHE_QUOTE, AGACHE_NOTE + " Read as the itch responder outcome because it is a risk ratio."),
+               AGACHE_URL, AGACHE_QUOTE, AGACHE_NOTE + " Read as the itch responder outcome because it is a "
+                                                       "risk ratio."),
     ]
     chu = [
-        ("easi_upadacitinib_30", "easi_change", "easi75", "EASI (score change)", "upadacitinib", "30", "high", CHU_EASI),
-        ("easi_upadacitinib_15", "easi_change", "easi75", "EASI (score change)", "upadacitinib", "15", "high", CHU_EASI),
+        ("easi_upadacitinib_30", "easi_change", "easi75", "EASI (score change)", "upadacitinib", "30", "high",
+         CHU_EASI),
+        ("easi_upadacitinib_15", "easi_change", "easi75", "EASI (score change)", "upadacitinib", "15", "high",
+         CHU_EASI),
         ("easi_dupilumab", "easi_change", "easi75", "EASI (score change)", "dupilumab", "", "high", CHU_EASI),
         ("easi_baricitinib_1", "easi_change", "easi75", "EASI (score change)", "baricitinib", "1", "moderate",
          CHU_EASI_NULL),
@@ -163,7 +186,8 @@ def ratings() -> list[dict]:
     for rid, outcome, compare_with, source_outcome, drug, dose, value, quote in chu:
         out.append(rating(f"chu2023_{rid}", outcome, compare_with, source_outcome, drug, dose,
                           "not given (categories of effect)", value, True, CHU, CHU_LOC, CHU_URL, quote,
-                          CHU_DOSE + "Secondary report: the review quotes Chu's categories and certainty, not numbers."))
+                          CHU_DOSE + "Secondary report: the review quotes Chu's categories and certainty, not "
+                                     "numbers."))
     return out
 
 

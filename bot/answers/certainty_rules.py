@@ -35,8 +35,13 @@ _LEVEL_WORDS = {1: "one level", 2: "two levels"}
 
 
 def judgement(domain: str, levels: int, why: str) -> Judgement:
-    head = f"downgraded {_LEVEL_WORDS[levels]}" if levels else "not downgraded"
-    return Judgement(domain, levels, f"{domain}: {head}{', ' if levels else ' ('}{why}{'' if levels else ')'}")
+    """'imprecision: downgraded one level, <why>', 'inconsistency: not downgraded (<why>)', or for a domain that
+    could not be judged 'publication bias: not assessable with fewer than 10 trials'."""
+    if levels:
+        return Judgement(domain, levels, f"{domain}: downgraded {_LEVEL_WORDS[levels]}, {why}")
+    if why.startswith(("not assessable", "not assessed")):
+        return Judgement(domain, 0, f"{domain}: {why}")
+    return Judgement(domain, 0, f"{domain}: not downgraded ({why})")
 
 
 # --- risk of bias ---------------------------------------------------------------------------------------------

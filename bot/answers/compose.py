@@ -160,9 +160,14 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
                                    bottom.ci_high, control_risk, events_are_harmful=not outcome.is_benefit)
     per = options.per or outcome.per
     ours_certainty = _pooled_certainty(kb, outcome, evidence, base, base_ours, control_risk)
-    certainty = (published_certainty(evidence.lead_synthesis) if published_leads
-                 else ours_certainty if bottom is not None else None)
     sparse = is_sparse(evidence.tables) and not published_leads
+    risk_difference = _pool(evidence, "RD", "MH", False) if sparse else None
+    if sparse and ours_certainty is None and risk_difference is not None and risk_difference.defined:
+        # no ratio can be estimated (no one on one side had it): the risk difference is the estimate rated
+        ours_certainty = rate(pooled_evidence(evidence.tables, risk_difference, "RD", outcome, kb.assessments,
+                                              control_risk))
+    certainty = (published_certainty(evidence.lead_synthesis) if published_leads
+                 else ours_certainty if bottom is not None or sparse else None)
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
                          *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())),
@@ -171,7 +176,7 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
                          all_definitions=(_all_definitions(evidence, measure, method, hksj)
                                           if sensitivity else None),
                          pooled_certainty=ours_certainty, sparse=sparse,
-                         risk_difference=_pool(evidence, "RD", "MH", False) if sparse else None,
+                         risk_difference=risk_difference,
                          baseline_tables=baseline_tables if absolute else ())
 
 

@@ -100,6 +100,8 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
                           "none is shown)." if ev.by_dose else
                           "Certainty of the evidence: not rated (rates on the drug alone are not a comparison)."))
         return lines
+    if oa.sparse and oa.lead is None and counts(ev.tables).all_events:
+        return lines + sparse_headline(oa)  # no ratio (no one on one side had it): the counts lead
     if oa.lead is None:
         nobody = bool(ev.tables) and counts(ev.tables).all_events == 0
         lines.append(line(counts_sentence(oa) if nobody else no_estimate_sentence(oa)))
@@ -361,7 +363,7 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
                   else f"pooled ({MEASURE_NAMES[oa.basis.measure]}, the outcome's default analysis)"
                   if oa.basis is not None and oa.basis is not oa.ours else "pooled")
         lines.append(line(f"The absolute numbers apply {basis} to the {source} relative effect."))
-    if oa.sparse and oa.pooled is not None:
+    if oa.sparse and oa.pooled is not None and oa.pooled.defined:
         lines.append(line(ratio_detail(oa)))
     lines.extend(certainty_lines(oa))
     return tuple(lines)
@@ -383,7 +385,7 @@ def certainty_lines(oa: OutcomeAnswer) -> list[Line]:
 
 def _pooled_text(measure: str, result) -> str:
     if not result.defined:
-        return f"no estimate ({result.reason})"
+        return f"no estimate ({reason_words(result.reason)})"
     return (f"{fmt_study(measure, result.estimate)} ({fmt_study(measure, result.ci_low)} to "
             f"{fmt_study(measure, result.ci_high)})")
 

@@ -55,8 +55,10 @@ def risk_difference_sentence(oa: OutcomeAnswer) -> str:
         reads = f"fewer people {oa.outcome.had} on {ev.intervention_label}"
     else:
         reads = "compatible with no difference either way"
+    ratio = ("Too few events for a ratio to lead; it is under Method." if oa.pooled is not None and oa.pooled.defined
+             else "No ratio can be estimated when one side had no events.")
     return (f"Risk difference {_per100(rd.estimate)} per 100 (95% CI {_per100(rd.ci_low)} to {_per100(rd.ci_high)}): "
-            f"{reads}. Too few events for a ratio to lead; it is under Method.")
+            f"{reads}. {ratio}")
 
 
 def sparse_summary(oa: OutcomeAnswer) -> str:

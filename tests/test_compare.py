@@ -181,36 +181,7 @@ def test_overview_population_filters_it(service):
         assert {t.age_group for t in oa.evidence.tables} <= {"adolescents"}
 
 
-# --- certainty rules, one domain at a time --------------------------------------------------------------------
-
-def _pooled(i2: float, k: int = 3):
-    """A pooled result with a chosen I² (the rules read only k, I² and the intervals)."""
-    from dataclasses import replace
-
-    base = pool([10, 12, 14][:k] or [10], [100, 100, 100][:k] or [100], [5, 6, 7][:k] or [5],
-                [100, 100, 100][:k] or [100], measure="RR", method="MH")
-    return replace(base, I2=i2, k=k)
-
-
-@pytest.mark.parametrize("evidence, rating, domain", [
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(0.0), 800), "moderate", None),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(60.0), 800), "low", "inconsistency: downgraded one level"),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(80.0), 800), "very low", "inconsistency: downgraded two levels"),
-    (Evidence("RR", 0.9, 1.2, 3, _pooled(0.0), 800), "low", "imprecision: downgraded one level"),
-    (Evidence("RR", 0.5, 2.0, 3, _pooled(0.0), 800), "very low", "imprecision: downgraded two levels"),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(0.0), 120), "low", "imprecision: downgraded one level, 120 events"),
-    (Evidence("RR", 1.5, 2.5, 3, None, 800, indirect=True), "low", "indirectness: downgraded one level"),
-])
-def test_each_downgrade_rule(evidence, rating, domain):
-    c = rate(evidence)
-    assert (c.rating, c.source) == (rating, "rule-based")
-    assert any("risk of bias: not assessed" in r for r in c.reasons)
-    assert any("publication bias: not assessable with fewer than 10 trials" in r for r in c.reasons)
-    if domain:
-        assert any(r.startswith(domain) for r in c.reasons), c.reasons
-    else:
-        assert not any(": downgraded" in r for r in c.reasons)
-
+# --- certainty rules: tests/test_certainty_rules.py holds one golden case per domain rule -----------------
 
 def test_a_published_rating_is_shown_as_published():
     c = rate(Evidence("RR", 1.5, 2.5, 8, None, None, published_rating="moderate", published_source="Example 2024"))

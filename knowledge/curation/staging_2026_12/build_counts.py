@@ -9,6 +9,7 @@ here except derived counts, whose arithmetic is written out in their note.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -190,8 +191,53 @@ def arcadia1() -> list[dict]:
     return rows
 
 
+MU1_URL = ("https://github.com/suvojit-0x55aa/derm-trial-atlas-data/blob/35c2709b0d39e5ea4a25c258a525b819e29204d5/"
+           "data/trials/NCT03569293.json")
+MU1_ARMS = {"placebo": ("placebo", "Placebo"), "15mg": ("upadacitinib", "Upadacitinib 15 mg QD"),
+            "30mg": ("upadacitinib", "Upadacitinib 30 mg QD")}
+
+
+def measure_up1() -> list[dict]:
+    """Serious AEs and acne re-sourced to the atlas copy: each arm is the exact sum of its two age strata."""
+    with (REGISTRY / "MANIFEST.csv").open(encoding="utf-8") as handle:
+        manifest = {r["stored_file"]: r for r in csv.DictReader(handle)}
+    blocks = {"serious_adverse_event": ("adverse_events.serious_adverse_event_rate", "value", "total",
+                                        "Participants with >=1 serious adverse event (registry seriousNumAffected), "
+                                        "double-blind period, adults + adolescents"),
+              "acne": ("adverse_events.most_common_adverse_events.ACNE", "per_arm", "preferred_term",
+                       "Acne (MedDRA PT 'ACNE'), non-serious otherEvents table, double-blind period, "
+                       "adults + adolescents")}
+    rows = []
+    for outcome, (name, key, family, definition) in blocks.items():
+        stored = f"NCT03569293/{name}.json"
+        text = (REGISTRY / stored).read_text(encoding="utf-8")
+        start = manifest[stored]["kept"].split()[1].split("-")[0]
+        entries = {e["arm"]: e for e in json.loads(text)[key]}
+        for arm, (drug, label) in MU1_ARMS.items():
+            adult, teen = entries[f"Adults: Double-blind Period - {label}"], entries[
+                f"Adolescents: Double-blind Period - {label}"]
+            events = adult["n_affected"] + teen["n_affected"]
+            n = adult["n_at_risk"] + teen["n_at_risk"]
+            quote = " | ".join(cut(text, f'"arm": "{stratum}: Double-blind Period - {label}"', '"n_at_risk": '
+                                   f'{entry["n_at_risk"]}') for stratum, entry in (("Adults", adult),
+                                                                                  ("Adolescents", teen)))
+            quote = " ".join(quote.split())  # the record's indentation collapsed to single spaces
+            rows.append({
+                "trial_id": "measure_up1", "arm_id": arm, "drug": drug, "outcome_id": outcome, "events": events,
+                "n": n, "derived": "yes", "timepoint_weeks": 16, "definition_family": family,
+                "population": "safety", "definition": definition, "source": "NCT03569293",
+                "location": f"atlas {name.replace('.', ' ')} (stored as {stored})",
+                "url": f"{MU1_URL} @offset {start}", "quote": quote,
+                "note": (f"EXACT SUM of read registry counts: adults {adult['n_affected']}/{adult['n_at_risk']} + "
+                         f"adolescents {teen['n_affected']}/{teen['n_at_risk']} = {events}/{n}. Same numbers as the "
+                         "held row read from research-content.json; this atlas copy is stored. "
+                         "Quote whitespace collapsed."),
+            })
+    return rows
+
+
 def main() -> None:
-    rows = breeze_ad2() + breeze_ad7() + arcadia1()
+    rows = breeze_ad2() + breeze_ad7() + arcadia1() + measure_up1()
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()

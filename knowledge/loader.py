@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
-from knowledge.vocabulary import parse_concepts, parse_drugs, parse_outcomes
+from knowledge.vocabulary import parse_classes, parse_concepts, parse_drugs, parse_outcomes
 
 from . import schema
 from .errors import DataIssue, KnowledgeBaseError
@@ -57,7 +57,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
 
     meta = _read_yaml(directory, "kb.yaml", issues)
     outcomes = parse_outcomes(_read_yaml(directory, "outcomes.yaml", issues), issues)
-    drugs, drug_concepts = parse_drugs(_read_yaml(directory, "drugs.yaml", issues), issues)
+    drugs_yaml = _read_yaml(directory, "drugs.yaml", issues)
+    drugs, drug_concepts = parse_drugs(drugs_yaml, issues)
+    classes = parse_classes(drugs_yaml, drugs, issues)
     trials = _rows(directory, "trials.csv", schema.TRIAL_COLUMNS, parse_trial, issues, context={})
     trial_ids = {t.trial_id for _, t in trials}
     arms = _rows(directory, "arms.csv", schema.ARM_COLUMNS, parse_arm, issues,
@@ -102,6 +104,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         concepts=concepts,
         drugs=drugs,
         disagreements=tuple(r for _, r in disagreements),
+        classes=classes,
     )
 
 

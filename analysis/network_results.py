@@ -59,7 +59,13 @@ def make_estimate(measure: str, treatment: str, versus: str, value: float, se: f
     lo, hi = value - half, value + half
     if measure == "RD":
         return NetworkEstimate(treatment, versus, value, lo, hi, value, se)
-    return NetworkEstimate(treatment, versus, math.exp(value), math.exp(lo), math.exp(hi), value, se)
+    return NetworkEstimate(treatment, versus, _exp(value), _exp(lo), _exp(hi), value, se)
+
+
+def _exp(x: float) -> float:
+    """exp that says 'unbounded' rather than raising: a back-calculated indirect estimate with almost no
+    indirect evidence has a huge standard error, and its interval end overflows a float."""
+    return math.exp(x) if x < 709.0 else math.inf
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,9 +63,12 @@ def make_estimate(measure: str, treatment: str, versus: str, value: float, se: f
 
 
 def _exp(x: float) -> float:
-    """exp that says 'unbounded' rather than raising: a back-calculated indirect estimate with almost no
-    indirect evidence has a huge standard error, and its interval end overflows a float."""
-    return math.exp(x) if x < 709.0 else math.inf
+    """exp that gives inf past the float range, as R does: a back-calculated indirect estimate with almost no
+    indirect evidence can have a standard error in the thousands on the log scale."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True, slots=True)

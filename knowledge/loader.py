@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from knowledge.assessments import FILES as ASSESSMENT_FILES
+from knowledge.assessments import load_assessments
 from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
 from knowledge.vocabulary import parse_classes, parse_concepts, parse_drugs, parse_outcomes
 
@@ -36,7 +38,7 @@ def default_directory() -> Path:
 
 def content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in DATA_FILES + OPTIONAL_FILES:
+    for name in DATA_FILES + OPTIONAL_FILES + ASSESSMENT_FILES:  # assessment files are optional (assessments.py)
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -74,6 +76,8 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         count_index = {(c.trial_id, c.arm_id, c.outcome_id): c for _, c in counts}
         disagreements = _rows(directory, "disagreements.csv", schema.DISAGREEMENT_COLUMNS, parse_disagreement,
                               issues, context={"counts": count_index})
+    assessments = load_assessments(directory, _rows, {"trials": trial_ids, "outcomes": outcomes, "drugs": drugs},
+                                   issues)
     held = {a.drug for _, a in arms}
     concepts = tuple(
         Concept(kind="drug", id=c.id, label=c.label, covered=c.id in held, terms=c.terms, lookalikes=c.lookalikes)
@@ -103,8 +107,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         outcomes=outcomes,
         concepts=concepts,
         drugs=drugs,
-        disagreements=tuple(r for _, r in disagreements),
         classes=classes,
+        disagreements=tuple(r for _, r in disagreements),
+        assessments=assessments,
     )
 
 

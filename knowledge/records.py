@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge.assessments import Assessments
 
 from .schema import APPROXIMATE
 
@@ -234,8 +238,9 @@ class KnowledgeBase:
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
     drugs: Mapping[str, Drug] = field(default_factory=dict)
-    disagreements: tuple[Disagreement, ...] = ()
     classes: Mapping[str, DrugClass] = field(default_factory=dict)  # drugs.yaml `classes`, by id
+    disagreements: tuple[Disagreement, ...] = ()
+    assessments: Assessments | None = None  # risk of bias, thresholds, published ratings (knowledge/assessments.py)
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)

@@ -91,14 +91,21 @@ def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service
         assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
         if name.startswith(("compare", "overview", "ranking")):
             continue
-        rated = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
-        assert rated and "risk of bias not assessed" in reply, question
+        # each rating sits with its estimate: ours rule-based, or a published lead's own (or "not rated by its
+        # source", with our pooling's rating on our pooling's line)
+        ours = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+        lead = re.search(r"certainty of the evidence: not rated by its source \(|certainty of the evidence \(grade, "
+                         r"as rated by ", reply)
+        assert ours or lead, question
+        if lead:
+            assert re.search(r"; certainty (high|moderate|low|very low) \(rule-based\)", reply), question
     for name in ("compare_direct_indirect", "compare_indirect_only"):
         reply = text(service.ask(GOLDEN_QUESTIONS[name]).reply).lower()
         assert re.search(r"certainty: (moderate|low|very low) \(rule-based", reply)
     overview = text(service.ask(GOLDEN_QUESTIONS["overview"]).reply).lower()
     rows = len(service.ask(GOLDEN_QUESTIONS["overview"]).answer.overview.rows)
-    assert len(re.findall(r"; certainty (?:high|moderate|low|very low)\n", overview)) == rows
+    assert len(re.findall(r"; certainty (?:high|moderate|low|very low|not rated by its source \(our pooling: "
+                          r"(?:high|moderate|low|very low)\))\n", overview)) == rows
 
 
 def test_disclaimer_appears_exactly_once(service):

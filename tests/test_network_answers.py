@@ -98,7 +98,9 @@ def test_a_drug_named_without_a_dose_means_each_licensed_regimen_separately(serv
     c = service.ask("upadacitinib vs dupilumab EASI-75").answer.comparisons[0]
     assert [(p.a, p.b) for p in c.pairs] == [(Node("upadacitinib", 15), Node("dupilumab", 300, 2)),
                                              (Node("upadacitinib", 30), Node("dupilumab", 300, 2))]
-    assert any("upadacitinib as its licensed regimens, 15 mg and 30 mg, each separately" in s for s in c.sides)
+    assert any("upadacitinib 15 mg and 30 mg (licensed), each separately" in s for s in c.sides)
+    assert "No dose named, so upadacitinib 15 mg and 30 mg (licensed), each separately" in text(
+        service.ask("upadacitinib vs dupilumab EASI-75").reply, sections=())
 
 
 def test_a_regimen_not_in_the_network_is_said_to_be_missing_never_replaced(service):

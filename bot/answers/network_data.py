@@ -90,10 +90,6 @@ class NetworkData:
                        trials=tuple(t for t in self.trials if t.trial_id in keep))
 
     @property
-    def backgrounds(self) -> Counter:
-        return Counter(t.background for t in self.trials)
-
-    @property
     def placebo_risks(self) -> tuple[tuple[int, int], ...]:
         return tuple((a.events, a.n) for a in self.arms if a.node.is_placebo)
 
@@ -101,19 +97,16 @@ class NetworkData:
 def population_words(data: NetworkData) -> str:
     words = "adults and adolescents" if data.population == DEFAULT_POPULATION else \
         AGE_GROUP_WORDS.get(data.population, data.population)
-    return words if data.population_asked else f"{words} (by default)"
+    return words if data.population_asked else f"{words} (default)"
 
 
-def background_words(data: NetworkData, held: Counter | None = None) -> str:
-    """'trials with and without topical steroids (5 and 9)', or one kind when the question asked for it;
-    ``held`` counts the trials a fit used (all of the network's when None)."""
+def background_words(data: NetworkData) -> str:
+    """'trials with and without topical steroids in one network', or the one kind the question asked for."""
     if data.background == "tcs":
         return "trials with topical steroids only"
     if data.background == "monotherapy":
         return "trials without topical steroids only"
-    held = data.backgrounds if held is None else held
-    return (f"trials with and without topical steroids ({held.get('tcs', 0)} and {held.get('monotherapy', 0)}, "
-            "one network)")
+    return "trials with and without topical steroids in one network"
 
 
 def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:

@@ -101,8 +101,8 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
         if len(found) > 1:
             licensed = tuple(n for n in found if n in data.licensed)
             if len(licensed) == 1:
-                return licensed, f"{label} {_named(side)} as {licensed[0].regimen}, the licensed one", ""
-            return found, f"{label} {_named(side)} as each regimen held, separately", ""
+                return licensed, f"{label} {_named(side)} read as the licensed {licensed[0].regimen}", ""
+            return found, f"{label} {_named(side)}: each regimen held, separately", ""
         return found, "", ""
     licensed = tuple(n for n in sorted(data.licensed) if n.drug == side.drug)
     mine = tuple(n for n in in_network if n.drug == side.drug)
@@ -113,12 +113,12 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
     if not mine:
         return (), "", gap or f"{label} is not in the network for this outcome (no trial of it has counts here)"
     if not present:
-        return mine, f"{label} as each regimen held (none licensed here)", gap
+        return mine, f"{label}: each regimen held (none licensed here)", gap
     regimens = " and ".join(n.regimen for n in licensed)
     if len(licensed) == 1:
-        return present, f"{label} as its licensed regimen, {regimens}", gap
+        return present, f"{label} {regimens} (licensed)", gap
     each = ", each separately" if len(present) > 1 else ""
-    return present, f"{label} as its licensed regimens, {regimens}{each}", gap
+    return present, f"{label} {regimens} (licensed){each}", gap
 
 
 def _named(side: Regimen) -> str:

@@ -36,6 +36,10 @@ def test_weight_tiered_arms_join_the_licensed_fixed_dose_at_their_interval(servi
     assert adolescents.node == Node("dupilumab", 300, 2) and adolescents.grouped
     assert place(kb, _arm(kb, "preschool", "wt_q4w")).node == Node("dupilumab", 300, 4)
     assert place(kb, _arm(kb, "adol", "300q4w")).node == Node("dupilumab", 300, 4)
+    # 100/200 mg in children has no tier of 300 mg: a node of its own, never labelled as a dose nobody had
+    children = place(kb, _arm(kb, "peds", "wt_q2w"))
+    assert children.node == Node("dupilumab", None, 2) and children.node.label(kb) == \
+        "dupilumab weight-tiered every 2 weeks"
 
 
 def test_a_loading_dose_makes_no_other_node_and_placebo_is_one_node(service):
@@ -92,6 +96,13 @@ def test_every_answer_says_how_background_therapy_was_handled(service):
     assert "trials with topical steroids only" in reply
 
 
+def test_left_out_populations_and_one_kind_of_trial_are_said(service):
+    reply = text(service.ask("abro 200 vs dupi EASI-75 excluding adolescents").reply, sections=())
+    assert "trials of adolescents left out as asked" in reply
+    reply = text(service.ask("which biologic is best for EASI-75 in children").reply, sections=())
+    assert "Children; 1 trial, with topical steroids" in reply
+
+
 # --- comparisons --------------------------------------------------------------------------------------------------
 
 def test_a_drug_named_without_a_dose_means_each_licensed_regimen_separately(service):
@@ -123,6 +134,14 @@ def test_the_network_estimate_matches_a_direct_fit_of_the_engine(service):
         (by_hand.estimate, by_hand.ci_low, by_hand.ci_high), rel=1e-12)
     assert pair.direct_trials == ("BREEZE-AD1", "BREEZE-AD2") or set(pair.direct_trials) <= {
         "BREEZE-AD1", "BREEZE-AD2", "BREEZE-AD7"}
+
+
+def test_indirect_evidence_only_from_other_trials(service):
+    """Upadacitinib 15 and 30 mg are held only in trials that have both: netsplit's 'indirect' estimate would
+    rest on those trials' own placebo arms, so none is shown and there is no coherence line."""
+    (pair,) = service.ask("upadacitinib 30 mg vs 15 mg EASI-75").answer.comparisons[0].pairs
+    assert pair.direct is not None and pair.indirect is None and pair.p_difference is None
+    assert "no indirect evidence" in text(service.ask("upadacitinib 30 mg vs 15 mg EASI-75").reply, sections=())
 
 
 def test_absolute_numbers_are_at_a_stated_baseline(service):

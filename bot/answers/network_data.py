@@ -66,10 +66,11 @@ class NetworkData:
     # Regimens licensed for this population: nodes holding an arm marked licensed in a trial of the population
     # (whether or not it counted this outcome), so a licensed regimen missing here can be said to be missing.
     licensed: frozenset[Node] = frozenset()
+    excluded_populations: tuple[str, ...] = ()  # "excluding adolescents": their trials left out, said
 
     @property
     def nodes(self) -> tuple[Node, ...]:
-        return tuple(sorted({a.node for a in self.arms}))
+        return tuple(sorted({a.node for a in self.arms}, key=lambda n: n.sort_key))
 
     def arrays(self, labels: dict[Node, str]) -> tuple[list[str], list[str], list[int], list[int]]:
         """The engine's long format: study, treatment (node labels), events, n."""
@@ -95,17 +96,28 @@ class NetworkData:
 
 
 def population_words(data: NetworkData) -> str:
+    """'adults and adolescents (default)', 'children', 'adults and adolescents (default), adolescents' trials
+    left out as asked'."""
     words = "adults and adolescents" if data.population == DEFAULT_POPULATION else \
         AGE_GROUP_WORDS.get(data.population, data.population)
-    return words if data.population_asked else f"{words} (default)"
+    words = words if data.population_asked else f"{words} (default)"
+    if data.excluded_populations:
+        left = " and ".join(AGE_GROUP_WORDS.get(p, p) for p in data.excluded_populations)
+        words += f", trials of {left} left out as asked"
+    return words
 
 
-def background_words(data: NetworkData) -> str:
-    """'trials with and without topical steroids in one network', or the one kind the question asked for."""
+def background_words(data: NetworkData, held: set[str] | None = None) -> str:
+    """'trials with and without topical steroids in one network', or the one kind the question asked for, or
+    the one kind the trials used (``held``: their background therapies) happen to be."""
     if data.background == "tcs":
         return "trials with topical steroids only"
     if data.background == "monotherapy":
         return "trials without topical steroids only"
+    if held == {"tcs"}:
+        return "trials, all with topical steroids"
+    if held == {"monotherapy"}:
+        return "trials, all without topical steroids"
     return "trials with and without topical steroids in one network"
 
 
@@ -161,7 +173,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                                    tuple(c for _, c, _ in items), any(g for _, _, g in items)))
         excluded.extend((label, f"arm left out: {why}") for why in dropped)
     return NetworkData(outcome_id, key, population is not None, options.background, tuple(families.most_common()),
-                       tuple(used), tuple(excluded), tuple(trials), licensed)
+                       tuple(used), tuple(excluded), tuple(trials), licensed, tuple(options.exclude_populations))
 
 
 def _trial_reason(kb: KnowledgeBase, trial: Trial, options: Options, ages: frozenset[str]) -> str:

@@ -18,6 +18,7 @@ from analysis import AbsoluteEffect, absolute_effect, treatment_risk
 from analysis.network import NetworkEstimate
 from bot.answers.certainty import Certainty, rate
 from bot.answers.certainty import Evidence as CertaintyInputs
+from bot.answers.evidence import trial_label
 from bot.answers.network_data import DEFAULT_POPULATION, POPULATION_GROUPS, NetworkData, build_network
 from bot.answers.network_fit import NetworkFit, analysis_of, connected, difference_p, fit_network
 from bot.answers.regimens import PLACEBO, PLACEBO_NODE, Node, drug_nodes, licensed_nodes, matching_nodes
@@ -104,7 +105,7 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
                 return licensed, f"{label} {_named(side)} read as the licensed {licensed[0].regimen}", ""
             return found, f"{label} {_named(side)}: each regimen held, separately", ""
         return found, "", ""
-    licensed = tuple(n for n in sorted(data.licensed) if n.drug == side.drug)
+    licensed = tuple(n for n in sorted(data.licensed, key=lambda n: n.sort_key) if n.drug == side.drug)
     mine = tuple(n for n in in_network if n.drug == side.drug)
     present = tuple(n for n in licensed if n in mine)
     absent = [n.regimen for n in licensed if n not in mine]
@@ -169,8 +170,15 @@ def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options
     outcome = kb.outcomes[fit.data.outcome_id]
     network = fit.estimate(a, b)
     direct, indirect, k_direct, p = fit.split(a, b)
-    direct_trials = tuple(t.acronym.removeprefix("LIBERTY AD ") for t in fit.data.trials_with(a, b)
-                          if t.trial_id in set(fit.result.studies)) if k_direct else ()
+    used = set(fit.result.studies)
+    both = [t for t in fit.data.trials_with(a, b) if t.trial_id in used]
+    direct_trials = tuple(trial_label(t) for t in both) if k_direct else ()
+    elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - {
+        t.trial_id for t in both}
+    if k_direct and not elsewhere:
+        # No other trial holds either regimen: netsplit's "indirect" estimate would rest on the direct trials'
+        # own other arms (their placebo), which is no independent evidence, so none is shown.
+        indirect, p = None, None
     risk_b, source = _risk_on(fit, b, options)
     absolute = None
     if network is not None and risk_b is not None:

@@ -50,7 +50,11 @@ def context_line(fit: NetworkFit) -> Line:
     """'Adults and adolescents (default); 24 trials with and without topical steroids in one network; random
     effects.' (The measure is named with each estimate.)"""
     k = fit.result.k if fit.result is not None else 0
-    trials = f"{k} trial{'s' if k != 1 else ''} " + background_words(fit.data).removeprefix("trials ")
+    used = set(fit.result.studies) if fit.result is not None else set()
+    held = {t.background for t in fit.data.trials if t.trial_id in used}
+    trials = f"{k} trial{'s' if k != 1 else ''}" + background_words(fit.data, held).removeprefix("trials")
+    if k == 1:
+        trials = trials.replace(", all with", ", with").replace(", all without", ", without")
     model = "random effects" if fit.model == "random" else "fixed effect"
     return line(f"{capital(population_words(fit.data))}; {trials}; {model}.")
 

@@ -11,8 +11,9 @@ from bot.answers.wording import AGE_WORDS, citation_line
 from knowledge.records import KnowledgeBase, Synthesis
 
 GROUPING = ("Nodes are regimens (drug, maintenance dose, interval); a loading dose makes no other node; "
-            "weight-tiered doses for adolescents and children join the licensed fixed dose at their interval; arms "
-            "with no fixed regimen (dose not recorded, two intervals combined, dose escalated) are left out.")
+            "weight-tiered doses join the licensed fixed dose at their interval when it is one of their tiers "
+            "(else they are a node of their own); arms with no fixed regimen (dose not recorded, two intervals "
+            "combined, dose escalated) are left out.")
 
 
 def network_trials_lines(fit: NetworkFit, kb: KnowledgeBase) -> tuple[Line, ...]:

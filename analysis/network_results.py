@@ -140,7 +140,8 @@ class NetworkResult:
                 return s
             if (s.treatment, s.versus) == (versus, treatment):
                 return s.flipped()
-        self._index(treatment), self._index(versus)
+        self._index(treatment)  # an unknown name is an error, not "no direct evidence"
+        self._index(versus)
         return None
 
     def p_scores(self, larger_is_better: bool = True) -> Mapping[str, float]:

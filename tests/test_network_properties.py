@@ -35,9 +35,12 @@ def random_network(seed: int, n_studies: int = 14, low: float = 0.05) -> dict[st
         for t in design:
             m = int(rng.integers(20, 300))
             p = 1 / (1 + math.exp(-(math.log(base / (1 - base)) + effect[t] + rng.normal(0, 0.2))))
+            e = int(rng.binomial(m, p))
+            if s < len(TREATMENTS) - 1:  # the connecting trials are never left out (zero cells in every arm)
+                e = min(max(e, 1), m - 1)
             study.append(f"s{s}")
             treatment.append(t)
-            events.append(int(rng.binomial(m, p)))
+            events.append(e)
             n.append(m)
     return {"study": study, "treatment": treatment, "events": events, "n": n}
 

@@ -109,6 +109,7 @@ class NetworkResult:
     estimates: tuple[NetworkEstimate, ...]  # every other treatment vs the reference
     splits: tuple[SplitEstimate, ...]
     Q_pval: float | None = None  # None when df = 0
+    corrected: tuple[str, ...] = ()  # studies given 0.5 events and 1 participant more in every arm (zero cells)
     coefficients: tuple[float, ...] = field(default=(), repr=False)
     covariance: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
 

@@ -173,7 +173,8 @@ def test_zero_cell_rule_adds_to_every_arm_of_the_study(measure: str) -> None:
     p = e / m
     expected = {"OR": np.log(e / (m - e)), "RR": np.log(p), "RD": p}[measure]
     variance = {"OR": 1 / e + 1 / (m - e), "RR": 1 / e - 1 / m, "RD": p * (1 - p) / m}[measure]
-    assert arms.excluded == () and arms.studies == ("a", "b", "c")
+    assert arms.excluded == () and arms.studies == ("a", "b", "c") and arms.corrected == ("a", "c")
+    assert network_meta_analysis(study, treatment, events, n, measure=measure).corrected == ("a", "c")
     np.testing.assert_allclose(arms.theta, expected, rtol=1e-15)
     np.testing.assert_allclose(arms.var, variance, rtol=1e-15)
 

@@ -20,19 +20,23 @@
 #   P_i = mean over j != i of pnorm((mu_i - mu_j) / se(mu_i - mu_j));
 # * netsplit by back-calculation (König, Krahn & Binder 2013, Stat Med 32:5414; netmeta::netsplit):
 #   R's netmeta is not packaged for Debian (no r-cran-netmeta), so it is computed here from metafor's output
-#   by the published formulas. Direct estimate of a pair: inverse-variance mean over the studies holding
-#   both arms of theta_a - theta_b, weighted by Rücker's multi-arm adjusted weights (Rücker 2012, Res Synth
-#   Methods 3:312, Eq. 8: L+ = -1/2 (I - J/m) Vpair (I - J/m), weights = -offdiag(ginv(L+))), with Vpair
-#   the variances of all of a study's pairwise comparisons from V plus tau2 (random). Network share
-#   P = var_net / var_dir; indirect = (net - P dir) / (1 - P), var_ind = var_net / (1 - P); p of
-#   dir - ind by z. No indirect estimate when 1 - P < 1e-8 (all evidence direct).
+#   by the published formulas, with netmeta's choice of direct estimate (nma.ruecker() pools seTE.orig, the
+#   pairwise standard errors before the multi-arm adjustment, with tau.preset = the network tau; read in
+#   github.com/guido-s/netmeta R/nma.ruecker.R): the direct estimate of a pair is the inverse-variance mean,
+#   over the studies holding both arms, of theta_a - theta_b with variance var(y_a - y_b) from V plus tau2
+#   (random). Direct share P = var_net / var_dir; indirect = (net - P dir) / (1 - P),
+#   var_ind = var_net / (1 - P); p of dir - ind by z. No indirect estimate when 1 - P < sqrt(machine
+#   epsilon) (all evidence direct), as netmeta.
 # * tau2: metafor's optimisers stop within about 1e-6 (relative) of the REML optimum and disagree with each
 #   other at that level (nlminb 0.4307621, optim/BFGS 0.4307625, bobyqa 0.4307625 on hasselblad1998, OR),
-#   and a tighter nlminb rel.tol fails to converge. So the default fit is polished with optimize() on
-#   metafor's own restricted log-likelihood, logLik(rma.mv(..., tau2 = t)), to a tolerance of 1e-11 * tau2,
-#   and the estimates are those of rma.mv with tau2 fixed at the optimum; when the default fit ends
-#   below 1e-8 and logLik at tau2 = 0 is at least as high, tau2 = 0 (the boundary). The default fit's
-#   tau2 is kept in the fixtures as tau2_nlminb.
+#   and a tighter nlminb rel.tol fails to converge; optimize() on logLik() cannot do better than about 1e-6
+#   either where tau2 is small (dong2013: 8e-7). So tau2 is the root of the REML score, computed here from
+#   the contrast-level matrices, -1/2 [tr(P B) - y'P B P y] with Sigma = V + tau2 B (B: 1 on the diagonal,
+#   1/2 between contrasts of one study, i.e. struct CS with rho = 1/2) and
+#   P = Sigma^-1 - Sigma^-1 X (X' Sigma^-1 X)^-1 X' Sigma^-1, found by uniroot() to 1e-14 x tau2 near
+#   metafor's own estimate; the script stops unless metafor's logLik there is at least that of its own
+#   fit. Estimates and intervals are those of rma.mv with tau2 fixed at the root. tau2 = 0 (the boundary)
+#   when the score at 0 is not positive. metafor's own estimate is kept in the fixtures as tau2_nlminb.
 #
 # Datasets: metafor's dat.hasselblad1998, dat.woods2010 (a four-arm trial) and dat.dong2013, and synthetic
 # networks made here with fixed seeds (three- and four-arm trials, zero cells, a homogeneous network, a star,
@@ -186,30 +190,6 @@ est_entry <- function(measure, treatment, versus, b, se) {
        log_estimate = b, se = se)
 }
 
-# Rücker's adjusted weights of every pair of arms of a study (Rücker 2012, Eq. 8)
-adjusted_weights <- function(Vs, trt, tau2) {
-  m <- length(trt)
-  # variances of all pairwise comparisons from the contrasts' covariance (baseline = first arm)
-  C <- matrix(0, m, m)
-  C[-1, -1] <- Vs
-  Vp <- matrix(0, m, m)
-  for (j in 1:m) for (l in 1:m) if (j != l) {
-    # var(theta_j - theta_l) = var(y_j - y_l) with y_1 = 0
-    vj <- if (j == 1) 0 else C[j, j]
-    vl <- if (l == 1) 0 else C[l, l]
-    cjl <- if (j == 1 || l == 1) 0 else C[j, l]
-    Vp[j, l] <- vj + vl - 2 * cjl + tau2
-  }
-  if (m == 2) return(matrix(c(0, 1 / Vp[1, 2], 1 / Vp[1, 2], 0), 2, 2, dimnames = list(trt, trt)))
-  Cm <- diag(m) - matrix(1 / m, m, m)
-  Lplus <- -0.5 * Cm %*% Vp %*% Cm
-  Lm <- MASS::ginv(Lplus)
-  W <- -Lm
-  diag(W) <- 0
-  dimnames(W) <- list(trt, trt)
-  W
-}
-
 fit_one <- function(inp, measure, model, reference) {
   p <- prepare(inp, measure)
   d <- p$d
@@ -226,13 +206,21 @@ fit_one <- function(inp, measure, model, reference) {
                                  method = "REML", data = d, tau2 = t)
     fit0 <- rma.mv(d$yi, p$V, mods = ~ 0 + X, random = ~ comp | study, rho = 1 / 2, method = "REML", data = d)
     t0 <- fit0$tau2
-    ll <- function(t) as.numeric(logLik(fit_at(t)))
-    if (t0 < 1e-8 && ll(0) >= ll(t0)) {
+    B <- outer(d$study, d$study, "==") * 0.5 + diag(nrow(d)) * 0.5
+    score <- function(t) {
+      Si <- solve(p$V + t * B)
+      P <- Si - Si %*% X %*% solve(t(X) %*% Si %*% X, t(X) %*% Si)
+      -0.5 * (sum(diag(P %*% B)) - as.numeric(t(d$yi) %*% P %*% B %*% P %*% d$yi))
+    }
+    if (score(0) <= 0) {
       tau2 <- 0
     } else {
-      opt <- optimize(ll, interval = c(0.9 * t0, 1.1 * t0), maximum = TRUE, tol = 1e-11 * t0)
-      tau2 <- opt$maximum
-      if (tau2 - 0.9 * t0 < 1e-3 * t0 || 1.1 * t0 - tau2 < 1e-3 * t0) stop("tau2 polish hit its bracket")
+      lo <- t0 / 2
+      hi <- 2 * t0
+      while (score(lo) <= 0) lo <- lo / 2
+      while (score(hi) >= 0) hi <- hi * 2
+      tau2 <- uniroot(score, c(lo, hi), tol = 1e-14 * t0, maxiter = 1000)$root
+      if (as.numeric(logLik(fit_at(tau2))) < as.numeric(logLik(fit0)) - 1e-12) stop("tau2 root below metafor's fit")
     }
     fit <- fit_at(tau2)
   } else {
@@ -261,11 +249,14 @@ fit_one <- function(inp, measure, model, reference) {
     m <- length(arm$trt)
     Vs <- p$V[offset + seq_len(m - 1), offset + seq_len(m - 1), drop = FALSE]
     offset <- offset + m - 1
-    W <- adjusted_weights(Vs, arm$trt, tau2)
+    # var(y_j - y_l) with y_1 = 0 (the baseline's own contrast)
+    C <- matrix(0, m, m)
+    C[-1, -1] <- Vs
     for (j in 1:m) for (l in 1:m) if (j != l) {
       a <- arm$trt[j]; c <- arm$trt[l]
-      wsum[a, c] <- wsum[a, c] + W[j, l]
-      wy[a, c] <- wy[a, c] + W[j, l] * (arm$theta[j] - arm$theta[l])
+      w <- 1 / (C[j, j] + C[l, l] - 2 * C[j, l] + tau2)
+      wsum[a, c] <- wsum[a, c] + w
+      wy[a, c] <- wy[a, c] + w * (arm$theta[j] - arm$theta[l])
       kdir[a, c] <- kdir[a, c] + 1
     }
   }
@@ -282,7 +273,7 @@ fit_one <- function(inp, measure, model, reference) {
                   network = est_entry(measure, a, c, net, sqrt(var_net)),
                   direct = est_entry(measure, a, c, dir, sqrt(var_dir)),
                   indirect = NULL, p_difference = NULL, direct_share = P)
-    if (1 - P >= 1e-8) {
+    if (1 - P >= .Machine$double.eps^0.5) {
       var_ind <- var_net / (1 - P)
       ind <- (net - P * dir) / (1 - P)
       entry$indirect <- est_entry(measure, a, c, ind, sqrt(var_ind))
@@ -314,7 +305,7 @@ out <- list(
   generator = "tests/reference/network_fixtures.R",
   r_version = R.version.string,
   metafor_version = as.character(packageVersion("metafor")),
-  tau2_polish = "optimize() on logLik(rma.mv(..., tau2 = t)) in 0.9-1.1 x the default fit, tol 1e-11 x tau2",
+  tau2_method = "uniroot() on the REML score from the contrast-level matrices, tol 1e-14 x tau2; rma.mv(tau2 = root)",
   datasets = out_ds
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"), out_file)

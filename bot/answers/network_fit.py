@@ -146,7 +146,7 @@ def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model
                                        else None)
     except DisconnectedNetwork as exc:  # the component search above should make this impossible
         return NetworkFit(data, measure, model, None, labels, left_out, f"the network is not connected ({exc})", notes)
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:  # never a crash: the answer says no network could be fitted
         return NetworkFit(data, measure, model, None, labels, left_out, f"the network could not be fitted ({exc})",
                           notes)
     names = {a.trial_id: a.trial for a in arms}

@@ -240,3 +240,39 @@ def test_class_versus_class_ranks_both_classes(service):
 def _json_args(service, question):
     result = service.ask(question)
     return result.answer, result.reply, service.kb, ""
+
+
+# --- display toggles ----------------------------------------------------------------------------------------------
+
+TOGGLES = ("as odds ratio", "as risk difference", "random effects", "fixed effect", "risk ratio", "peto")
+
+
+@pytest.mark.parametrize("question", ["abrocitinib 200 mg vs dupilumab EASI-75", "upa 30 vs 15 EASI-90",
+                                      "tralokinumab vs lebrikizumab conjunctivitis"])
+def test_a_display_toggle_never_changes_a_comparison_s_bottom_line(service, question):
+    def bottom(answer):
+        return [(p.a, p.b, p.network.estimate, p.network.ci_low, p.network.ci_high,
+                 None if p.absolute is None else (p.absolute.control_per_1000, p.absolute.treatment_per_1000))
+                for p in answer.comparisons[0].pairs]
+
+    base = bottom(service.ask(question).answer)
+    assert base
+    for toggle in TOGGLES:
+        answer = service.ask(f"{question} {toggle}").answer
+        assert bottom(answer) == base, toggle
+
+
+@pytest.mark.parametrize("question", ["which is best for EASI-75", "which biologic has the least conjunctivitis"])
+def test_a_display_toggle_never_changes_a_ranking_s_order_or_numbers(service, question):
+    def bottom(answer):
+        r = answer.rankings[0]
+        return [(x.node, x.p_score, x.vs_placebo.estimate,
+                 None if x.absolute is None else x.absolute.treatment_per_1000) for x in r.rows]
+
+    base = bottom(service.ask(question).answer)
+    for toggle in TOGGLES:
+        answer = service.ask(f"{question} {toggle}").answer
+        assert bottom(answer) == base, toggle
+        r = answer.rankings[0]
+        if toggle in ("as risk difference", "fixed effect", "risk ratio"):
+            assert r.asked_fit is not None and all(x.as_asked is not None for x in r.rows), toggle

@@ -23,6 +23,9 @@ from bot.understand.options import Options
 from knowledge.records import KnowledgeBase, Outcome
 
 FIXED_METHODS = frozenset({"MH", "IV", "PETO"})
+# The analysis every bottom line comes from, as published network meta-analyses of these drugs report them; a
+# measure or model asked for is shown beside it.
+DEFAULT_MEASURE, DEFAULT_MODEL = "OR", "random"
 MEASURE_WORDS = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
 
 

@@ -55,6 +55,10 @@ def pair_json(c: NetworkComparison, p: RegimenPair) -> dict:
         "intervention_regimen": _node(p.a, p.a_label), "comparator_regimen": _node(p.b, p.b_label),
         "lead": "network",
         "network": network_json(c.fit, p.network),
+        "as_asked": None if c.asked_analysis is None else {
+            "measure": c.asked_analysis[0], "model": c.asked_analysis[1],
+            **({} if p.as_asked is None else {"estimate": p.as_asked.estimate, "ci_low": p.as_asked.ci_low,
+                                              "ci_high": p.as_asked.ci_high})},
         "direct": None if p.direct is None else {**_estimate(p.direct, measure), "k": len(p.direct_trials),
                                                  "trials": list(p.direct_trials)},
         "indirect": _estimate(p.indirect, measure),
@@ -99,6 +103,7 @@ def network_ranking_json(r: NetworkRanking, parsed: Parse) -> dict:
                     "per_1000": None if x.absolute is None else x.absolute.treatment_per_1000,
                     "per_1000_ci": None if x.absolute is None else [x.absolute.treatment_per_1000_low,
                                                                     x.absolute.treatment_per_1000_high],
+                    "as_asked": _estimate(x.as_asked, r.asked_fit.measure) if r.asked_fit is not None else None,
                     "certainty": x.certainty.as_dict() if x.certainty else NOT_RATED} for x in r.rows],
         "not_licensed": list(r.not_licensed), "missing": list(r.missing), **_context(r.fit),
     }

@@ -103,6 +103,8 @@ def pair_lines(c: NetworkComparison, p: RegimenPair) -> list[Line]:
         out.append(line(absolute_line(c, p)))
     est = as_estimate(p.network, measure)
     out.append(line(f"Network {fmt_estimate(est)}: {pair_statement(est, c.outcome, p.a_label)}."))
+    if c.asked_analysis is not None:
+        out.append(line(as_asked_sentence(c.asked_analysis, p.as_asked)))
     out.append(line(evidence_sentence(p, measure)))
     out.extend(_background_and_published(p, measure))
     if p.certainty is not None:
@@ -122,8 +124,10 @@ def short_pair_lines(c: NetworkComparison, p: RegimenPair) -> list[Line]:
                 f"{per_value(a.treatment_per_1000_high, per)}) vs {per_value(a.control_per_1000, per)};")
     rating = f"; certainty {p.certainty.rating}" if p.certainty is not None else ""
     out = [line(bold(f"{capital(p.a_label)} vs {p.b_label}:"),
-                f"{risk} {short_estimate(p.network, measure)}, {short_direction(est, p.a_label)}{rating}."),
-           line(evidence_sentence(p, measure, short=True))]
+                f"{risk} {short_estimate(p.network, measure)}, {short_direction(est, p.a_label)}{rating}.")]
+    if c.asked_analysis is not None:
+        out.append(line(as_asked_sentence(c.asked_analysis, p.as_asked)))
+    out.append(line(evidence_sentence(p, measure, short=True)))
     return out + _background_and_published(p, measure)
 
 
@@ -135,6 +139,15 @@ def _background_and_published(p: RegimenPair, measure: str) -> list[Line]:
         out.append(line(f"The two kinds of trial differ ({fmt_p(p.background_p)}): " + "; ".join(parts) + "."))
     out.extend(line(published_sentence(pub, measure)) for pub in p.published)
     return out
+
+
+def as_asked_sentence(analysis: tuple[str, str], estimate: NetworkEstimate | None) -> str:
+    """The measure or model the question asked for, beside the bottom line (which it never changes)."""
+    measure, model = analysis
+    what = f"{MEASURE_WORDS[measure]}, {'random effects' if model == 'random' else 'fixed effect'}"
+    if estimate is None:
+        return f"As asked ({what}): could not be estimated."
+    return f"As asked ({what}): {short_estimate(estimate, measure)}."
 
 
 def evidence_sentence(p: RegimenPair, measure: str, *, short: bool = False) -> str:
@@ -239,6 +252,10 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
         lines.append(line(f"I hold no trial counts for {r.outcome.plural} that connect these regimens to placebo."))
     per = r.outcome.per
     measure = MEASURE_WORDS[r.fit.measure]
+    if r.asked_fit is not None:
+        model = "random effects" if r.asked_fit.model == "random" else "fixed effect"
+        measure = (f"{MEASURE_WORDS[r.asked_fit.measure]}, {model}, as asked (the order, P-scores and numbers "
+                   "from odds ratios, random effects)")
     if r.rows and r.rows[0].absolute is not None:
         per = max(choose_per(x.absolute, r.outcome.per) for x in r.rows if x.absolute is not None)
         given = " (as you gave)" if r.baseline_source == "user" else ""
@@ -253,8 +270,9 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
             risk = (f"{per_value(a.treatment_per_1000, per)} ({per_value(a.treatment_per_1000_low, per)} to "
                     f"{per_value(a.treatment_per_1000_high, per)}); ")
         rating = row.certainty.rating if row.certainty else "not rated"
-        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{short_estimate(row.vs_placebo, r.fit.measure)}; "
-                          f"{row.p_score:.2f}; {rating}"))
+        shown = (short_estimate(row.as_asked, r.asked_fit.measure) if r.asked_fit is not None and row.as_asked
+                 else short_estimate(row.vs_placebo, r.fit.measure))
+        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{shown}; {row.p_score:.2f}; {rating}"))
     if len(r.rows) > 1:
         top = r.rows[0].p_score
         sure = "fairly sure" if top >= 0.9 else "not sure" if top >= 0.75 else "uncertain"

@@ -15,8 +15,12 @@ from bot.understand.reading import Parse
 NOT_RATED = {"rating": "not rated", "source": None, "reasons": []}
 
 
+def _dose(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _node(node: Node, label: str) -> dict:
-    return {"drug": node.drug, "dose_mg": node.dose_mg, "interval_weeks": node.interval_weeks, "label": label}
+    return {"drug": node.drug, "dose_mg": _dose(node.dose_mg), "interval_weeks": node.interval_weeks, "label": label}
 
 
 def _estimate(e: NetworkEstimate | None, measure: str) -> dict | None:
@@ -97,7 +101,7 @@ def network_ranking_json(r: NetworkRanking, parsed: Parse) -> dict:
         "drug_classes": list(parsed.drug_classes), "drugs": list(parsed.drugs), "order": r.order,
         "high_first": r.high_first, "network": network_json(r.fit), "baseline_risk": r.baseline,
         "baseline": r.baseline_source or None,
-        "ranked": [{"drug": x.node.drug, "dose_mg": x.node.dose_mg, "interval_weeks": x.node.interval_weeks,
+        "ranked": [{"drug": x.node.drug, "dose_mg": _dose(x.node.dose_mg), "interval_weeks": x.node.interval_weeks,
                     "label": x.label, **_estimate(x.vs_placebo, measure), "k": x.direct_trials,
                     "participants": None, "p_score": x.p_score,
                     "per_1000": None if x.absolute is None else x.absolute.treatment_per_1000,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_label
+from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_filter_reason, trial_label
 from bot.answers.regimens import Node, place
 from bot.understand.options import Options
 from knowledge.records import Count, KnowledgeBase, Trial
@@ -136,7 +136,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         if not any(c for _, c in arms):
             continue
         label = trial_label(trial)
-        reason = _trial_reason(kb, trial, options, ages)
+        reason = _trial_reason(trial, options, ages)
         if reason:
             excluded.append((label, reason))
             continue
@@ -176,26 +176,8 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                        tuple(used), tuple(excluded), tuple(trials), licensed, tuple(options.exclude_populations))
 
 
-def _trial_reason(kb: KnowledgeBase, trial: Trial, options: Options, ages: frozenset[str]) -> str:
-    if options.only_trials and trial.trial_id not in options.only_trials:
-        return "not among the trials you asked for"
-    if trial.trial_id in options.exclude_trials:
-        return "left out as you asked"
-    if trial.age_group not in ages:
-        return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    excluded_ages = set(options.exclude_populations)
-    if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
-        return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    if options.background and trial.background != options.background:
-        return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
-                                              else " (no topical steroids)")
-    if options.followup_weeks and trial.followup_weeks != options.followup_weeks:
-        return f"other length ({trial.followup_weeks or 'not recorded'} weeks)"
-    if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
-        return f"left out as you asked ({trial.followup_weeks} weeks)"
-    if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
-        return "randomised-withdrawal design (everyone had the drug first); ask for it by name to include it"
-    return ""
+def _trial_reason(trial: Trial, options: Options, ages: frozenset[str]) -> str:
+    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug") or ""
 
 
 def _family(preferred: str, counts: list[Count]) -> str:

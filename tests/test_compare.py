@@ -106,9 +106,32 @@ def test_comparison_json_shape(service):
     assert r["certainty"]["source"] == "rule-based" and r["certainty"]["reasons"]
 
 
-def test_a_published_estimate_with_doses_pooled_is_turned_round_and_kept_apart(service):
-    """The curated network meta-analysis reports dupilumab vs upadacitinib for herpes zoster with doses pooled
-    (OR 0.23); asked the other way round it is shown as 1/0.23, beside the regimen pairs, never set against one."""
+def test_a_published_estimate_with_doses_pooled_is_turned_round_and_kept_apart(tmp_path):
+    """A network meta-analysis reporting dupilumab vs upadacitinib for herpes zoster with doses pooled (OR 0.23),
+    asked the other way round, is shown as 1/0.23, beside the regimen pairs, never set against one. Data
+    2026.12.0 left out the real row (its authors are not readable in any stored copy), so a copy of the knowledge
+    base holds it as a labelled fixture."""
+    import csv
+    import shutil
+
+    from bot.service import EvidenceService
+    from knowledge.loader import default_directory
+
+    directory = tmp_path / "kb"
+    shutil.copytree(default_directory(), directory)
+    with (directory / "syntheses.csv").open(newline="", encoding="utf-8") as handle:
+        data = list(csv.DictReader(handle))
+    data.append({**dict.fromkeys(data[0], ""), "synthesis_id": "fixture_nma_zoster", "kind": "network_ma",
+                 "outcome_id": "herpes_zoster", "drug": "dupilumab", "comparator": "upadacitinib", "measure": "OR",
+                 "model": "Bayesian network meta-analysis", "estimate": "0.23", "ci_low": "0.08", "ci_high": "0.81",
+                 "k": "18", "citation": "Fixture Consortium (group). A test fixture, not a publication. 2026",
+                 "doi": "10.0000/fixture", "location": "fixture", "url": "https://example.org/fixture",
+                 "quote": "fixture"})
+    with (directory / "syntheses.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
+    service = EvidenceService.from_directory(directory)
     c = service.ask("upadacitinib vs dupilumab herpes zoster").answer.comparisons[0]
     (pub,) = c.published_pooled
     assert pub.estimate == pytest.approx(1 / 0.23)
@@ -158,36 +181,7 @@ def test_overview_population_filters_it(service):
         assert {t.age_group for t in oa.evidence.tables} <= {"adolescents"}
 
 
-# --- certainty rules, one domain at a time --------------------------------------------------------------------
-
-def _pooled(i2: float, k: int = 3):
-    """A pooled result with a chosen I² (the rules read only k, I² and the intervals)."""
-    from dataclasses import replace
-
-    base = pool([10, 12, 14][:k] or [10], [100, 100, 100][:k] or [100], [5, 6, 7][:k] or [5],
-                [100, 100, 100][:k] or [100], measure="RR", method="MH")
-    return replace(base, I2=i2, k=k)
-
-
-@pytest.mark.parametrize("evidence, rating, domain", [
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(0.0), 800), "moderate", None),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(60.0), 800), "low", "inconsistency: downgraded one level"),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(80.0), 800), "very low", "inconsistency: downgraded two levels"),
-    (Evidence("RR", 0.9, 1.2, 3, _pooled(0.0), 800), "low", "imprecision: downgraded one level"),
-    (Evidence("RR", 0.5, 2.0, 3, _pooled(0.0), 800), "very low", "imprecision: downgraded two levels"),
-    (Evidence("RR", 1.5, 2.5, 3, _pooled(0.0), 120), "low", "imprecision: downgraded one level, 120 events"),
-    (Evidence("RR", 1.5, 2.5, 3, None, 800, indirect=True), "low", "indirectness: downgraded one level"),
-])
-def test_each_downgrade_rule(evidence, rating, domain):
-    c = rate(evidence)
-    assert (c.rating, c.source) == (rating, "rule-based")
-    assert any("risk of bias: not assessed" in r for r in c.reasons)
-    assert any("publication bias: not assessable with fewer than 10 trials" in r for r in c.reasons)
-    if domain:
-        assert any(r.startswith(domain) for r in c.reasons), c.reasons
-    else:
-        assert not any(": downgraded" in r for r in c.reasons)
-
+# --- certainty rules: tests/test_certainty_rules.py holds one golden case per domain rule -----------------
 
 def test_a_published_rating_is_shown_as_published():
     c = rate(Evidence("RR", 1.5, 2.5, 8, None, None, published_rating="moderate", published_source="Example 2024"))

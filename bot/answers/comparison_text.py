@@ -25,16 +25,15 @@ from bot.answers.published_text import (
 )
 from bot.answers.ranking import NetworkRanking
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
+from bot.answers.summary_text import absolute_cells, certainty_cell, relative_cell
 from bot.answers.wording import (
     METHOD_NAMES,
     capital,
-    choose_per,
     citation_line,
     direction_statement,
     fmt_count,
     fmt_estimate,
     fmt_published,
-    per_value,
     synthesis_short,
 )
 from knowledge.records import KnowledgeBase, Synthesis
@@ -228,8 +227,9 @@ def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
                           + ", ".join(o.by_dose_only) + "."))
     if o.missing:
         lines.append(line("Not held for this drug: " + ", ".join(o.missing) + "."))
-    lines.append(line("Each line: risk on placebo → on the drug, per 100 or 1,000 people; relative effect (95% CI); "
-                      "trials and people; certainty (rule-based unless a source rated it)."))
+    lines.append(line("Each line: risk on placebo → on the drug, per 100 or 1,000 people; relative effect (95% CI), or "
+                      "events/people when events are few; trials and people; certainty (rule-based unless a source "
+                      "rated it)."))
     buttons = [Button(capital(oa.outcome.name)[:60], f"ask:{o.label} {oa.outcome.name}") for oa in o.rows[:8]]
     return Reply(tuple(lines), (), (Button("Summary picture", "sof"), *buttons))
 
@@ -237,16 +237,15 @@ def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
 def overview_row(oa: OutcomeAnswer) -> str:
     lead = oa.lead
     parts = [capital(oa.outcome.name)]
-    if oa.absolute is not None:
-        per = choose_per(oa.absolute, oa.per)
-        parts.append(f"{per_value(oa.absolute.control_per_1000, per)} → "
-                     f"{per_value(oa.absolute.treatment_per_1000, per)} per {per:,}")
-    parts.append(fmt_estimate(lead))
+    absolute = absolute_cells(oa)  # summary cells (bot/answers/summary_text.py): counts when sparse
+    if absolute is not None:
+        parts.append(f"{absolute[0].split(' per ')[0]} → {absolute[1]}")
+    parts.append(relative_cell(oa))
     if lead is oa.published:
         parts.append(f"published ({synthesis_short(oa.evidence.lead_synthesis)})")
     else:
         k = len(oa.evidence.tables)
         parts.append(f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)} people")
-    parts.append(f"certainty {oa.certainty.rating}" if oa.certainty else "certainty not rated")
+    parts.append(certainty_cell(oa))
     return "• " + "; ".join(parts)
 

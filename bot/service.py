@@ -15,7 +15,6 @@ from bot.understand.lexicon import Lexicon, build_lexicon
 from bot.understand.options import Options
 from bot.understand.parse import parse
 from bot.understand.reading import Parse
-from knowledge.loader import load
 from knowledge.records import KnowledgeBase
 
 
@@ -49,12 +48,18 @@ class Result:
 class EvidenceService:
     """Holds the validated knowledge base and its lexicon; every method is a pure function of them."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None):
         self.kb = kb
+        if lexicon is not None:
+            self.__dict__["lexicon"] = lexicon  # the cached_property below, already built (bot/snapshot.py)
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> EvidenceService:
-        return cls(load(directory))
+        """The knowledge base of ``directory`` (the bundled one by default), from its compiled snapshot in the
+        cache folder when a valid one is there (bot/snapshot.py), else loaded and validated from the files."""
+        from bot.snapshot import load_compiled
+
+        return cls(*load_compiled(directory))
 
     @cached_property
     def lexicon(self) -> Lexicon:

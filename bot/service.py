@@ -15,6 +15,7 @@ from bot.understand.lexicon import Lexicon, build_lexicon
 from bot.understand.options import Options
 from bot.understand.parse import parse
 from bot.understand.reading import Parse
+from knowledge.memo import DEFAULT_SIZE, Memo
 from knowledge.records import KnowledgeBase
 
 
@@ -46,10 +47,12 @@ class Result:
 
 
 class EvidenceService:
-    """Holds the validated knowledge base and its lexicon; every method is a pure function of them."""
+    """Holds the validated knowledge base and its lexicon; every method is a pure function of them. The service
+    owns a bounded memo of network fits and outcome answers (knowledge/memo.py): a question that shares an
+    outcome and filters with an earlier one reuses its work, with the same result."""
 
-    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None):
-        self.kb = kb
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None, *, memo_size: int = DEFAULT_SIZE):
+        self.kb = kb.with_memo(Memo(memo_size)) if memo_size else kb
         if lexicon is not None:
             self.__dict__["lexicon"] = lexicon  # the cached_property below, already built (bot/snapshot.py)
 

@@ -23,7 +23,7 @@ import logging
 import os
 import pickle
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -130,6 +130,8 @@ class _Pickler(pickle.Pickler):
 
 
 def dumps(snapshot: Snapshot) -> bytes:
+    if snapshot.kb.memo is not None:  # a memo is its owner's, never part of a snapshot
+        snapshot = Snapshot(snapshot.key, replace(snapshot.kb), snapshot.lexicon)
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(snapshot)
     return buffer.getvalue()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from knowledge.assessments import Assessments
+    from knowledge.memo import Memo
 
 from .schema import APPROXIMATE
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,9 @@ class KnowledgeBase:
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # Results of pure functions of this knowledge base, kept by whoever attached the memo (with_memo: the
+    # service, bounded); None = nothing is kept. Not compared, not copied by replace().
+    memo: Memo | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
@@ -262,6 +268,17 @@ class KnowledgeBase:
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    def with_memo(self, memo: Memo) -> KnowledgeBase:
+        """A copy of this knowledge base that keeps results of pure functions of it in ``memo``."""
+        copy = replace(self)
+        object.__setattr__(copy, "memo", memo)
+        return copy
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key`` in the memo when there is one. ``key`` must name every input of the
+        computation other than this knowledge base."""
+        return compute() if self.memo is None else self.memo.get(key, compute)
 
     def trial(self, trial_id: str) -> Trial:
         return self._trial_index[trial_id]

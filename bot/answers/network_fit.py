@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from analysis import median_control_risk
@@ -40,15 +41,19 @@ class NetworkFit:
     reason: str = ""
     notes: tuple[str, ...] = ()  # what was changed from the request ("a Peto odds ratio is not a network model")
 
-    @property
+    @cached_property
     def nodes(self) -> tuple[Node, ...]:
         if self.result is None:
             return ()
         names = set(self.result.treatments)
         return tuple(n for n in self.data.nodes if self.labels[n] in names)
 
+    @cached_property
+    def _node_set(self) -> frozenset[Node]:
+        return frozenset(self.nodes)
+
     def has(self, node: Node) -> bool:
-        return node in self.nodes
+        return node in self._node_set
 
     def estimate(self, a: Node, b: Node) -> NetworkEstimate | None:
         """A against B from the network (direct and indirect evidence together)."""
@@ -131,10 +136,18 @@ def analysis_of(outcome: Outcome, options: Options) -> tuple[str, str, tuple[str
 
 def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model: str = "random",
                 keep: Iterable[Node] = (), notes: tuple[str, ...] = ()) -> NetworkFit:
-    """Fit the part of the network that holds ``keep`` (placebo when nothing is named)."""
-    labels = MappingProxyType({n: n.label(kb) for n in data.nodes})
-    wanted = [n for n in keep if n in labels] or [PLACEBO_NODE]
+    """Fit the part of the network that holds ``keep`` (placebo when nothing is named). Kept in the knowledge
+    base's memo per network, measure, model, connected part and notes; the fit holds its network, so the
+    network's id in the key cannot be reused while the entry lasts."""
+    wanted = [n for n in keep if n in data.nodes] or [PLACEBO_NODE]
     component = _component(data, wanted[0])
+    return kb.cached(("fit", id(data), measure, model, component, notes),
+                     lambda: _fit_network(kb, data, measure, model, component, notes))
+
+
+def _fit_network(kb: KnowledgeBase, data: NetworkData, measure: str, model: str, component: frozenset[str],
+                 notes: tuple[str, ...]) -> NetworkFit:
+    labels = MappingProxyType({n: n.label(kb) for n in data.nodes})
     left_out = tuple((trial, "not connected to the regimens asked about")
                      for trial in dict.fromkeys(a.trial for a in data.arms if a.trial_id not in component))
     arms = [a for a in data.arms if a.trial_id in component]
@@ -158,27 +171,13 @@ def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model
     return NetworkFit(data, measure, model, result, labels, left_out + dropped, "", notes)
 
 
-def _component(data: NetworkData, node: Node) -> set[str]:
+def _component(data: NetworkData, node: Node) -> frozenset[str]:
     """Trial ids connected to ``node`` through shared regimens."""
-    trials_of: dict[Node, set[str]] = {}
-    nodes_of: dict[str, set[Node]] = {}
-    for a in data.arms:
-        trials_of.setdefault(a.node, set()).add(a.trial_id)
-        nodes_of.setdefault(a.trial_id, set()).add(a.node)
-    seen_nodes, seen_trials, todo = {node}, set(), [node]
-    while todo:
-        for trial in trials_of.get(todo.pop(), ()):
-            if trial not in seen_trials:
-                seen_trials.add(trial)
-                for other in nodes_of[trial] - seen_nodes:
-                    seen_nodes.add(other)
-                    todo.append(other)
-    return seen_trials
+    return data.component(node)
 
 
 def connected(data: NetworkData, a: Node, b: Node) -> bool:
-    trials = _component(data, a)
-    return any(x.node == b and x.trial_id in trials for x in data.arms)
+    return data.connected(a, b)
 
 
 def difference_p(a: NetworkEstimate, b: NetworkEstimate) -> float:

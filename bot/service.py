@@ -75,6 +75,9 @@ class EvidenceService:
                      ) -> tuple[Answer, Reply]:
         if settings is not None:
             parsed = replace(parsed, options=settings.apply(parsed.options))
+        return self.kb.cached(("answer", parsed, sensitivity), lambda: self._answer(parsed, sensitivity))
+
+    def _answer(self, parsed: Parse, sensitivity: bool) -> tuple[Answer, Reply]:
         answer = compose(self.kb, parsed, sensitivity=sensitivity)
         return answer, word(answer, self.kb)
 

@@ -27,6 +27,10 @@ class Memo:
         self._lock = Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        try:
+            hash(key)
+        except TypeError:  # a key holding a list or a dict: computed, not kept
+            return compute()
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)

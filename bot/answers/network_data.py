@@ -186,11 +186,16 @@ def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populat
     key = population or DEFAULT_POPULATION
     ages = POPULATION_GROUPS.get(key, frozenset({key}))
     counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
-    licensed = frozenset(p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
-                         if a.licensed == "yes" for p in (place(kb, a),) if p.node is not None)
+    counted = {trial_id for trial_id, _ in counts}
+    placements = kb.cached(("placements",), lambda: {(a.trial_id, a.arm_id): place(kb, a) for a in kb.arms})
+    licensed = kb.cached(("licensed_in", ages), lambda: frozenset(
+        p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
+        if a.licensed == "yes" for p in (placements[(a.trial_id, a.arm_id)],) if p.node is not None))
     candidates: list[tuple[Trial, list]] = []
     excluded: list[tuple[str, str]] = []
     for trial in kb.trials:
+        if trial.trial_id not in counted:  # no count of this outcome (the check below, without the arms)
+            continue
         arms = [(a, counts.get((trial.trial_id, a.arm_id))) for a in kb.arms_of(trial.trial_id)]
         if not any(c for _, c in arms):
             continue
@@ -209,7 +214,7 @@ def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populat
         by_node: dict[Node, list] = {}
         dropped: list[str] = []
         for arm, count in arms:
-            placement = place(kb, arm)
+            placement = placements[(arm.trial_id, arm.arm_id)]
             if count is None:
                 continue
             if placement.node is None:

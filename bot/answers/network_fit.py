@@ -52,6 +52,11 @@ class NetworkFit:
     def _node_set(self) -> frozenset[Node]:
         return frozenset(self.nodes)
 
+    @cached_property
+    def _used(self) -> frozenset[str]:
+        """Ids of the trials the fit used."""
+        return frozenset(self.result.studies) if self.result is not None else frozenset()
+
     def has(self, node: Node) -> bool:
         return node in self._node_set
 
@@ -77,19 +82,28 @@ class NetworkFit:
     @property
     def trials(self) -> tuple[str, ...]:
         """Short names of the trials the fit used."""
-        used = set(self.result.studies) if self.result is not None else set()
+        used = self._used
         return tuple(dict.fromkeys(a.trial for a in self.data.arms if a.trial_id in used))
 
-    @property
+    @cached_property
     def placebo_risk(self) -> float | None:
         """The middle placebo risk of the trials used: the common baseline of absolute numbers."""
         return self.observed_risk(PLACEBO_NODE)
 
+    @cached_property
+    def _used_arms(self) -> dict[Node, tuple]:
+        """The arms of the trials used, by node, in the network's order."""
+        used = self._used
+        found: dict[Node, list] = {}
+        for a in self.data.arms:
+            if a.trial_id in used:
+                found.setdefault(a.node, []).append(a)
+        return {k: tuple(v) for k, v in found.items()}
+
     def observed_risk(self, node: Node) -> float | None:
         """The middle risk in the arms of one regimen in the trials used (all its events over all its people
         when the middle one is 0, as with rare harms); None when no arm of it had an event."""
-        used = set(self.result.studies) if self.result is not None else set()
-        arms = [a for a in self.data.arms if a.node == node and a.trial_id in used]
+        arms = self._used_arms.get(node, ())
         if not arms:
             return None
         risk = median_control_risk([a.events for a in arms], [a.n for a in arms])
@@ -99,18 +113,13 @@ class NetworkFit:
 
     def arms_of(self, node: Node) -> int:
         """How many trials used hold an arm of ``node``."""
-        used = set(self.result.studies) if self.result is not None else set()
-        return sum(1 for a in self.data.arms if a.node == node and a.trial_id in used)
+        return len(self._used_arms.get(node, ()))
 
     def events(self, nodes: Iterable[Node]) -> int:
-        wanted = set(nodes)
-        used = set(self.result.studies) if self.result is not None else set()
-        return sum(a.events for a in self.data.arms if a.node in wanted and a.trial_id in used)
+        return sum(a.events for node in set(nodes) for a in self._used_arms.get(node, ()))
 
     def trials_of(self, nodes: Iterable[Node]) -> int:
-        wanted = set(nodes)
-        used = set(self.result.studies) if self.result is not None else set()
-        return len({a.trial_id for a in self.data.arms if a.node in wanted and a.trial_id in used})
+        return len({a.trial_id for node in set(nodes) for a in self._used_arms.get(node, ())})
 
 
 def turned(e: NetworkEstimate, measure: str) -> NetworkEstimate:

@@ -41,6 +41,7 @@ from telegram.request import HTTPXRequest
 
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
+from bot.snapshot import freeze_loaded
 from bot.telegram import buttons, commands, errors, groups, inline, membership
 from bot.telegram.confirming import ConfirmingApplication, shutdown_timeout_from_env
 from bot.telegram.delivery import Deps, FloodGuard
@@ -48,6 +49,7 @@ from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
 from bot.telegram.ratelimit import AnswerRateLimiter
 from bot.telegram.store import Store, default_data_dir
 from bot.telegram.turns import FairUpdateProcessor
+from bot.understand.ordinary import ordinary_words
 
 log = logging.getLogger("bot.telegram")
 
@@ -117,7 +119,9 @@ async def post_init(application: Application) -> None:
     deps: Deps = application.bot_data["deps"]
     await application.bot.set_my_commands(commands.bot_commands())
     deps.service.understand("does dupilumab reduce skin infections")
+    ordinary_words()  # the word list read (or built by a child process) now, not at the first unknown word
     deps.store.key()
+    freeze_loaded()  # what is loaded now is never garbage: full collections stop tracing it (issue 23)
     kb = deps.service.kb
     log.info("ready: knowledge base %s (%s), %d chats known", kb.version, kb.short_hash, deps.store.chat_count())
 

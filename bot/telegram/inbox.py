@@ -29,9 +29,11 @@ from typing import Any
 
 log = logging.getLogger("bot.telegram.inbox")
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, data TEXT, t REAL NOT NULL, done REAL)",
-    "CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(done) WHERE done IS NULL",
+SCHEMA = (  # (name, statement), created by state_db when missing
+    ("inbox", "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, data TEXT, t REAL NOT NULL, "
+              "done REAL)"),
+    ("inbox_pending", "CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(update_id) WHERE done IS NULL"),
+    ("inbox_done", "CREATE INDEX IF NOT EXISTS inbox_done ON inbox(done) WHERE done IS NOT NULL"),
 )
 KEEP_DONE = 86_400.0  # seconds an answered update's id is kept, so a late repeat is still recognised
 

@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -83,15 +84,51 @@ def store_part(directory: Path, chats: int, repeats: int) -> list[tuple[str, flo
     print(f"filled {chats:,} chats in {time.perf_counter() - started:.1f} s; database "
           f"{(directory / 'state.sqlite3').stat().st_size / 1e6:.1f} MB")
     pick = random.Random(1).randrange
+    # the floor, interleaved call by call with the store's writes: a bare upsert of one row on a plain connection
+    # to a copy of the same schema, so the ratio to it says what the store adds whatever the machine's load
+    raw = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.execute("CREATE TABLE chats (chat_id INTEGER PRIMARY KEY, settings TEXT, context TEXT, recent TEXT, t REAL)")
+    raw.execute("CREATE INDEX chats_t ON chats(t)")
+    raw.execute("BEGIN")
+    raw.executemany("INSERT INTO chats VALUES (?, ?, NULL, NULL, ?)",
+                    ((c, '{"measure": "OR"}', time.time()) for c in range(1, chats + 1)))
+    raw.execute("COMMIT")
+    floor: list[float] = []
+
+    def upsert() -> None:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("INSERT INTO chats(chat_id, settings, t) VALUES (?, ?, ?) ON CONFLICT(chat_id) DO UPDATE "
+                    "SET settings=excluded.settings, t=excluded.t", (pick(1, chats), '{"measure": "RR"}', time.time()))
+        raw.execute("COMMIT")
+
+    def timed_store(fn, repeats: int) -> tuple[float, float]:
+        """The store's call alone (the floor's upsert before it is timed apart)."""
+        samples = []
+        for index in range(repeats):
+            started = time.perf_counter()
+            upsert()
+            floor.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            fn(index)
+            samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
     rows = [
-        ("settings change (/settings): one transaction", *timed(
+        ("settings change (/settings): one transaction", *timed_store(
             lambda i: store.set_settings(pick(1, chats), Settings(measure=("RR", "OR")[i % 2])), repeats)),
-        ("write before an answer: context + recent answer", *timed(lambda i: (
+        ("write before an answer: context + recent answer", *timed_store(lambda i: (
             store.set_context(c := pick(1, chats), effect(), save=False),
             store.remember(c, f"n{i}", effect(), save=False), store.flush()), repeats)),
         ("reads for an answer: settings + context", *timed(
             lambda i: (store.settings(c := pick(1, chats)), store.context(c)), repeats)),
     ]
+    floor.sort()
+    rows.append(("floor: a bare one-row upsert on a plain connection, interleaved with the two writes",
+                 statistics.median(floor), floor[min(len(floor) - 1, int(len(floor) * 0.99))]))
+    raw.close()
     chat = {"settings": {"measure": "OR", "model": None, "per": 1000}, "context": snapshot(effect("OR")),
             "recent": {f"tok{i:04d}": snapshot(effect()) for i in range(RECENT)}, "t": time.time()}
     state = {"version": 1, "chats": {str(c): chat for c in range(1, chats + 1)}, "inline": {}}
@@ -221,6 +258,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="with --open: a checkout of an earlier version to compare")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dir", type=Path, help="with --open: where to build the database (default: a temp dir)")
+    parser.add_argument("--writes-only", action="store_true", help="only the store's own calls, no answers/s")
     args = parser.parse_args()
     if args.open:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -235,6 +273,9 @@ def main() -> None:
         print("\n| operation | median ms | p99 ms |\n| --- | ---: | ---: |")
         for name, median, p99 in rows:
             print(f"| {name} | {median:.3f} | {p99:.3f} |")
+        print(f"load average: {os.getloadavg()[0]:.1f}")
+        if args.writes_only:
+            return
         service = EvidenceService.from_directory()
         empty = asyncio.run(answers_per_second(Path(tmp) / "empty", service, 0, answers))
         full = asyncio.run(answers_per_second(Path(tmp) / "store", service, chats, answers))

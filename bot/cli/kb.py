@@ -30,19 +30,28 @@ def run(args: argparse.Namespace) -> int:
     try:
         kb = load(directory)
     except KnowledgeBaseError as exc:
-        print(exc, file=sys.stderr)
+        print(safe_lines(str(exc)), file=sys.stderr)
         return 1
     except OSError as exc:  # a file that cannot be read (permissions, a directory in its place)
         name = getattr(exc, "filename", None) or directory
-        print(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        print(safe_lines(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})"),
+              file=sys.stderr)
         return 1
     if args.kb_command == "check":
-        print(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
-              f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
-              f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes")
+        print(safe_lines(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
+                         f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
+                         f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes"))
         return 0
-    print(coverage_table(kb))
+    print(safe_lines(coverage_table(kb)))
     return 0
+
+
+def safe_lines(text: str) -> str:
+    """Text read from the data files (YAML values, CSV header names, cells quoted in a problem) shown with any
+    control character escaped, line by line, so the output's own line breaks stay."""
+    from bot.cli.terminal import safe_text
+
+    return "\n".join(safe_text(line) for line in text.split("\n"))
 
 
 def coverage_cell(kb: KnowledgeBase, trial_id: str, outcome_id: str, drug: str | None = None) -> str:

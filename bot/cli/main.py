@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evidence-bot: {exc}", file=sys.stderr)
         return 1
     except KnowledgeBaseError as exc:
-        print(f"evidence-bot: {exc}", file=sys.stderr)
+        print(kb_cli.safe_lines(f"evidence-bot: {exc}"), file=sys.stderr)  # control characters escaped
         return 1
     except KeyboardInterrupt:
         return 130

@@ -9,9 +9,10 @@ being sent at the moment the process died (sent, but not yet marked done). ``upd
 update that arrives again (a webhook retry, a getUpdates repeat) is recognised and not answered again.
 
 Privacy. The inbox keeps the minimum needed to answer (``minimal``): ids, chat type, the text or caption with its
-entities (runs of white space shortened to one character), the button data, the inline query; never names, user names, titles, or the text of a message replied
-to. The content is deleted (``data`` set to NULL) once the update is answered; the bare update_id is kept for a
-day so a late repeat is still recognised, then deleted with the daily expiry. The file is mode 0600.
+entities (runs of white space shortened to one character), the button data, the inline query; never names, user
+names, titles, or the text of a message replied to. The content is deleted (``data`` set to NULL) once the update
+is answered; the bare update_id is kept for a day so a late repeat is still recognised, then deleted with the daily
+expiry. The file is mode 0600.
 
 A write that fails (disk full, the database locked by another process) does not stop the bot: the batch is
 answered from memory as before the inbox existed, and one log line says that a crash meanwhile would lose it.
@@ -20,6 +21,7 @@ answered from memory as before the inbox existed, and one log line says that a c
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -78,7 +80,7 @@ def collapse_whitespace(text: str, entities: list | None) -> tuple[str, list | N
     """Each run of white space kept as its first character, the entities' offsets (UTF-16 code units, as
     Telegram counts them) moved to match. Some patterns downstream (the reset and /settings commands) took time
     quadratic in the length of a run; nothing the bot reads depends on how long a run is."""
-    if not any(a.isspace() and b.isspace() for a, b in zip(text, text[1:])):
+    if not any(a.isspace() and b.isspace() for a, b in itertools.pairwise(text)):
         return text, entities
     kept: list[str] = []
     moved = [0]  # moved[old offset] = new offset, in UTF-16 code units

@@ -54,11 +54,21 @@ def _measure_of(e: NetworkEstimate) -> str:
 
 def make_estimate(measure: str, treatment: str, versus: str, value: float, se: float) -> NetworkEstimate:
     """An estimate from its model-scale value and standard error (95% Wald interval)."""
+    value, se = float(value), float(se)
     half = norm_crit(LEVEL) * se
     lo, hi = value - half, value + half
     if measure == "RD":
         return NetworkEstimate(treatment, versus, value, lo, hi, value, se)
-    return NetworkEstimate(treatment, versus, math.exp(value), math.exp(lo), math.exp(hi), value, se)
+    return NetworkEstimate(treatment, versus, _exp(value), _exp(lo), _exp(hi), value, se)
+
+
+def _exp(x: float) -> float:
+    """exp that gives inf past the float range, as R does: a back-calculated indirect estimate with almost no
+    indirect evidence can have a standard error in the thousands on the log scale."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True, slots=True)

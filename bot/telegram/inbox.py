@@ -14,6 +14,10 @@ names, titles, or the text of a message replied to. The content is deleted (``da
 is answered; the bare update_id is kept for a day so a late repeat is still recognised, then deleted with the daily
 expiry. The file is mode 0600.
 
+python-telegram-bot has no durable update queue: its ``update_queue`` is in memory, and its persistence
+(``BasePersistence``) keeps user, chat and bot data, written on an interval, not updates before they are
+confirmed; so the inbox is ours, and the library's queue, update processor and handlers run on top of it.
+
 A write that fails (disk full, the database locked by another process) does not stop the bot: the batch is
 answered from memory as before the inbox existed, and one log line says that a crash meanwhile would lose it.
 """

@@ -42,6 +42,7 @@ SCHEMA = (  # (name, statement), created by state_db when missing
     ("inbox_done", "CREATE INDEX IF NOT EXISTS inbox_done ON inbox(done) WHERE done IS NOT NULL"),
 )
 KEEP_DONE = 86_400.0  # seconds an answered update's id is kept, so a late repeat is still recognised
+MAX_AGE = 86_400.0  # an update older than this when the bot starts is not answered (Telegram keeps them a day)
 
 # --- the minimum an answer needs -----------------------------------------------------------------------------
 
@@ -262,12 +263,19 @@ class Inbox:
         except (sqlite3.Error, OSError) as exc:
             self._failed(exc)
 
-    def pending(self) -> list[dict]:
-        """The updates not answered yet, oldest first (after a restart)."""
+    def pending(self, max_age: float | None = None) -> list[dict]:
+        """The updates not answered yet, oldest first (after a restart). With ``max_age``, older ones are marked
+        done unanswered (a question from days ago, or from a restored backup, is not answered now)."""
         db = self._db
         if db is None:
             return []
         try:
+            if max_age is not None:
+                cursor = db.execute("UPDATE inbox SET data=NULL, done=? WHERE done IS NULL AND t < ?",
+                                    (self.clock(), self.clock() - max_age))
+                if cursor.rowcount:
+                    log.warning("%d update%s in the inbox older than %.0f hours: not answered", cursor.rowcount,
+                                "" if cursor.rowcount == 1 else "s", max_age / 3600)
             rows = db.execute("SELECT update_id, data FROM inbox WHERE done IS NULL ORDER BY update_id").fetchall()
         except sqlite3.Error as exc:
             log.error("inbox not readable (%s): unanswered updates stay for the next start", type(exc).__name__)

@@ -52,7 +52,8 @@ MD_IMPROVEMENT = frozenset({"positive", "negative", ""})
 METHODS = frozenset({"MH", "PETO", "IV", "DL", "REML", "PM"})
 SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR", "MD", "IR"})
 RATIO_MEASURES = frozenset({"RR", "OR", "PETO_OR", "IRR", "HR"})
-CONCEPT_KINDS = ("comparator", "outcome", "condition", "population")  # drugs come from drugs.yaml
+CONCEPT_KINDS = ("comparator", "outcome", "condition", "population",  # drugs come from drugs.yaml
+                 "treatment", "situation", "risk_factor", "qualifier")
 
 # Counts need all of these to be traceable to a source.
 COUNT_PROVENANCE = ("source", "location", "url", "quote")

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from rapidfuzz.distance import OSA
 
+from knowledge.periods import count_period, rate_period
 from knowledge.records import Concept, KnowledgeBase
 from knowledge.text import normalise
 
@@ -46,6 +47,13 @@ class Lexicon:
     covered_drugs: tuple[str, ...] = ()
     # Words that stand for several outcomes ('efficacy' -> EASI-75 and IGA 0/1).
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Every vocabulary concept by (kind, id): population ages and age groups, risk factors' outcomes, reasons.
+    concepts: Mapping[tuple[str, str], Concept] = field(default_factory=lambda: MappingProxyType({}))
+    # (drug, outcome) -> the periods in weeks its trial counts and pooled safety rates speak for
+    # (knowledge/periods.py): "week 2" for an outcome no count speaks for is said back, not dropped.
+    periods: Mapping[tuple[str, str], tuple[tuple[int, int], ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    drug_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def senses(self, phrase: tuple[str, ...]) -> tuple[Sense, ...]:
         return self.phrases.get(phrase, ())
@@ -126,4 +134,23 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         shadowed_trials=MappingProxyType(shadowed),
         covered_drugs=kb.covered_drugs,
         groups=MappingProxyType({c.id: c.group for c in concepts if c.group}),
+        concepts=MappingProxyType({(c.kind, c.id): c for c in concepts}),
+        periods=MappingProxyType(_periods(kb)),
+        drug_classes=MappingProxyType({d.id: d.drug_class for d in kb.drugs.values()}),
     )
+
+
+def _periods(kb: KnowledgeBase) -> dict[tuple[str, str], tuple[tuple[int, int], ...]]:
+    held: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    trials = {t.trial_id: t for t in kb.trials}
+    for count in kb.counts:
+        outcome = kb.outcomes.get(count.outcome_id)
+        if count.drug == "placebo" or outcome is None or count.trial_id not in trials:
+            continue
+        period = count_period(count, trials[count.trial_id], outcome.is_benefit)
+        if period is not None:
+            held.setdefault((count.drug, count.outcome_id), set()).add(period)
+    for s in kb.syntheses:
+        if s.comparator == "none":
+            held.setdefault((s.drug, s.outcome_id), set()).add(rate_period(s))
+    return {key: tuple(sorted(value)) for key, value in held.items()}

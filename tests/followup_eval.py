@@ -7,7 +7,8 @@ options, the slots said back as unusable (``ignored``) and the notices that must
 "must be empty" (comparator: placebo). The `heldout` quarter (per category) is not looked at while tuning.
 
 The replay uses the same pure functions as the Telegram handlers (bot.telegram.questions: ``next_turn`` for a
-message, ``tap_frames`` for the frames a reply's menu buttons carry), so what is scored here is what a chat does.
+message, ``tap_frames`` for the frames a reply's menu buttons carry; bot.understand.frame.frame_after for the
+frame a chat keeps), so what is scored here is what a chat does.
 
     python tests/followup_eval.py                 # wrong turns per split
     python tests/followup_eval.py --failures dev  # and the dev failures, one per line
@@ -110,6 +111,7 @@ def score(row: dict[str, str], got: dict[str, str]) -> Turn:
 
 def replay(rows: list[dict[str, str]], service: EvidenceService) -> list[Turn]:
     from bot.telegram.questions import next_turn
+    from bot.understand.frame import frame_after
 
     chats: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
@@ -123,7 +125,7 @@ def replay(rows: list[dict[str, str]], service: EvidenceService) -> list[Turn]:
                 parsed = _tap(service, shown, row["say"][4:])
             else:
                 parsed = next_turn(service, row["say"], frame)
-            frame = parsed if parsed.status != "not_understood" else frame
+            frame = frame_after(parsed, frame)
             shown = parsed
             turns.append(score(row, flatten(parsed)))
     return turns
@@ -135,14 +137,15 @@ def _tap(service: EvidenceService, shown: Parse | None, label: str) -> Parse:
     if shown is None:
         return Parse(status="not_understood", intent=None)
     _, reply = service.answer_parse(shown, sensitivity=False)
-    labels = [b.label for b in reply.buttons]
+    asks = [b for b in reply.buttons if b.action.startswith("ask:")]
+    labels = [b.label for b in asks]
     frames = tap_frames(service, shown, reply)
     index = next((i for i, x in enumerate(labels) if x.lower() == label.lower()), None)
     if index is None:
         index = next((i for i, x in enumerate(labels) if label.lower() in x.lower()), None)
-    if index is None or frames[index] is None:
+    if index is None:
         return Parse(status="not_understood", intent=None)
-    return frames[index]
+    return frames[index] or service.understand(asks[index].action[4:])
 
 
 def report(name: str, turns: list[Turn]) -> str:

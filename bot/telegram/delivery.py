@@ -24,6 +24,7 @@ from bot.service import EvidenceService
 from bot.telegram import callbacks
 from bot.telegram.callbacks import Entry, Recent
 from bot.telegram.store import Store
+from bot.understand.frame import is_frame
 from bot.understand.reading import Parse
 
 log = logging.getLogger("bot.telegram")
@@ -199,16 +200,17 @@ def is_effect(parsed: Parse) -> bool:
 
 
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply,
-                     parsed: Parse | None = None) -> str:
-    """Send a Reply: effect answers show the headline (details behind buttons), others show everything."""
+                     parsed: Parse | None = None, taps: tuple[Parse | None, ...] = ()) -> str:
+    """Send a Reply: effect answers show the headline (details behind buttons), others show everything.
+    ``taps``: the frame each ask: button carries, by index (see questions.tap_frames)."""
     deps = deps_of(context)
     token = callbacks.NO_TOKEN
     needs_token = any(not b.action.startswith("ask:") or b.action[4:] not in EXAMPLES for b in reply.buttons)
     if parsed is not None and needs_token:
         questions = tuple(b.action[4:] for b in reply.buttons if b.action.startswith("ask:"))
-        token = deps.recent.add(Entry(target.chat_id, parsed, questions))
-        if is_effect(parsed):
-            deps.store.remember(target.chat_id, token, parsed, save=False)
+        token = deps.recent.add(Entry(target.chat_id, parsed, questions, taps))
+        if is_effect(parsed) or is_frame(parsed):
+            deps.store.remember(target.chat_id, token, parsed, save=False, taps=taps)
     deps.store.flush()  # one write for the context and the recent answer, before anything is sent
     # effect answers and comparisons show the headline, their details behind buttons; others show everything
     behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent == "compare")

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.service import Settings
 from bot.understand.options import Options
-from bot.understand.reading import Parse
+from bot.understand.reading import Clarification, Parse
 
 MEASURES = ("RR", "OR", "RD")
 MODELS = ("fixed", "random")
@@ -23,15 +23,48 @@ _OPTION_FIELDS = {f.name: f for f in fields(Options)}
 # --- parse snapshots (no text) ----------------------------------------------------------------------------
 
 def snapshot(parsed: Parse) -> dict[str, Any]:
-    """What a follow-up or a button needs from an effect question: ids and options, never typed words."""
-    return {
+    """What a follow-up or a button needs from a question's frame: ids and options, never typed words."""
+    data = {
         "intent": parsed.intent,
         "intervention": parsed.intervention,
         "outcomes": list(parsed.outcomes),
         "population": parsed.population,
         "options": parsed.options.as_dict(),
         "assumed_drug": bool(parsed.assumed_drug),
+        # the rest of the frame (issue 19): the other side, the class of a ranking, what was kept from before,
+        # and whether it still asks which drug or outcome
+        "comparator": parsed.comparator,
+        "drug_class": parsed.drug_class,
+        "carried": list(parsed.carried),
     }
+    if parsed.status == "clarify" and parsed.clarification is not None \
+            and parsed.clarification.reason in _FRAME_QUESTIONS:
+        data["asks"] = parsed.clarification.reason
+    return data
+
+
+_FRAME_QUESTIONS = ("need_outcome", "need_drug")
+_INTENTS = ("effect", "trials", "define", "compare", "overview", "rank")
+
+
+def delta(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """What ``other`` (a snapshot) changes of ``base``: a menu button's frame is kept as the difference from the
+    frame of the message it is under (one slot, usually), not as a whole."""
+    out = {k: v for k, v in other.items() if k != "options" and base.get(k) != v}
+    out.update({k: None for k in base if k not in other})  # a key the other frame lacks ("asks")
+    options = {k: v for k, v in other.get("options", {}).items() if base.get("options", {}).get(k) != v}
+    if options:
+        out["options"] = options
+    return out
+
+
+def undelta(base: dict[str, Any], change: Any) -> dict[str, Any] | None:
+    if not isinstance(change, dict) or not isinstance(base.get("options"), dict):
+        return None
+    options = change.get("options", {})
+    if not isinstance(options, dict):
+        return None
+    return {**base, **change, "options": {**base["options"], **options}}
 
 
 def restore(data: Any) -> Parse | None:
@@ -47,11 +80,20 @@ def restore(data: Any) -> Parse | None:
     intent = data.get("intent")
     population = data.get("population")
     intervention = data.get("intervention")
-    if intent not in ("effect", "trials", "define") or not isinstance(population, str | type(None)) \
-            or not isinstance(intervention, str | type(None)):
+    comparator = data.get("comparator", "placebo")
+    drug_class = data.get("drug_class", "")
+    carried = data.get("carried", [])
+    asks = data.get("asks")
+    if intent not in _INTENTS or not all(isinstance(v, str | type(None)) for v in (population, intervention)) \
+            or not isinstance(comparator, str) or not isinstance(drug_class, str) \
+            or not isinstance(carried, list) or not all(isinstance(c, str) for c in carried) \
+            or asks not in (None, *_FRAME_QUESTIONS):
         return None
-    return Parse(status="answer", intent=intent, intervention=intervention, outcomes=tuple(outcomes),
-                 population=population, options=options, assumed_drug=bool(data.get("assumed_drug")))
+    return Parse(status="clarify" if asks else "answer", intent=intent, intervention=intervention,
+                 comparator=comparator, outcomes=tuple(outcomes), population=population, options=options,
+                 assumed_drug=bool(data.get("assumed_drug")), drug_class=drug_class, carried=tuple(carried),
+                 notices=("carried_filters",) if carried else (),
+                 clarification=Clarification(asks, "", ()) if asks else None)
 
 
 def _field_types(annotation: str) -> tuple[tuple[type, ...], bool]:

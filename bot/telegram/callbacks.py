@@ -82,8 +82,11 @@ def _encode(key: bytes, chat_id: int, code: str, arg: str, token: str) -> str:
     return data
 
 
-def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_index: int | None = None) -> str:
-    """Callback data for a Reply button action; ``ask:`` buttons need their index among the canned questions."""
+def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_index: int | None = None,
+           carries_frame: bool = False) -> str:
+    """Callback data for a Reply button action; ``ask:`` buttons need their index among the canned questions.
+    ``carries_frame``: the button continues the question it is under, so it is never the fixed example its
+    words may equal ("tralokinumab EASI-75" under "tralokinumab in adolescents" stays in adolescents)."""
     if action in _SIMPLE:
         return _encode(key, chat_id, _SIMPLE[action], "", token)
     if _SECTION.match(action):
@@ -94,7 +97,7 @@ def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_ind
     if kind == "model" and arg in _MODEL_ARGS:
         return _encode(key, chat_id, "F", _MODEL_ARGS[arg], token)
     if kind == "ask":
-        if arg in EXAMPLES:  # the fixed examples survive restarts and need no token
+        if arg in EXAMPLES and not carries_frame:  # the fixed examples survive restarts and need no token
             return _encode(key, chat_id, "x", str(EXAMPLES.index(arg)), NO_TOKEN)
         if ask_index is None or not 0 <= ask_index < 100:
             raise ValueError("an ask button needs its index")

@@ -168,7 +168,8 @@ async def send_note(context: ContextTypes.DEFAULT_TYPE, target: Target, text: st
     await send_html(context, target, [text], markup)
 
 
-def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) -> InlineKeyboardMarkup | None:
+def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
+             taps: tuple[Parse | None, ...] = ()) -> InlineKeyboardMarkup | None:
     """Reply buttons laid out for a phone: pictures, details, switches, then one canned question a row."""
     rows: dict[str, list[InlineKeyboardButton]] = {"view": [], "detail": [], "switch": []}
     asks: list[list[InlineKeyboardButton]] = []
@@ -176,7 +177,8 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) 
     for button in buttons:
         try:
             if button.action.startswith("ask:"):
-                data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index)
+                data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index,
+                                        carries_frame=ask_index < len(taps) and taps[ask_index] is not None)
                 ask_index += 1
                 asks.append([InlineKeyboardButton(button.label[:64], callback_data=data)])
                 continue
@@ -216,7 +218,7 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: 
     behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent == "compare")
     sections = () if behind_buttons else tuple(s.key for s in reply.sections)
     messages = html_messages(reply, sections) or ["…"]
-    await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token))
+    await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token, taps))
     return token
 
 

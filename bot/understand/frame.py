@@ -145,7 +145,7 @@ def follow_up(new: Parse, last: Parse | None, lexicon: Lexicon, *, tap: bool = F
     if not is_frame(last) or (not tap and (not leans(new) or is_fresh(new))):
         return new
     changed = [s for s in new.named if s in BY_SLOT and slot_value(new, s) != slot_value(last, s)]
-    if not tap and new.named and not changed and not new.unused:
+    if not tap and new.named and not changed and not new.unused and new.status != "not_understood":
         return new  # "dupilumab" after a question about dupilumab: asked afresh (its menu), not repeated
     kinds = {BY_SLOT[s].kind for s in changed}
     merged = replace(last, named=new.named, corrections=new.corrections, uncovered=(), negated=(),
@@ -192,8 +192,9 @@ def _take_named(merged: Parse, new: Parse, last: Parse, carry: Carry, kinds: set
 
 def _kind_of_answer(merged: Parse, new: Parse, last: Parse) -> Parse:
     """The intent the merged frame asks for (see the intent row of CARRY)."""
-    if new.intent == "overview" and "intent" in new.named:
-        return replace(_reset(_reset(merged, "comparator"), "outcomes"), intent="overview", drug_class="")
+    if new.intent == "overview" and "intent" in new.named:  # every outcome: a baseline risk of one is dropped
+        cleared = _reset(_reset(_reset(merged, "comparator"), "outcomes"), "baseline_risk")
+        return replace(cleared, intent="overview", drug_class="")
     if new.intent == "rank" and "intent" in new.named:
         return replace(_reset(_reset(merged, "comparator"), "intervention"), intent="rank")
     if merged.comparator != "placebo":

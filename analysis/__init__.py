@@ -9,6 +9,7 @@ numpy + scipy only; no I/O and no wording. Entry points::
     leave_one_out(ai, n1i, ci, n2i, *, measure, method, hksj, labels, level)
     absolute_effect(measure, estimate, ci_low, ci_high, control_risk)
     bucher(theta_a, se_a, theta_b, se_b, measure)  # indirect comparison through a common comparator
+    network_meta_analysis(study, treatment, events, n, *, measure, model, reference)  # arm-level NMA
 """
 
 from .absolute import (
@@ -20,6 +21,14 @@ from .absolute import (
 )
 from .effects import combine_arms, validate_tables
 from .indirect import IndirectResult, bucher, bucher_from_results
+from .network import (
+    DisconnectedNetwork,
+    NetworkEstimate,
+    NetworkResult,
+    SplitEstimate,
+    default_reference,
+    network_meta_analysis,
+)
 from .pool import method_keys, pool, pool_all, pool_summary, pool_tables
 from .results import NNT, AbsoluteEffect, NNTEnd, PooledResult, StudyEffect, SubgroupResult
 from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
@@ -27,10 +36,14 @@ from .subgroups import LeaveOneOut, leave_one_out, subgroup_analysis, subset
 __all__ = [
     "NNT",
     "AbsoluteEffect",
+    "DisconnectedNetwork",
     "IndirectResult",
     "LeaveOneOut",
     "NNTEnd",
+    "NetworkEstimate",
+    "NetworkResult",
     "PooledResult",
+    "SplitEstimate",
     "StudyEffect",
     "SubgroupResult",
     "absolute_effect",
@@ -38,9 +51,11 @@ __all__ = [
     "bucher",
     "bucher_from_results",
     "combine_arms",
+    "default_reference",
     "leave_one_out",
     "median_control_risk",
     "method_keys",
+    "network_meta_analysis",
     "nnt_from_difference",
     "pool",
     "pool_all",

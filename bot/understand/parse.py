@@ -146,12 +146,15 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
 def _patient_specific(reading: Parse, lexicon: Lexicon) -> Parse:
     """An advice question about one drug for a described patient ('ok to start rinvoq in a 14 year old?') gets,
     after the not-advice notice, the held evidence that bears on it: the drug's summary of findings in that
-    population (the harms a named risk factor bears on are chosen in _read)."""
+    population, or the harms a named risk factor bears on ('in a 65yo smoker': MACE and thromboembolism)."""
     described = reading.population or any(u.slot in ("population", "risk_factor") for u in reading.unused)
     clarifying = reading.status == "clarify" and reading.clarification is not None \
         and reading.clarification.reason == "need_outcome"
     if "not_advice" in reading.notices and described and clarifying and reading.intervention \
             and reading.comparator == "placebo":
+        bearing = risk_outcomes(reading.unused, lexicon)  # "in a smoker": the harms smoking bears on
+        if bearing:
+            return replace(reading, status="answer", intent="effect", outcomes=bearing, clarification=None)
         return replace(reading, status="answer", intent="overview", clarification=None)
     return reading
 
@@ -283,9 +286,6 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
     if base.intent in ("trials", "define"):
         return base
 
-    if not outcomes and len(covered_drugs) == 1:  # "ok to start rinvoq in a smoker?": the harms smoking bears on
-        outcomes = list(risk_outcomes(base.unused, lexicon))
-        base = replace(base, outcomes=tuple(outcomes))
     if not outcomes:
         if covered_drugs or base.condition or trial_refs:
             return replace(base, status="clarify", intent="compare" if base.intent == "compare" else "effect",

@@ -169,3 +169,30 @@ def test_a_menu_tap_keeps_the_frame_and_fills_one_slot(service, question, fill):
         assert any(u.slot == "time" for u in tapped.unused)
         expected["time"] = None
     assert tapped.status == "answer" and got == expected, (question, fill, tapped.as_dict())
+
+
+# --- every drug and outcome the knowledge base holds --------------------------------------------------------
+
+def test_every_drug_and_outcome_continue(service):
+    """For every drug, other drug and outcome held: "A outcome" then "what about B", "vs B" and "and outcome2?"
+    keep what they do not name."""
+    kb, wrong = service.kb, []
+    names = {o: kb.outcomes[o].name for o in kb.outcomes}
+    for a, b in itertools.permutations(kb.covered_drugs, 2):
+        for o in kb.outcomes:
+            start = next_turn(service, f"{a} {names[o]}", None)
+            if (start.status, start.intervention, start.outcomes) != ("answer", a, (o,)):
+                wrong.append((a, o, "start", start.status))
+                continue
+            for words, want in ((f"what about {kb.drug_label(b)}", ("effect", b, "placebo", (o,))),
+                                (f"vs {kb.drug_label(b)}", ("compare", a, b, (o,)))):
+                got = next_turn(service, words, start)
+                if (got.intent, got.intervention, got.comparator, got.outcomes) != want:
+                    wrong.append((a, o, words, got.intent, got.intervention, got.comparator, got.outcomes))
+    for a in kb.covered_drugs:
+        start = next_turn(service, f"{a} {names['easi75']}", None)
+        for o in kb.outcomes:
+            got = next_turn(service, f"and {names[o]}?", start)
+            if (got.intent, got.intervention, got.outcomes) != ("effect", a, (o,)):
+                wrong.append((a, "and", o, got.intent, got.intervention, got.outcomes))
+    assert wrong == []

@@ -68,7 +68,8 @@ def notice_lines(parsed: Parse, kb: KnowledgeBase) -> tuple[Line, ...]:
     if parsed.corrections:
         lines.append(line("Read " + ", ".join(f"“{typed}” as “{meant}”" for typed, meant in parsed.corrections)
                           + "."))
-    lines.extend(line(f"I could not use “{u.said}”: {u.why}.") for u in parsed.unused)
+    if parsed.status != "no_data":  # a refused question is refused as a whole
+        lines.extend(line(f"I could not use “{u.said}”: {u.why}.") for u in parsed.unused)
     if "invalid_value" in parsed.notices:
         lines.append(line("A baseline risk must be above 0% and below 100% (for example 5%, 0.05, 1 in 20 or "
                           "50 per 1,000); I used the placebo risk of the trials instead."))

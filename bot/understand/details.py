@@ -92,15 +92,23 @@ def risk_outcomes(unused: tuple[Unused, ...], lexicon: Lexicon) -> tuple[str, ..
 
 # --- is anything held at the time asked? ---------------------------------------------------------------------
 
+def _held_periods(parsed: Parse, lexicon: Lexicon) -> set[tuple[int, int]]:
+    """The periods the evidence of the question speaks for: counts of the drug against its comparator (for a
+    comparison, also each drug against placebo: the indirect route) and the drugs' pooled safety rates."""
+    sides = [d for d in (parsed.intervention, parsed.comparator) if d and d != "placebo"]
+    if parsed.intent == "rank" or not parsed.intervention:
+        sides = [d for d in lexicon.covered_drugs
+                 if not parsed.drug_class or lexicon.drug_classes.get(d) == parsed.drug_class]
+    pairs = [(d, "placebo") for d in sides] + [(d, "none") for d in sides]
+    if parsed.intervention and parsed.comparator != "placebo":
+        pairs.append((parsed.intervention, parsed.comparator))
+    outcomes = parsed.outcomes or lexicon.covered_outcomes
+    return {period for d, other in pairs for o in outcomes for period in lexicon.periods.get((d, o, other), ())}
+
+
 def time_held(parsed: Parse, lexicon: Lexicon) -> bool:
     """Whether any trial count or pooled rate of the drugs and outcomes asked about speaks for the time asked."""
-    weeks = parsed.options.timepoint_weeks
-    drugs = [d for d in (parsed.intervention, parsed.comparator) if d and d != "placebo"]
-    if parsed.intent == "rank" or not drugs:
-        drugs = [d for d in lexicon.covered_drugs
-                 if not parsed.drug_class or lexicon.drug_classes.get(d) == parsed.drug_class]
-    outcomes = parsed.outcomes or lexicon.covered_outcomes
-    return any(covers(period, weeks) for d in drugs for o in outcomes for period in lexicon.periods.get((d, o), ()))
+    return any(covers(period, parsed.options.timepoint_weeks) for period in _held_periods(parsed, lexicon))
 
 
 def settle_time(parsed: Parse, lexicon: Lexicon, said: str = "") -> Parse:
@@ -124,8 +132,7 @@ def settle_time(parsed: Parse, lexicon: Lexicon, said: str = "") -> Parse:
 
 def _held_words(parsed: Parse, lexicon: Lexicon) -> str:
     """The times held for the drugs and outcomes asked about, in words ('week 12, week 16, the long term')."""
-    drugs = [d for d in (parsed.intervention, parsed.comparator) if d and d != "placebo"]
-    periods = {period for d in drugs for o in parsed.outcomes for period in lexicon.periods.get((d, o), ())}
+    periods = _held_periods(parsed, lexicon) if parsed.outcomes else set()
     words = [f"week {a}" if a == b else f"weeks {a} to {b}" for a, b in sorted(periods) if b < 52]
     if any(b >= 52 for _, b in periods):
         words.append("the long term")

@@ -145,8 +145,6 @@ def follow_up(new: Parse, last: Parse | None, lexicon: Lexicon, *, tap: bool = F
     if not is_frame(last) or (not tap and (not leans(new) or is_fresh(new))):
         return new
     changed = [s for s in new.named if s in BY_SLOT and slot_value(new, s) != slot_value(last, s)]
-    if not tap and new.named and not changed and not new.unused and new.status != "not_understood":
-        return new  # "dupilumab" after a question about dupilumab: asked afresh (its menu), not repeated
     kinds = {BY_SLOT[s].kind for s in changed}
     merged = replace(last, named=new.named, corrections=new.corrections, uncovered=(), negated=(),
                      unused=new.unused, notices=tuple(n for n in new.notices if n != "carried_filters"),

@@ -49,9 +49,10 @@ class Lexicon:
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # Every vocabulary concept by (kind, id): population ages and age groups, risk factors' outcomes, reasons.
     concepts: Mapping[tuple[str, str], Concept] = field(default_factory=lambda: MappingProxyType({}))
-    # (drug, outcome) -> the periods in weeks its trial counts and pooled safety rates speak for
-    # (knowledge/periods.py): "week 2" for an outcome no count speaks for is said back, not dropped.
-    periods: Mapping[tuple[str, str], tuple[tuple[int, int], ...]] = field(
+    # (drug, outcome, compared with: placebo, another drug id, or "none" for pooled safety rates) -> the periods in
+    # weeks its trial counts and rates speak for (knowledge/periods.py): "week 2" for an outcome no count
+    # speaks for is said back, not dropped.
+    periods: Mapping[tuple[str, str, str], tuple[tuple[int, int], ...]] = field(
         default_factory=lambda: MappingProxyType({}))
     drug_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -140,17 +141,25 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
     )
 
 
-def _periods(kb: KnowledgeBase) -> dict[tuple[str, str], tuple[tuple[int, int], ...]]:
-    held: dict[tuple[str, str], set[tuple[int, int]]] = {}
+def _periods(kb: KnowledgeBase) -> dict[tuple[str, str, str], tuple[tuple[int, int], ...]]:
+    """Counts speak for a time only when they can be compared: the trial has a count of another arm for the
+    outcome, and neither is a derived count the outcome does not pool (as evidence selection requires)."""
+    held: dict[tuple[str, str, str], set[tuple[int, int]]] = {}
     trials = {t.trial_id: t for t in kb.trials}
-    for count in kb.counts:
-        outcome = kb.outcomes.get(count.outcome_id)
-        if count.drug == "placebo" or outcome is None or count.trial_id not in trials:
+    usable = [c for c in kb.counts if c.outcome_id in kb.outcomes
+              and (not c.derived or kb.outcomes[c.outcome_id].pool_derived)]
+    drugs_counted: dict[tuple[str, str], set[str]] = {}
+    for count in usable:
+        drugs_counted.setdefault((count.trial_id, count.outcome_id), set()).add(count.drug)
+    for count in usable:
+        outcome = kb.outcomes[count.outcome_id]
+        compared = drugs_counted[(count.trial_id, count.outcome_id)] - {count.drug}
+        if count.drug == "placebo" or not compared or count.trial_id not in trials:
             continue
         period = count_period(count, trials[count.trial_id], outcome.is_benefit)
-        if period is not None:
-            held.setdefault((count.drug, count.outcome_id), set()).add(period)
+        for other in compared if period is not None else ():
+            held.setdefault((count.drug, count.outcome_id, other), set()).add(period)
     for s in kb.syntheses:
         if s.comparator == "none":
-            held.setdefault((s.drug, s.outcome_id), set()).add(rate_period(s))
+            held.setdefault((s.drug, s.outcome_id, "none"), set()).add(rate_period(s))
     return {key: tuple(sorted(value)) for key, value in held.items()}

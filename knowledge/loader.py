@@ -14,8 +14,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from knowledge.rows import RowError, parse_arm, parse_count, parse_synthesis, parse_trial
-from knowledge.vocabulary import parse_concepts, parse_drugs, parse_outcomes
+from knowledge.assessments import FILES as ASSESSMENT_FILES
+from knowledge.assessments import load_assessments
+from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
+from knowledge.vocabulary import parse_classes, parse_concepts, parse_drugs, parse_outcomes
 
 from . import schema
 from .errors import DataIssue, KnowledgeBaseError
@@ -25,6 +27,10 @@ DATA_FILES = ("kb.yaml", "drugs.yaml", "trials.csv", "arms.csv", "counts.csv", "
               "vocabulary.yaml")
 
 
+# Files a knowledge base may hold; absent means none (older directories stay readable).
+OPTIONAL_FILES = ("disagreements.csv",)
+
+
 def default_directory() -> Path:
     """The knowledge base bundled with the package (works from a wheel as well as a checkout)."""
     return Path(str(resources.files("knowledge") / "data"))
@@ -32,7 +38,7 @@ def default_directory() -> Path:
 
 def content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in DATA_FILES:
+    for name in DATA_FILES + OPTIONAL_FILES + ASSESSMENT_FILES:  # assessment files are optional (assessments.py)
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -53,7 +59,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
 
     meta = _read_yaml(directory, "kb.yaml", issues)
     outcomes = parse_outcomes(_read_yaml(directory, "outcomes.yaml", issues), issues)
-    drugs, drug_concepts = parse_drugs(_read_yaml(directory, "drugs.yaml", issues), issues)
+    drugs_yaml = _read_yaml(directory, "drugs.yaml", issues)
+    drugs, drug_concepts = parse_drugs(drugs_yaml, issues)
+    classes = parse_classes(drugs_yaml, drugs, issues)
     trials = _rows(directory, "trials.csv", schema.TRIAL_COLUMNS, parse_trial, issues, context={})
     trial_ids = {t.trial_id for _, t in trials}
     arms = _rows(directory, "arms.csv", schema.ARM_COLUMNS, parse_arm, issues,
@@ -63,6 +71,13 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
                    context={"arms": arm_index, "outcomes": outcomes})
     syntheses = _rows(directory, "syntheses.csv", schema.SYNTHESIS_COLUMNS, parse_synthesis, issues,
                       context={"trials": trial_ids, "outcomes": outcomes, "drugs": drugs})
+    disagreements = []
+    if (directory / "disagreements.csv").is_file():
+        count_index = {(c.trial_id, c.arm_id, c.outcome_id): c for _, c in counts}
+        disagreements = _rows(directory, "disagreements.csv", schema.DISAGREEMENT_COLUMNS, parse_disagreement,
+                              issues, context={"counts": count_index})
+    assessments = load_assessments(directory, _rows, {"trials": trial_ids, "outcomes": outcomes, "drugs": drugs},
+                                   issues)
     held = {a.drug for _, a in arms}
     concepts = tuple(
         Concept(kind="drug", id=c.id, label=c.label, covered=c.id in held, terms=c.terms, lookalikes=c.lookalikes)
@@ -92,6 +107,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         outcomes=outcomes,
         concepts=concepts,
         drugs=drugs,
+        classes=classes,
+        disagreements=tuple(r for _, r in disagreements),
+        assessments=assessments,
     )
 
 
@@ -109,6 +127,9 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
 
 
 RowParser = Callable[[dict[str, str], dict], object]
+# Columns an older file may hold instead of today's (read the old way), and columns it may lack (read as empty).
+LEGACY_COLUMNS = {"counts.csv": schema.COUNT_LEGACY_COLUMNS}
+OPTIONAL_COLUMNS = {"syntheses.csv": schema.SYNTHESIS_OPTIONAL_COLUMNS}
 
 
 def _control(ch: str) -> bool:
@@ -127,8 +148,11 @@ def _rows(directory: Path, name: str, columns: tuple[str, ...], parse: RowParser
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         issues.append(DataIssue(name, None, None, f"cannot be read as CSV: {exc}"))
         return []
-    missing = [c for c in columns if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in columns]
+    legacy = {old: new for old, new in LEGACY_COLUMNS.get(name, {}).items()
+              if old in frame.columns and not any(c in frame.columns for c in new)}
+    expected = tuple(c for c in columns if not any(c in new for new in legacy.values())) + tuple(legacy)
+    missing = [c for c in expected if c not in frame.columns and c not in OPTIONAL_COLUMNS.get(name, ())]
+    unknown = [c for c in frame.columns if c not in expected]
     for column in missing:
         issues.append(DataIssue(name, 1, column, "required column is missing from the header"))
     for column in unknown:

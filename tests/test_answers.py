@@ -28,6 +28,10 @@ GOLDEN_QUESTIONS = {
     "easi75_benefit": "does tralokinumab improve EASI-75",
     "compare_direct_indirect": "abrocitinib vs dupilumab EASI-75",
     "compare_indirect_only": "tralokinumab vs lebrikizumab EASI-75",
+    # issue 18: regimen against regimen from the network, and rankings by regimen
+    "compare_dose_within_trial": "upadacitinib 30 mg vs 15 mg EASI-75",
+    "compare_head_to_head_by_dose": "abrocitinib 200 mg vs dupilumab EASI-75",
+    "ranking_class": "which JAK has the most acne",
     "overview": "is tralokinumab safe",
     "ranking": "which biologic has the least conjunctivitis",
 }
@@ -87,14 +91,21 @@ def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service
         assert not re.search(r"\b(probably|may|likely|significant(ly)?)\b", reply), question
         if name.startswith(("compare", "overview", "ranking")):
             continue
-        rated = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
-        assert rated and "risk of bias not assessed" in reply, question
+        # each rating sits with its estimate: ours rule-based, or a published lead's own (or "not rated by its
+        # source", with our pooling's rating on our pooling's line)
+        ours = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+        lead = re.search(r"certainty of the evidence: not rated by its source \(|certainty of the evidence \(grade, "
+                         r"as rated by ", reply)
+        assert ours or lead, question
+        if lead:
+            assert re.search(r"; certainty (high|moderate|low|very low) \(rule-based\)", reply), question
     for name in ("compare_direct_indirect", "compare_indirect_only"):
         reply = text(service.ask(GOLDEN_QUESTIONS[name]).reply).lower()
-        assert re.search(r"certainty of the (head-to-head evidence|indirect estimate): (moderate|low|very low)", reply)
+        assert re.search(r"certainty: (moderate|low|very low) \(rule-based", reply)
     overview = text(service.ask(GOLDEN_QUESTIONS["overview"]).reply).lower()
     rows = len(service.ask(GOLDEN_QUESTIONS["overview"]).answer.overview.rows)
-    assert len(re.findall(r"; certainty (?:high|moderate|low|very low)\n", overview)) == rows
+    assert len(re.findall(r"; certainty (?:high|moderate|low|very low|not rated by its source \(our pooling: "
+                          r"(?:high|moderate|low|very low)\))\n", overview)) == rows
 
 
 def test_disclaimer_appears_exactly_once(service):
@@ -145,12 +156,14 @@ def test_dose_filter_excludes_weight_tiered_arms(service):
     assert ("ADOL", "no arm with the dose you asked for") in oa.evidence.excluded
 
 
-def test_derived_counts_are_not_pooled_by_default(service):
-    oa = service.ask("dupilumab skin infections").answer.outcomes[0]
-    for table in oa.evidence.tables:
-        assert not any(c.derived for c in table.counts)
-    chronos = next(t for t in oa.evidence.tables if t.trial_id == "chronos")
-    assert chronos.n1i == 315  # the derived q2w arm (abstract percentage) is left out
+def test_a_harm_count_from_a_percentage_is_pooled_and_labelled(service):
+    """Data 2026.12.0 (issue 20): a harm count computed from a printed percentage that a whole count reproduces
+    pools, labelled on its trial's line (it used to be left out); see tests/test_obtained.py for the rule over
+    every outcome."""
+    result = service.ask("dupilumab skin infections")
+    chronos = next(t for t in result.answer.outcomes[0].evidence.tables if t.trial_id == "chronos")
+    assert chronos.n1i == 315 + 110 and "from_percentage" in chronos.obtained
+    assert "includes a count derived from a reported percentage" in text(result.reply)
 
 
 def test_randomised_withdrawal_trial_only_when_named(service):

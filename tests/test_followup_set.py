@@ -3,7 +3,12 @@ no turn may leave another frame than the one labelled (wrong answer, lost frame,
 
 Written and labelled for issue 19 before the changes, a quarter of each category held out (not looked at while
 building). Measured before the changes: dev 56 of 111 turns wrong (27 of them answers to another question),
-heldout 26 of 51 (11); after: 0 of 111 and 0 of 51 (the held-out part evaluated once, at the end)."""
+heldout 26 of 51 (11); after: 0 of 111 and 0 of 51 (the held-out part evaluated once, at the end).
+
+Relabelled since, because the data or the answers changed, not the conversation: f118 (a ranking's only menu
+button is now its top two regimens compared, issue 18); f105, f106 (the long-term rates of upadacitinib
+thromboembolism and baricitinib zoster printed no interval and were left out, issue 20: "long term" is now
+said back)."""
 
 from __future__ import annotations
 

@@ -44,3 +44,16 @@ def test_icon_array_per_100_and_per_1000(service):
 def test_no_picture_without_an_analysis(service):
     oa = _outcome(service, "dupilumab conjunctivitis adolescents 300 mg every 2 weeks")
     assert forest_png(oa) is None and icon_array_png(oa) is None
+
+
+def test_trials_without_a_marker_show_their_counts_and_say_why(service):
+    from bot.answers.plots import forest_note, no_marker_reason
+
+    oa = _outcome(service, "abrocitinib acne")
+    assert forest_png(oa)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert no_marker_reason(11, 313, 0, 78) == "0 in one arm"
+    assert no_marker_reason(0, 375, 0, 249) == "no events"
+    rows = tuple((t.label, t.ai, t.n1i, t.ci, t.n2i, *(e or (None, None, None)), 0.0)
+                 for t, e in zip(oa.evidence.tables, oa.trial_estimates, strict=True))
+    note = forest_note(rows, "MH")
+    assert "JADE MONO-2, JADE COMPARE: no ratio of their own" in note and "still count" in note

@@ -1,24 +1,34 @@
-"""Certainty of the evidence in GRADE words, with its reasons.
+"""Certainty of the evidence in GRADE words, with its reasons, for the estimate it is printed beside.
 
-A rating published for the comparison (a Cochrane or network meta-analysis summary-of-findings table) is shown
-as the source gave it. Otherwise a rule-based rating, labelled as such, starts at high (randomised trials) and
-is downgraded by the explicit rules documented in docs/certainty.md, one GRADE domain at a time. The rules are
-deliberately simple and visible; they are no substitute for a panel's judgement, and the reply says so.
+A published estimate carries its source's rating, or says its source did not rate it (`published`). Our own
+pooling is rated by the rules of bot/answers/certainty_rules.py (`rate`): it starts at high (randomised
+trials) and each GRADE domain takes levels off, judged on the published risk-of-bias assessments, the outcome's
+decision threshold and the trials themselves (knowledge/assessments.py). docs/certainty.md states the rules
+and compares them with every published rating held.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analysis import PooledResult
+from analysis import PooledResult, pool, subgroup_analysis
+from bot.answers.certainty_rules import (
+    Heterogeneity,
+    Judgement,
+    Precision,
+    TrialRisk,
+    imprecision,
+    inconsistency,
+    judgement,
+    risk_of_bias,
+    trial_risk,
+)
+from knowledge.assessments import DEFAULT_RATIO_THRESHOLD, Assessments, Threshold, short_citation
 
 LEVELS = ("very low", "low", "moderate", "high")
-# A ratio interval reaching below APPRECIABLE[0] and above APPRECIABLE[1] includes appreciable benefit and
-# appreciable harm (GRADE's default thresholds of a 25% relative change).
-APPRECIABLE = (0.8, 1.25)
-INCONSISTENCY_I2 = (50.0, 75.0)  # I² at or above: downgrade one, two levels
-OPTIMAL_EVENTS = 300  # fewer events than this: imprecise even when the interval excludes no effect
 PUBLICATION_BIAS_MIN_TRIALS = 10
+NOT_RATED = "not rated"
 
 
 @dataclass(frozen=True)
@@ -26,14 +36,21 @@ class Certainty:
     rating: str  # high, moderate, low, very low, or "not rated"
     source: str  # "published" or "rule-based"
     reasons: tuple[str, ...]
-    citation: str = ""  # the source of a published rating
+    citation: str = ""  # the source of a published rating (or of the published estimate it did not rate)
 
     @property
     def rule_words(self) -> str:
-        """'rule-based, downgraded for imprecision and indirectness; risk of bias not assessed'."""
-        domains = [r.split(":")[0] for r in self.reasons if ": downgraded" in r]
+        """'rule-based, downgraded for imprecision and inconsistency; risk of bias not assessed'."""
+        domains = [r.split(":")[0] for r in self.reasons
+                   if ": downgraded" in r and not r.startswith("risk of bias: downgraded one level, not assessed")]
         why = f", downgraded for {' and '.join(domains)}" if domains else ""
-        return f"rule-based{why}; risk of bias not assessed"
+        missing = any(r.startswith(("risk of bias: downgraded one level, not assessed", "risk of bias: not assessed"))
+                      for r in self.reasons)
+        return f"rule-based{why}" + ("; risk of bias not assessed" if missing else "")
+
+    @property
+    def rated(self) -> bool:
+        return self.rating in LEVELS
 
     def as_dict(self) -> dict:
         return {"rating": self.rating, "source": self.source, "reasons": list(self.reasons)}
@@ -41,9 +58,11 @@ class Certainty:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the rules look at: the interval that is reported, and the trials behind it."""
+    """What the rules look at. The interval reported, the trials behind it and their events; the pairwise
+    rules use `trials` (risk of bias with weights), `heterogeneity` and `precision` when the caller has them
+    (see `pooled_evidence`), and rate a bare interval more crudely otherwise (risk of bias not assessed)."""
 
-    measure: str  # RR, OR, PETO_OR, RD
+    measure: str  # RR, OR, PETO_OR, RD, MD
     ci_low: float
     ci_high: float
     k: int | None
@@ -52,61 +71,127 @@ class Evidence:
     indirect: bool = False
     published_rating: str = ""
     published_source: str = ""
+    trials: tuple[TrialRisk, ...] | None = None
+    heterogeneity: Heterogeneity | None = None
+    precision: Precision | None = None
+    threshold: Threshold | None = None
+    extra: tuple[Judgement, ...] = ()  # further domains a caller judged (incoherence, intransitivity)
+
+
+def published(synthesis) -> Certainty:
+    """A published estimate's own rating, or that its source did not rate it: never a rating of ours."""
+    source = short_citation(synthesis.citation)
+    if synthesis.certainty:
+        return Certainty(synthesis.certainty, "published", (f"as rated by {source}",), source)
+    return Certainty(NOT_RATED, "published", (f"{source} did not rate the certainty of this estimate",), source)
 
 
 def rate(evidence: Evidence) -> Certainty:
     if evidence.published_rating:
         return Certainty(evidence.published_rating, "published",
                          (f"as rated by {evidence.published_source}",), evidence.published_source)
-    # Without risk-of-bias judgements a rating of high would claim more than was checked: cap at moderate.
-    reasons = ["risk of bias: not assessed (no curated risk-of-bias judgements for these trials), "
-               "so the rating is at most moderate"]
-    down = 1
-    step, why = _inconsistency(evidence)
-    down, reasons = down + step, reasons + [why]
-    step, why = _imprecision(evidence)
-    down, reasons = down + step, reasons + [why]
-    if evidence.indirect:
-        down += 1
-        reasons.append("indirectness: downgraded one level, an indirect comparison through placebo (not randomised)")
+    bounds, scale, words = thresholds(evidence.threshold, evidence.measure)
+    null = 0.0 if evidence.measure in ("RD", "MD") else 1.0
+    if evidence.trials is None:
+        rob = judgement("risk of bias", 1, "not assessed: no published risk-of-bias judgements are linked to this "
+                                           "estimate, so the rating is at most moderate")
     else:
-        reasons.append("indirectness: not downgraded (trials of the question's comparison)")
+        rob = risk_of_bias(evidence.trials)
+    heterogeneity = evidence.heterogeneity or _from_pooled(evidence.pooled)
+    found = [rob, inconsistency(heterogeneity, bounds, null, scale),
+             imprecision(evidence.precision or Precision(evidence.measure, evidence.ci_low, evidence.ci_high,
+                                                         evidence.events), bounds, words)]
+    found.append(judgement("indirectness", 1, "an indirect comparison through placebo (not randomised)")
+                 if evidence.indirect else judgement("indirectness", 0, "trials of the question's comparison"))
+    found.extend(evidence.extra)
     k = evidence.k or 0
-    reasons.append(f"publication bias: not assessable with fewer than {PUBLICATION_BIAS_MIN_TRIALS} trials"
-                   if k < PUBLICATION_BIAS_MIN_TRIALS else "publication bias: not assessed")
-    return Certainty(LEVELS[max(0, len(LEVELS) - 1 - down)], "rule-based", tuple(reasons))
+    found.append(judgement("publication bias", 0, f"not assessable with fewer than {PUBLICATION_BIAS_MIN_TRIALS} "
+                                                  "trials" if k < PUBLICATION_BIAS_MIN_TRIALS else "not assessed"))
+    down = sum(j.levels for j in found)
+    return Certainty(LEVELS[max(0, len(LEVELS) - 1 - down)], "rule-based", tuple(j.reason for j in found))
 
 
-def _inconsistency(evidence: Evidence) -> tuple[int, str]:
-    p = evidence.pooled
-    if p is None or not p.defined or p.k < 2:
-        return 0, "inconsistency: not assessable with one trial"
-    i2 = p.I2 or 0.0
-    if i2 >= INCONSISTENCY_I2[1]:
-        return 2, f"inconsistency: downgraded two levels, I² = {i2:.0f}% (75% or more)"
-    if i2 >= INCONSISTENCY_I2[0]:
-        return 1, f"inconsistency: downgraded one level, I² = {i2:.0f}% (50% or more)"
-    null = 0.0 if p.measure == "RD" else 1.0
-    if p.pi_low is not None and p.pi_high is not None and p.pi_low < null < p.pi_high \
-            and not (p.ci_low < null < p.ci_high):
-        return 1, "inconsistency: downgraded one level, the prediction interval includes no effect"
-    return 0, f"inconsistency: not downgraded (I² = {i2:.0f}%)"
+def thresholds(threshold: Threshold | None, measure: str) -> tuple[tuple[float, float], str, str]:
+    """Decision thresholds on the estimate's scale, the scale's name and the words that cite them."""
+    if measure == "MD":
+        mid = threshold.value if threshold is not None and threshold.scale == "md" else None
+        if mid is None:
+            return (0.0, 0.0), "md", "no minimal important difference held: no difference"
+        return (-mid, mid), "md", f"{mid:g} points, the score's minimal important difference"
+    if measure == "RD":
+        return (0.0, 0.0), "RD", "no difference"
+    value = threshold.value if threshold is not None and threshold.scale == "ratio" else DEFAULT_RATIO_THRESHOLD
+    default = threshold is None or threshold.basis == "grade_default"
+    low = 2 - value
+    return (low, value), "ratio", (f"below {low:.2f} or above {value:.2f}"
+                                   + (", GRADE's default" if default else ", the published threshold"))
 
 
-def _imprecision(evidence: Evidence) -> tuple[int, str]:
-    low, high = evidence.ci_low, evidence.ci_high
-    if evidence.measure in ("RD", "MD"):
-        if low < 0 < high:
-            return 1, "imprecision: downgraded one level, the 95% CI includes no difference"
-    elif low < 1 < high:
-        if low < APPRECIABLE[0] and high > APPRECIABLE[1]:
-            return 2, ("imprecision: downgraded two levels, the 95% CI includes both an appreciable decrease "
-                       "and an appreciable increase (below 0.80 and above 1.25)")
-        return 1, "imprecision: downgraded one level, the 95% CI includes no effect"
-    if evidence.events is not None and evidence.events < OPTIMAL_EVENTS:
-        return 1, (f"imprecision: downgraded one level, {evidence.events} events in all "
-                   f"(fewer than {OPTIMAL_EVENTS}, an optimal-information-size rule of thumb)")
-    if evidence.events is None:
-        return 0, ("imprecision: not downgraded (the 95% CI excludes no effect; the number of events behind a "
-                   "published estimate is not recorded, so the optimal information size was not checked)")
-    return 0, "imprecision: not downgraded"
+def _from_pooled(p: PooledResult | None) -> Heterogeneity:
+    if p is None or not p.defined:
+        return Heterogeneity((), None)
+    trials = tuple((s.label, s.estimate, s.ci_low, s.ci_high) for s in p.studies if s.included)
+    pi = (p.pi_low, p.pi_high) if p.pi_low is not None and p.pi_high is not None else None
+    return Heterogeneity(trials, p.I2, p.tau2 if p.random_effects else None, pi)
+
+
+# --- rating our pooling of the trials we hold --------------------------------------------------------------------
+
+GROUPINGS = {  # the obvious explanations of heterogeneity, each analysed separately (GRADE handbook 5.2.2)
+    "background therapy": lambda t: "with topical steroids" if t.background == "tcs" else "no topical steroids",
+    "age group": lambda t: t.age_group,
+    "dose": lambda t: " + ".join(sorted(arm.split(" + ")[0] for arm in t.arms)),
+}
+
+
+def pooled_evidence(tables: Sequence, pooled: PooledResult, measure: str, outcome, assessments: Assessments | None,
+                    control_risk: float | None) -> Evidence:
+    """The rule inputs for our pooling of `tables` (bot.answers.evidence.StudyTable) under the outcome's default
+    analysis: each trial's published risk of bias and weight, its own estimate, a random-effects fit for tau²
+    and the prediction interval, subgroup analyses by the obvious explanations, and the events held."""
+    method = "PETO" if measure == "PETO_OR" else pooled.method
+    scale_measure = "OR" if measure == "PETO_OR" else pooled.measure
+    # each trial's share of the information is its share of the participants: a Mantel-Haenszel weight is 0
+    # for a trial with no events in one arm, which would hide that trial's risk of bias
+    trials = tuple(
+        trial_risk(t.label, t.participants, assessments.risk_of_bias_for(t.trial_id, outcome.id, outcome.kind)
+                   if assessments else ()) for t in tables)
+    own = []
+    for t in tables:
+        one = pool([t.ai], [t.n1i], [t.ci], [t.n2i], measure=scale_measure, method=_alone(method), labels=[t.label])
+        own.append((t.label, *((one.estimate, one.ci_low, one.ci_high) if one.defined else (None, None, None))))
+    heterogeneity = Heterogeneity(tuple(own), pooled.I2)
+    if len(tables) >= 2:
+        arrays = ([t.ai for t in tables], [t.n1i for t in tables], [t.ci for t in tables], [t.n2i for t in tables])
+        random = pool(*arrays, measure=scale_measure, method="DL", labels=[t.label for t in tables])
+        pi = (random.pi_low, random.pi_high) if random.defined and random.pi_low is not None else None
+        heterogeneity = Heterogeneity(tuple(own), pooled.I2, random.tau2 if random.defined else None, pi,
+                                      _explained(tables, scale_measure, method))
+    events = (sum(t.ai for t in tables), sum(t.ci for t in tables))
+    precision = Precision(measure, pooled.ci_low, pooled.ci_high, sum(events), sum(t.participants for t in tables),
+                          events, control_risk)
+    threshold = assessments.threshold(outcome.id) if assessments else None
+    return Evidence(measure, pooled.ci_low, pooled.ci_high, len(tables), pooled, sum(events), trials=trials,
+                    heterogeneity=heterogeneity, precision=precision, threshold=threshold)
+
+
+def _alone(method: str) -> str:
+    return "IV" if method in ("DL", "REML", "PM") else method
+
+
+def _explained(tables: Sequence, measure: str, method: str) -> tuple[tuple[str, float, float], ...]:
+    out = []
+    for attribute, key in GROUPINGS.items():
+        groups: dict[str, list] = {}
+        for t in tables:
+            groups.setdefault(key(t), []).append(t)
+        if len(groups) < 2:
+            continue
+        data = {name: ([t.ai for t in g], [t.n1i for t in g], [t.ci for t in g], [t.n2i for t in g])
+                for name, g in groups.items()}
+        result = subgroup_analysis(data, measure=measure, method=_alone(method))
+        if not result.defined or result.pval is None:
+            continue
+        within = [r.I2 or 0.0 for _, r in result.groups if r.defined and r.k >= 2]
+        out.append((attribute, result.pval, max(within, default=0.0)))
+    return tuple(out)

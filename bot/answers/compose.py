@@ -15,12 +15,14 @@ from analysis import (
     SubgroupResult,
     absolute_effect,
     leave_one_out,
+    median_control_risk,
     pool,
     subgroup_analysis,
 )
-from bot.answers.certainty import Certainty, rate
-from bot.answers.certainty import Evidence as CertaintyInputs
-from bot.answers.evidence import AGE_GROUP_WORDS, Evidence, Query, select
+from bot.answers.certainty import Certainty, pooled_evidence, rate
+from bot.answers.certainty import published as published_certainty
+from bot.answers.evidence import AGE_GROUP_WORDS, Evidence, Query, StudyTable, select
+from bot.answers.sparse import is_sparse
 from bot.understand.options import Options
 from bot.understand.reading import Parse
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
@@ -82,6 +84,14 @@ class OutcomeAnswer:
     basis: Estimate | None = None
     # Every trial pooled whatever its definition, for the labelled sensitivity line (None when all agree).
     all_definitions: PooledResult | None = None
+    # The rule-based rating of our pooling under the default analysis; `certainty` above rates the bottom line
+    # (the published lead's own rating, or this one when our pooling leads), so each rating sits by its estimate.
+    pooled_certainty: Certainty | None = None
+    # Few events (bot/answers/sparse.py): the bottom line is the counts and the risk difference, not a ratio.
+    sparse: bool = False
+    risk_difference: PooledResult | None = None  # Mantel-Haenszel risk difference of the tables, when sparse
+    # The trials the comparator risk was taken from, for a harm those of the usual length (or the length asked).
+    baseline_tables: tuple[StudyTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,20 +153,31 @@ def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensiti
     if lead is base_ours and ours is None and base_ours is not None:
         notes += (f"the {measure} cannot be estimated from these trials, so the default measure is shown",)
     bottom = published if published_leads else base_ours  # the estimate the absolute risks come from
-    control_risk, source = _control_risk(options, evidence)
+    control_risk, source, baseline_tables = _control_risk(options, evidence, outcome)
     absolute = None
     if bottom is not None and control_risk is not None and bottom.measure in SYNTHESIS_TO_POOLING_MEASURE:
         absolute = absolute_effect(SYNTHESIS_TO_POOLING_MEASURE[bottom.measure], bottom.estimate, bottom.ci_low,
                                    bottom.ci_high, control_risk, events_are_harmful=not outcome.is_benefit)
     per = options.per or outcome.per
-    certainty = _certainty(bottom, base, evidence, published_leads)
+    ours_certainty = _pooled_certainty(kb, outcome, evidence, base, base_ours, control_risk)
+    sparse = is_sparse(evidence.tables) and not published_leads
+    risk_difference = _pool(evidence, "RD", "MH", False) if sparse else None
+    if sparse and ours_certainty is None and risk_difference is not None and risk_difference.defined:
+        # no ratio can be estimated (no one on one side had it): the risk difference is the estimate rated
+        ours_certainty = rate(pooled_evidence(evidence.tables, risk_difference, "RD", outcome, kb.assessments,
+                                              control_risk))
+    certainty = (published_certainty(evidence.lead_synthesis) if published_leads
+                 else ours_certainty if bottom is not None or sparse else None)
     return OutcomeAnswer(outcome, evidence, measure, method, hksj, pooled, ours, published, lead, absolute,
                          source if absolute else "", _agreement(ours, published) if comparable else None, per,
                          *(_sensitivity(evidence, measure, method, hksj) if sensitivity else ((), ())),
                          trial_estimates=_trial_estimates(evidence, measure, method, hksj, pooled),
                          notes=notes, certainty=certainty, basis=bottom,
                          all_definitions=(_all_definitions(evidence, measure, method, hksj)
-                                          if sensitivity else None))
+                                          if sensitivity else None),
+                         pooled_certainty=ours_certainty, sparse=sparse,
+                         risk_difference=risk_difference,
+                         baseline_tables=baseline_tables if absolute else ())
 
 
 RANDOM_METHODS = frozenset({"DL", "REML", "PM"})
@@ -217,16 +238,12 @@ def _trial_estimates(evidence: Evidence, measure: str, method: str, hksj: bool, 
     return tuple(out)
 
 
-def _certainty(bottom: Estimate | None, base: PooledResult | None, evidence: Evidence,
-               published_leads: bool) -> Certainty | None:
-    if bottom is None:
+def _pooled_certainty(kb: KnowledgeBase, outcome: Outcome, evidence: Evidence, base: PooledResult | None,
+                      base_ours: Estimate | None, control_risk: float | None) -> Certainty | None:
+    """Our pooling rated under the outcome's default analysis, with the published risk-of-bias judgements."""
+    if base is None or base_ours is None:
         return None
-    synthesis = evidence.lead_synthesis if published_leads else None
-    events = None if published_leads else sum(t.ai + t.ci for t in evidence.tables)
-    return rate(CertaintyInputs(
-        measure=bottom.measure, ci_low=bottom.ci_low, ci_high=bottom.ci_high, k=bottom.k, pooled=base,
-        events=events, published_rating=synthesis.certainty if synthesis else "",
-        published_source=synthesis.citation.split(".")[0] if synthesis else ""))
+    return rate(pooled_evidence(evidence.tables, base, base_ours.measure, outcome, kb.assessments, control_risk))
 
 
 LEAVE_ONE_OUT_MAX = 30
@@ -274,14 +291,35 @@ def _published(synthesis: Synthesis | None, evidence: Evidence) -> Estimate | No
 def _synthesis_leads(published: Estimate, ours: Estimate | None, evidence: Evidence) -> bool:
     if ours is None:
         return True
+    lead = evidence.lead_synthesis
+    if lead is not None and lead.scope:  # phase 2 only, or before the phase 3 trials: ours pools later trials
+        return False
     return bool(evidence.missing_from_synthesis) or (published.k or 0) > (ours.k or 0)
 
 
-def _control_risk(options: Options, evidence: Evidence) -> tuple[float | None, str]:
+def _control_risk(options: Options, evidence: Evidence, outcome: Outcome
+                  ) -> tuple[float | None, str, tuple[StudyTable, ...]]:
+    """The comparator risk the absolute numbers apply the relative effect to, and the trials it comes from.
+
+    A harm accrues with time, so its risk is taken from the trials of one length: the length asked for (the
+    filter has kept only those), else the trials' usual length (the most common; on a tie, the one with more
+    people on the comparator), so that
+    a 52-week trial's risk is not mixed into a 16-week answer. A responder outcome is assessed at its own
+    primary week in every trial, so all trials count."""
     if options.baseline_risk is not None:
-        return options.baseline_risk, "user"
+        return options.baseline_risk, "user", ()
+    tables = evidence.tables
+    if not outcome.is_benefit:
+        weeks = [t.followup_weeks for t in tables if t.followup_weeks]
+        if weeks:
+            people = {w: sum(t.n2i for t in tables if t.followup_weeks == w) for w in set(weeks)}
+            usual = min(people, key=lambda w: (-weeks.count(w), -people[w], w))
+            same = tuple(t for t in tables if t.followup_weeks == usual)
+            risk = median_control_risk([t.ci for t in same], [t.n2i for t in same])
+            if risk > 0:
+                return risk, "median", same
     risk = evidence.median_control_risk
-    return (risk, "median") if risk is not None and risk > 0 else (None, "")
+    return (risk, "median", tables) if risk is not None and risk > 0 else (None, "", ())
 
 
 def _agreement(ours: Estimate | None, published: Estimate | None) -> str | None:

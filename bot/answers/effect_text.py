@@ -3,10 +3,14 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from bot.answers.compose import Answer, OutcomeAnswer
-from bot.answers.evidence import FAMILY_WORDS
+from bot.answers.evidence import family_words, obtained_label
 from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
+from bot.answers.sparse import counts
+from bot.answers.sparse_text import counts_sentence, ratio_detail, reason_words, risk_difference_sentence
 from bot.answers.wording import (
     AGE_WORDS,
     MEASURE_NAMES,
@@ -98,8 +102,11 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
                           "none is shown)." if ev.by_dose else
                           "Certainty of the evidence: not rated (rates on the drug alone are not a comparison)."))
         return lines
+    if oa.sparse and oa.lead is None and counts(ev.tables).all_events:
+        return lines + sparse_headline(oa)  # no ratio (no one on one side had it): the counts lead
     if oa.lead is None:
-        lines.append(line(no_estimate_sentence(oa)))
+        nobody = bool(ev.tables) and counts(ev.tables).all_events == 0
+        lines.append(line(counts_sentence(oa) if nobody else no_estimate_sentence(oa)))
         relevant = [(label, why) for label, why in oa.evidence.excluded if not why.startswith(_FILTER_REASONS)]
         if relevant:
             lines.append(line("Trials that fit but cannot be used: " + "; ".join(
@@ -107,6 +114,8 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
         lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
         lines.append(line(certainty_sentence(oa)))
         return lines
+    if oa.sparse and oa.lead is not oa.published:
+        return lines + sparse_headline(oa)
     if oa.absolute is not None:
         lines.append(line(absolute_sentence(oa)))
         if parsed.options.nnt:
@@ -147,6 +156,21 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> lis
     return lines
 
 
+def sparse_headline(oa: OutcomeAnswer) -> list[Line]:
+    """Few events: the counts and the risk difference are the bottom line; the ratio is kept for Method."""
+    lines = [line(counts_sentence(oa))]
+    rd = risk_difference_sentence(oa)
+    if rd:
+        lines.append(line(rd))
+    lines.extend(line(s) for s in definition_sentence(oa))
+    if oa.published is not None:
+        lines.append(line(published_beside_sentence(oa)))
+    lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
+    lines.extend(line(f"Note: {note}.") for note in oa.notes)
+    lines.append(line(certainty_sentence(oa)))
+    return lines
+
+
 _FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
 
 
@@ -181,19 +205,41 @@ def absolute_sentence(oa: OutcomeAnswer) -> str:
     if oa.control_risk_source == "user":
         basis = f"if the risk on {ev.comparator_label} is as you gave"
     else:
-        n = len(oa.evidence.tables)
-        basis = (f"taking the middle {ev.comparator_label} risk of the {n} trial{'s' if n != 1 else ''} we hold"
-                 if n > 1 else f"taking the {ev.comparator_label} risk of the one trial we hold")
-        weeks = sorted(t.followup_weeks for t in oa.evidence.tables if t.followup_weeks)
-        if weeks:
-            basis += f", over {weeks[0]} weeks" if weeks[0] == weeks[-1] else f", over {weeks[0]} to {weeks[-1]} weeks"
+        basis = baseline_words(oa)
     return (f"About {control} in {per:,} people on {ev.comparator_label} and {treated} in {per:,} on "
             f"{ev.intervention_label} (95% CI {low} to {high}) would {oa.outcome.event} ({basis}).")
 
 
+def baseline_words(oa: OutcomeAnswer) -> str:
+    """Which comparator risk the absolute numbers use, and its time frame: a responder outcome at its assessment
+    week; a harm over the length of the trials it was taken from, naming what was left out (compose picks the
+    trials of one length, so a 52-week risk is not mixed into a 16-week answer)."""
+    ev = oa.evidence
+    tables = oa.baseline_tables or ev.tables
+    n = len(tables)
+    if oa.outcome.is_benefit or n == len(ev.tables):
+        basis = (f"taking the middle {ev.comparator_label} risk of the {n} trial{'s' if n != 1 else ''} we hold"
+                 if n > 1 else f"taking the {ev.comparator_label} risk of the one trial we hold")
+    else:
+        names = ", ".join(t.label for t in tables) if n <= 2 else f"the {n} trials"
+        basis = f"taking the {'middle ' if n > 1 else ''}{ev.comparator_label} risk of {names}"
+    if oa.outcome.is_benefit:
+        weeks = sorted({t.timepoint_weeks for t in tables if t.timepoint_weeks})
+        return basis + (f", at week {weeks[0]}" if len(weeks) == 1 else
+                        f", at weeks {weeks[0]} to {weeks[-1]}" if weeks else "")
+    weeks = sorted({t.followup_weeks for t in tables if t.followup_weeks})
+    if len(weeks) == 1 and n < len(ev.tables):
+        others = len(ev.tables) - n
+        return basis + (f", over {weeks[0]} weeks; {others} trial{'s' if others != 1 else ''} of another length "
+                        "left out of this risk")
+    if len(weeks) == 1:
+        return basis + f", over {weeks[0]} weeks"
+    return basis + (f", over {weeks[0]} to {weeks[-1]} weeks" if weeks else "")
+
+
 def no_estimate_sentence(oa: OutcomeAnswer) -> str:
     if oa.pooled is not None and not oa.pooled.defined:
-        return f"No estimate: {oa.pooled.reason}."
+        return f"No estimate: {reason_words(oa.pooled.reason)}."
     return (f"I have no trial counts for {oa.outcome.plural} that match this question, "
             "and no published synthesis that applies to it.")
 
@@ -201,7 +247,7 @@ def no_estimate_sentence(oa: OutcomeAnswer) -> str:
 def our_pooling_sentence(oa: OutcomeAnswer) -> str:
     if oa.ours is None:
         if oa.pooled is not None and not oa.pooled.defined:
-            return f"Our own pooling gives no estimate: {oa.pooled.reason}."
+            return f"Our own pooling gives no estimate: {reason_words(oa.pooled.reason)}."
         return "We hold no trial-level counts for this outcome to pool ourselves."
     agreement = {"agrees": "its interval overlaps the published one",
                  "differs": "its interval does not overlap the published one"}.get(oa.agreement or "", "")
@@ -210,8 +256,10 @@ def our_pooling_sentence(oa: OutcomeAnswer) -> str:
     what = f"Our pooling of the {k} trials we hold" if k > 1 else "The one trial we hold"
     # a model asked for is named, so the toggle shows; the bottom line above does not change with it
     model = f", {METHOD_NAMES[oa.method]}" if k > 1 and oa.method != oa.outcome.default_method else ""
+    ours = oa.pooled_certainty
+    rated = f"; certainty {ours.rating} (rule-based)" if ours is not None and oa.lead is oa.published else ""
     return (f"{what} ({trials}; {fmt_count(oa.evidence.participants)} people): {fmt_estimate(oa.ours)}{model}"
-            + (f"; {agreement}." if agreement else "."))
+            + (f"; {agreement}" if agreement else "") + rated + ".")
 
 
 def published_beside_sentence(oa: OutcomeAnswer) -> str:
@@ -219,7 +267,7 @@ def published_beside_sentence(oa: OutcomeAnswer) -> str:
     s = oa.evidence.lead_synthesis
     overlap = {"agrees": " (the intervals overlap)", "differs": " (the intervals do not overlap)"}.get(
         oa.agreement or "", "")
-    rating = f", {s.certainty} certainty as rated by its authors" if s.certainty else ""
+    rating = f", {s.certainty} certainty as rated by its authors" if s.certainty else ", not rated by its authors"
     return f"Published {kind_words(s)} ({synthesis_short(s)}): {fmt_published(p, s)}{rating}{overlap}."
 
 
@@ -228,8 +276,8 @@ def definition_sentence(oa: OutcomeAnswer) -> list[str]:
     ev = oa.evidence
     if not ev.other_definitions:
         return []
-    aside = ", ".join(f"{t.label} ({FAMILY_WORDS.get(t.family, t.family)})" for t in ev.other_definitions)
-    return [f"Pooled within one definition ({FAMILY_WORDS.get(ev.family, ev.family)}); set aside because they "
+    aside = ", ".join(f"{t.label} ({family_words(oa.outcome, t.family)})" for t in ev.other_definitions)
+    return [f"Pooled within one definition ({family_words(oa.outcome, ev.family)}); set aside because they "
             f"count it another way: {aside}. Sensitivity shows all pooled together."]
 
 
@@ -238,6 +286,8 @@ def certainty_sentence(oa: OutcomeAnswer) -> str:
     if c is None:
         return "Certainty of the evidence: not rated."
     if c.source == "published":
+        if not c.rated:
+            return f"Certainty of the evidence: not rated by its source ({c.citation})."
         return f"Certainty of the evidence (GRADE, as rated by {c.citation}): {c.rating}."
     return f"Certainty of the evidence: {c.rating} ({c.rule_words}; see Method)."
 
@@ -264,12 +314,25 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
                 f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
                 "no TCS", AGE_WORDS[t.age_group]]
         bits.append(", ".join(m for m in meta if m))
-        if t.derived:
-            bits.append("includes a count derived from a reported percentage")
+        if obtained_label(t):
+            bits.append(obtained_label(t))
         lines.append(line("• " + "; ".join(bits)))
+        lines.extend(line(text) for text in disagreement_lines(kb, t, oa.outcome.id))
     for label, why in oa.evidence.excluded:
         lines.append(line(f"• Not pooled: {label} ({why})"))
     return tuple(lines)
+
+
+def disagreement_lines(kb: KnowledgeBase, table, outcome_id: str) -> list[str]:
+    """Where another source gives other counts for this trial's arms: both shown, and which is used and why."""
+    regimen = {a.arm_id: a.regimen for a in kb.arms_of(table.trial_id)}
+    out = []
+    for source, group in groupby(kb.disagreements_for(table.trial_id, outcome_id), key=lambda d: d.source):
+        group = list(group)
+        theirs = " and ".join(f"{regimen.get(d.arm_id, d.arm_id)} {d.events}/{d.n}" for d in group)
+        out.append(f"  Sources disagree: {source}, {group[0].location.split(',')[0]}, gives {theirs}. "
+                   f"{group[0].note.split('. ')[0].rstrip('.')}.")
+    return out
 
 
 def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
@@ -281,7 +344,7 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
     if p is None:
         lines.append(line("No trial has counts for this question, so nothing was pooled."))
     elif not p.defined:
-        lines.append(line(f"No estimate: {p.reason}."))
+        lines.append(line(f"No estimate: {reason_words(p.reason)}."))
     else:
         het = []
         if p.Q is not None:
@@ -315,16 +378,29 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
                   else f"pooled ({MEASURE_NAMES[oa.basis.measure]}, the outcome's default analysis)"
                   if oa.basis is not None and oa.basis is not oa.ours else "pooled")
         lines.append(line(f"The absolute numbers apply {basis} to the {source} relative effect."))
-    if oa.certainty is not None:
-        label = "as published" if oa.certainty.source == "published" else "rule-based, see docs/certainty.md"
-        lines.append(line(f"Certainty {oa.certainty.rating} ({label}):"))
-        lines.extend(line(f"• {reason}") for reason in oa.certainty.reasons)
+    if oa.sparse and oa.pooled is not None and oa.pooled.defined:
+        lines.append(line(ratio_detail(oa)))
+    lines.extend(certainty_lines(oa))
     return tuple(lines)
+
+
+def certainty_lines(oa: OutcomeAnswer) -> list[Line]:
+    """Each rating with the estimate it rates: the published lead's own, then our pooling's with its reasons."""
+    lines: list[Line] = []
+    c, ours = oa.certainty, oa.pooled_certainty
+    if c is not None and c.source == "published":
+        lines.append(line(f"Certainty of the published estimate: {c.rating}" + (
+            f" (GRADE, as rated by {c.citation})." if c.rated else f" by its source ({c.citation}).")))
+    if ours is not None:
+        what = "our pooling" if c is not None and c.source == "published" else "the evidence"
+        lines.append(line(f"Certainty of {what}: {ours.rating} (rule-based, see docs/certainty.md):"))
+        lines.extend(line(f"• {reason}") for reason in ours.reasons)
+    return lines
 
 
 def _pooled_text(measure: str, result) -> str:
     if not result.defined:
-        return f"no estimate ({result.reason})"
+        return f"no estimate ({reason_words(result.reason)})"
     return (f"{fmt_study(measure, result.estimate)} ({fmt_study(measure, result.ci_low)} to "
             f"{fmt_study(measure, result.ci_high)})")
 

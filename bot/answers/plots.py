@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from functools import lru_cache
 
 from bot.answers.compose import OutcomeAnswer
@@ -77,7 +78,7 @@ def _forest(rows, measure, method, pooled, prediction, outcome, published,
             ax.plot([est], [y], marker="s", color="black", markersize=3 + 9 * math.sqrt(weight / 100))
         text = (f"{fmt_ratio(est)} ({fmt_ratio(lo)}–{fmt_ratio(hi)})  {weight:.0f}%" if est is not None and ratio
                 else (f"{est * 100:+.1f} ({lo * 100:+.1f}–{hi * 100:+.1f})  {weight:.0f}%" if est is not None
-                      else "not estimable"))
+                      else "no marker: " + no_marker_reason(ai, n1i, ci, n2i)))  # fits the column at 8 pt
         row_text(0.77, y, text, fontsize=8, va="center")
     y = extra
     est, lo, hi = pooled
@@ -120,11 +121,32 @@ def _forest(rows, measure, method, pooled, prediction, outcome, published,
     ax.set_xlabel(f"← favours {left}   {MEASURE_NAMES[measure]}   favours {right} →", fontsize=8)
     fig.text(0.02, 1 - 0.3 / height, f"{drug[:1].upper() + drug[1:]} vs {comparator}: {outcome}", fontsize=10,
              weight="bold", va="top")
-    fig.text(0.02, 0.12 / height, f"{METHOD_NAMES[method]}; events/total per arm.", fontsize=6,
-             color="#555555")
+    footnote = textwrap.fill(f"{METHOD_NAMES[method]}; events/total per arm." + forest_note(rows, method), 135)
+    fig.text(0.02, 0.06 / height, footnote, fontsize=6, color="#555555", va="bottom")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def no_marker_reason(ai: int, n1i: int, ci: int, n2i: int) -> str:
+    """Why a trial has no estimate of its own, in words (its counts are printed beside it)."""
+    if ai + ci == 0:
+        return "no events"
+    if ai == n1i and ci == n2i:
+        return "all had it"
+    return "0 in one arm" if 0 in (ai, ci) else "not estimable"
+
+
+def forest_note(rows: tuple, method: str) -> str:
+    """A footnote for trials without a marker: under Mantel-Haenszel their events still enter the pooled ratio
+    (so the diamond can sit away from the trials that have markers); a trial with no events at all adds nothing."""
+    blank = [r for r in rows if r[5] is None]
+    if not blank:
+        return ""
+    names = ", ".join(r[0] for r in blank[:3]) + (", …" if len(blank) > 3 else "")
+    counted = method == "MH" and any(r[1] + r[3] for r in blank)
+    return (f" {names}: no ratio of their own (counts shown)"
+            + ("; their events still count in the pooled Mantel-Haenszel ratio." if counted else "."))
 
 
 def colour_of_events(benefit: bool) -> str:

@@ -8,7 +8,8 @@ import io
 from functools import lru_cache
 
 from bot.answers.overview import Overview
-from bot.answers.wording import capital, choose_per, fmt_count, fmt_ratio, per_value, synthesis_short
+from bot.answers.summary_text import absolute_cells, certainty_cell, relative_cell
+from bot.answers.wording import capital, fmt_count, fmt_ratio, synthesis_short
 
 HEADER = ("Outcome", "Placebo", "Drug", "Relative effect (95% CI)", "Evidence", "Certainty")
 KIND_COLOUR = {"benefit": "#1e8449", "harm": "#c0392b"}
@@ -20,24 +21,20 @@ def sof_png(o: Overview) -> bytes | None:
     rows = []
     for oa in o.rows:
         lead = oa.lead
-        if oa.absolute is not None:
-            per = choose_per(oa.absolute, oa.per)
-            control = f"{per_value(oa.absolute.control_per_1000, per)} per {per:,}"
-            treated = f"{per_value(oa.absolute.treatment_per_1000, per)} per {per:,}"
-        else:
-            control = treated = "-"
+        control, treated = absolute_cells(oa) or ("-", "-")  # no rate per 1,000 drawn from a handful of events
         if lead.measure == "RD":
             relative = f"RD {lead.estimate * 100:+.1f} ({lead.ci_low * 100:+.1f} to {lead.ci_high * 100:+.1f})"
         else:
             short = {"RR": "RR", "OR": "OR", "PETO_OR": "Peto OR"}[lead.measure]
             relative = f"{short} {fmt_ratio(lead.estimate)} ({fmt_ratio(lead.ci_low)}-{fmt_ratio(lead.ci_high)})"
+        relative = relative_cell(oa, relative)
         if lead is oa.published:
             evidence = synthesis_short(oa.evidence.lead_synthesis)
         else:
             k = len(oa.evidence.tables)
             evidence = f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)}"
-        certainty = oa.certainty.rating if oa.certainty else "not rated"
-        rows.append((oa.outcome.kind, capital(oa.outcome.name), control, treated, relative, evidence, certainty))
+        rows.append((oa.outcome.kind, capital(oa.outcome.name), control, treated, relative, evidence,
+                     certainty_cell(oa, short=True)))
     return _draw(capital(o.label), tuple(rows))
 
 
@@ -63,8 +60,10 @@ def _draw(drug: str, rows: tuple[tuple[str, ...], ...]) -> bytes:
         table[index, 0].get_text().set_color(KIND_COLOUR[row[0]])
     fig.text(0.02, 1 - 0.3 / height, f"{drug} vs placebo: summary of findings", fontsize=10, weight="bold",
              va="top")
-    fig.text(0.02, 0.12 / height, "Risks per 100 or 1,000 people; green = benefit, red = harm. Certainty is "
-             "rule-based (GRADE domains, risk of bias not assessed) unless a source rated it. Not medical advice.",
+    fig.text(0.02, 0.12 / height, "Risks per 100 or 1,000 people (events/people and a risk difference where events "
+             "are few); green = benefit, red = harm. Certainty: the source's for a published estimate, else "
+             "rule-based (GRADE domains). "
+             "Not medical advice.",
              fontsize=5.5, color="#555555")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})

@@ -196,5 +196,9 @@ def comparator_only(parsed: Parse, text: str, lexicon: Lexicon) -> Parse:
     label = lexicon.labels[("drug", other)]
     choices = tuple((lexicon.labels[("drug", d)], f"{lexicon.labels[('drug', d)]} vs {label} {asked}".strip())
                     for d in lexicon.covered_drugs if d != other)
+    # a dose named with it ("vs dupixent 300 mg q2w") is the comparator's, kept in its regimen, not a filter of
+    # the drug it is compared with
+    options = replace(parsed.options, dose_mg=None, interval_weeks=None)
     return replace(parsed, status="clarify", intent="compare", intervention=None, comparator=other,
-                   assumed_drug=False, clarification=Clarification("need_drug", "", choices))
+                   assumed_drug=False, clarification=Clarification("need_drug", "", choices), options=options,
+                   intervention_regimen=None, comparator_regimen=parsed.intervention_regimen)

@@ -73,8 +73,10 @@ CARRY = (
                "while all three stay (a new drug or comparator is asked for the same patient)."),
     _carry("display", "new option", option_fields=["measure", "method", "hksj", "per", "nnt"],
            why="Measure, model, per 100 or 1,000 and NNT change how an answer is shown, never its bottom line."),
-    _carry("drug_class", "new option", ["drug_class"], resets_on=["new drug", "new comparator"],
-           why="A class narrows a ranking; naming a drug leaves the ranking."),
+    _carry("drug_class", "new option", ["drug_class", "drugs", "drug_classes", "regimens", "order"],
+           resets_on=["new drug", "new comparator"],
+           why="A class, or the drugs named together, narrows a ranking (in the order asked); naming a drug "
+               "leaves the ranking."),
 )
 BY_SLOT = {c.slot: c for c in CARRY}
 _PARSE_FIELDS = {f.name: f.default for f in fields(Parse)}
@@ -86,8 +88,14 @@ FILTER_SLOTS = ("population", "background", "time", "trials", "regimen", "baseli
 
 
 def slot_value(parsed: Parse, slot: str) -> tuple:
+    """A slot's value, for telling whether a follow-up changed it: a side named without a dose or interval
+    (Regimen('placebo'), Regimen('dupilumab')) is the same as the drug alone."""
     carry = BY_SLOT[slot]
-    return (tuple(getattr(parsed, f) for f in carry.parse_fields if f in _PARSE_FIELDS)
+
+    def plain(value):
+        bare = getattr(value, "dose_mg", 0) is None and getattr(value, "interval_weeks", 0) is None
+        return None if bare else value
+    return (tuple(plain(getattr(parsed, f)) for f in carry.parse_fields if f in _PARSE_FIELDS)
             + tuple(getattr(parsed.options, f) for f in carry.option_fields))
 
 
@@ -192,16 +200,16 @@ def _kind_of_answer(merged: Parse, new: Parse, last: Parse) -> Parse:
     """The intent the merged frame asks for (see the intent row of CARRY)."""
     if new.intent == "overview" and "intent" in new.named:  # every outcome: a baseline risk of one is dropped
         cleared = _reset(_reset(_reset(merged, "comparator"), "outcomes"), "baseline_risk")
-        return replace(cleared, intent="overview", drug_class="")
+        return replace(_reset(cleared, "drug_class"), intent="overview")
     if new.intent == "rank" and "intent" in new.named:
         return replace(_reset(_reset(merged, "comparator"), "intervention"), intent="rank")
     if merged.comparator != "placebo":
-        return replace(merged, intent="compare", drug_class="")
+        return replace(_reset(merged, "drug_class"), intent="compare")
     if last.intent == "rank" and merged.intervention is None:
         return replace(merged, intent="rank")
     if last.intent == "overview" and not merged.outcomes:
         return replace(merged, intent="overview")
-    return replace(merged, intent="effect", drug_class="" if merged.intervention else merged.drug_class)
+    return replace(_reset(merged, "drug_class") if merged.intervention else merged, intent="effect")
 
 
 def _complete(frame: Parse, new: Parse, lexicon: Lexicon) -> Parse:

@@ -55,6 +55,14 @@ class Lexicon:
     periods: Mapping[tuple[str, str, str], tuple[tuple[int, int], ...]] = field(
         default_factory=lambda: MappingProxyType({}))
     drug_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The doses and intervals arms.csv holds per drug ((dose_mg or None, interval_weeks or None, licensed), ...),
+    # so that a number without "mg" is read as a dose where it fits a regimen of the drug named ("upa 30"), and
+    # "high dose" / "low dose" as its highest or lowest licensed dose.
+    regimens: Mapping[str, tuple[tuple[float | None, int | None, bool], ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    # Classes of drugs (drugs.yaml `classes`): id -> (label, normalised terms, member drug ids).
+    classes: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def senses(self, phrase: tuple[str, ...]) -> tuple[Sense, ...]:
         return self.phrases.get(phrase, ())
@@ -138,16 +146,20 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         concepts=MappingProxyType({(c.kind, c.id): c for c in concepts}),
         periods=MappingProxyType(_periods(kb)),
         drug_classes=MappingProxyType({d.id: d.drug_class for d in kb.drugs.values()}),
+        regimens=MappingProxyType({d: tuple(sorted({(a.dose_mg, a.interval_weeks, a.licensed == "yes")
+                                                    for a in kb.arms if a.drug == d},
+                                                   key=lambda r: (r[0] or 0, r[1] or 0, r[2])))
+                                   for d in kb.covered_drugs}),
+        classes=MappingProxyType({c.id: (c.label, c.terms, c.members) for c in kb.classes.values()}),
     )
 
 
 def _periods(kb: KnowledgeBase) -> dict[tuple[str, str, str], tuple[tuple[int, int], ...]]:
     """Counts speak for a time only when they can be compared: the trial has a count of another arm for the
-    outcome, and neither is a derived count the outcome does not pool (as evidence selection requires)."""
+    outcome, and neither was obtained in a way the outcome does not pool (as evidence selection requires)."""
     held: dict[tuple[str, str, str], set[tuple[int, int]]] = {}
     trials = {t.trial_id: t for t in kb.trials}
-    usable = [c for c in kb.counts if c.outcome_id in kb.outcomes
-              and (not c.derived or kb.outcomes[c.outcome_id].pool_derived)]
+    usable = [c for c in kb.counts if c.outcome_id in kb.outcomes and kb.outcomes[c.outcome_id].pools(c.obtained)]
     drugs_counted: dict[tuple[str, str], set[str]] = {}
     for count in usable:
         drugs_counted.setdefault((count.trial_id, count.outcome_id), set()).add(count.drug)

@@ -36,7 +36,9 @@ async def test_a_private_chat_keeps_the_question(bot):  # noqa: F811
     assert "Tralokinumab vs dupilumab: acne" in tralo.text
     assert "Still filtered to: adolescents (12 to 17 years)." in tralo.text
     cleared = await _press(bot, tralo, "Clear filters")
-    assert "Tralokinumab vs dupilumab: acne" in cleared.text and "adolescents" not in cleared.text
+    assert "Tralokinumab vs dupilumab: acne" in cleared.text and "Still filtered" not in cleared.text
+    assert "Clear filters" not in [b["text"] for b in cleared.buttons()]
+    assert bot.store.frame(42, 42).population is None
     # a menu's buttons keep their frame across a restart
     assert "starts afresh" in (await _say(bot, "reset")).text
     menu = await _say(bot, "tralokinumab in adolescents")

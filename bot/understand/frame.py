@@ -87,22 +87,23 @@ ANNOUNCED = ("intervention", "comparator", "outcomes", "population", "background
 FILTER_SLOTS = ("population", "background", "time", "trials", "regimen", "baseline_risk", "display")
 
 
-def slot_value(parsed: Parse, slot: str) -> tuple:
-    """A slot's value, for telling whether a follow-up changed it: a side named without a dose or interval
-    (Regimen('placebo'), Regimen('dupilumab')) is the same as the drug alone."""
-    carry = BY_SLOT[slot]
+def _plain(value):
+    """A side named without a dose or interval (Regimen('placebo'), Regimen('dupilumab')) says no more than the
+    drug field beside it."""
+    bare = getattr(value, "dose_mg", 0) is None and getattr(value, "interval_weeks", 0) is None
+    return None if bare else value
 
-    def plain(value):
-        bare = getattr(value, "dose_mg", 0) is None and getattr(value, "interval_weeks", 0) is None
-        return None if bare else value
-    return (tuple(plain(getattr(parsed, f)) for f in carry.parse_fields if f in _PARSE_FIELDS)
+
+def slot_value(parsed: Parse, slot: str) -> tuple:
+    """A slot's value, for telling whether a follow-up changed it."""
+    carry = BY_SLOT[slot]
+    return (tuple(_plain(getattr(parsed, f)) for f in carry.parse_fields if f in _PARSE_FIELDS)
             + tuple(getattr(parsed.options, f) for f in carry.option_fields))
 
 
 def slot_is_empty(parsed: Parse, slot: str) -> bool:
     carry = BY_SLOT[slot]
-    defaults = {"comparator": "placebo", "intent": None}
-    return all(getattr(parsed, f) == defaults.get(f, _PARSE_FIELDS[f]) or getattr(parsed, f) in ((), None, "")
+    return all(_plain(getattr(parsed, f)) in ((), None, "", False, "placebo")
                for f in carry.parse_fields if f in _PARSE_FIELDS) and \
         all(getattr(parsed.options, f) == getattr(_OPTION_DEFAULTS, f) for f in carry.option_fields)
 
@@ -154,9 +155,11 @@ def follow_up(new: Parse, last: Parse | None, lexicon: Lexicon, *, tap: bool = F
         return new
     changed = [s for s in new.named if s in BY_SLOT and slot_value(new, s) != slot_value(last, s)]
     kinds = {BY_SLOT[s].kind for s in changed}
+    notices = tuple(n for n in new.notices if n != "carried_filters")
+    if tap and "not_advice" in last.notices and "not_advice" not in notices:
+        notices += ("not_advice",)  # a menu under an advice question still answers that question
     merged = replace(last, named=new.named, corrections=new.corrections, uncovered=(), negated=(),
-                     unused=new.unused, notices=tuple(n for n in new.notices if n != "carried_filters"),
-                     clarification=None, carried=())
+                     unused=new.unused, notices=notices, clarification=None, carried=())
     carried = []
     for carry in CARRY:
         if carry.slot in new.named:

@@ -233,13 +233,24 @@ def population_words(kb: KnowledgeBase, population: str) -> str:
 
 def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Query) -> str | None:
     population = query.population
+    in_population = not population or trial.age_group in age_groups(kb, population)
+    return trial_filter_reason(trial, options, in_population, kb.drug_label(query.intervention), kb)
+
+
+def trial_filter_reason(trial: Trial, options: Options, in_population: bool, drug: str,
+                        kb: KnowledgeBase | None = None) -> str | None:
+    """Why the question's filters leave a trial out (None when they keep it): trials named, population, ages
+    excluded (every trial that enrolled any of an excluded population, from the vocabulary when ``kb`` is
+    given), background therapy, length, and the randomised-withdrawal design (only when named). Shared by the
+    pairwise evidence and the network of one outcome (network_data)."""
     if options.only_trials and trial.trial_id not in options.only_trials:
         return "not among the trials you asked for"
     if trial.trial_id in options.exclude_trials:
         return "left out as you asked"
-    if population and trial.age_group not in age_groups(kb, population):
+    if not in_population:
         return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    if any(trial.age_group in age_groups(kb, p, overlapping=True) for p in options.exclude_populations):
+    if any(trial.age_group in (age_groups(kb, p, overlapping=True) if kb is not None else (p,))
+           for p in options.exclude_populations):
         return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
     if options.background and trial.background != options.background:
         return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
@@ -250,13 +261,15 @@ def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Quer
     if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
         return f"left out as you asked ({trial.followup_weeks} weeks)"
     if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
-        drug = kb.drug_label(query.intervention)
         return f"randomised-withdrawal design (everyone had {drug} first); ask for it by name to include it"
     return None
 
 
 AGE_GROUP_WORDS = {"adults": "adults", "adolescents": "adolescents", "adults_adolescents": "adults and adolescents",
-                   "children": "children", "infants_preschool": "infants and preschool children"}
+                   "children": "children", "infants_preschool": "infants and preschool children",
+                   # populations of the vocabulary that span several trial age groups (issue 19)
+                   "under_12": "children (6 months to 11 years)",
+                   "under_18": "children and adolescents (6 months to 17 years)"}
 
 
 def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict, options: Options, query: Query,

@@ -38,10 +38,12 @@ from bot.telegram.snapshots import (  # noqa: F401 (re-exported: handlers and te
     MEASURES,
     MODELS,
     PERS,
+    delta,
     restore,
     settings_dict,
     settings_from,
     snapshot,
+    undelta,
 )
 from bot.telegram.state_db import DB_FILE, aside, error_name, flag_for_check, is_corrupt, is_locked, open_database
 from bot.understand.reading import Parse
@@ -276,13 +278,43 @@ class Store:
         if save:
             self.flush()
 
+    # -- each person's question in a chat (a group keeps one per member), for follow-ups --
+
+    MAX_FRAMES = 50  # members of one group whose questions are kept; the least recent is dropped beyond that
+
+    def frame(self, chat_id: int, user_id: int | None) -> Parse | None:
+        """The question ``user_id`` last asked in the chat: in a group, two members never continue each
+        other's question. A context written by an earlier version (one per chat) serves everyone."""
+        data = self._fresh(self._json(self._row(chat_id).get("context")))
+        if isinstance(data, dict) and isinstance(data.get("users"), dict):
+            return restore(self._fresh(data["users"].get(str(user_id))))
+        return restore(data)
+
+    def set_frame(self, chat_id: int, user_id: int | None, parsed: Parse | None, save: bool = True) -> None:
+        data = self._json(self._row(chat_id).get("context"))
+        users = data.get("users") if isinstance(data, dict) and isinstance(data.get("users"), dict) else {}
+        users.pop(str(user_id), None)
+        if parsed is not None:
+            users[str(user_id)] = {**snapshot(parsed), "t": time.time()}
+        while len(users) > self.MAX_FRAMES:
+            del users[next(iter(users))]
+        self._change(chat_id, context=json.dumps({"users": users, "t": time.time()}))
+        if save:
+            self.flush()
+
     # -- recent answers' readings, for buttons pressed after a restart --
 
-    def remember(self, chat_id: int, token: str, parsed: Parse, save: bool = True) -> None:
+    def remember(self, chat_id: int, token: str, parsed: Parse, save: bool = True,
+                 taps: tuple[Parse | None, ...] = ()) -> None:
+        """``taps``: the frame each menu button of the answer carries (kept as its difference from the answer's
+        own frame), so the buttons keep the question after a restart."""
         recent = self._json(self._row(chat_id).get("recent"))
         recent = recent if isinstance(recent, dict) else {}
         recent.pop(token, None)
-        recent[token] = {**snapshot(parsed), "t": time.time()}
+        base = snapshot(parsed)
+        recent[token] = {**base, "t": time.time()}
+        if taps:
+            recent[token]["taps"] = [None if tap is None else delta(base, snapshot(tap)) for tap in taps]
         while len(recent) > self.max_recent:
             del recent[min(recent, key=lambda k: recent[k].get("t", 0) if isinstance(recent[k], dict) else 0)]
         self._change(chat_id, recent=json.dumps(recent))
@@ -292,6 +324,16 @@ class Store:
     def recall(self, chat_id: int, token: str) -> Parse | None:
         recent = self._json(self._row(chat_id).get("recent"))
         return restore(self._fresh(recent.get(token))) if isinstance(recent, dict) else None
+
+    def recall_tap(self, chat_id: int, token: str, index: int) -> Parse | None:
+        """The frame the ``index``-th menu button of a remembered answer carries."""
+        recent = self._json(self._row(chat_id).get("recent"))
+        entry = self._fresh(recent.get(token)) if isinstance(recent, dict) else None
+        taps = entry.get("taps") if isinstance(entry, dict) else None
+        if not isinstance(taps, list) or not 0 <= index < len(taps) or taps[index] is None:
+            return None
+        base = {k: v for k, v in entry.items() if k not in ("taps", "t")}
+        return restore(undelta(base, taps[index]))
 
     def remember_inline(self, token: str, parsed: Parse, user_id: int | None = None) -> None:
         """Keep an inline card's reading for its deep link; one user keeps at most MAX_INLINE_PER_USER."""

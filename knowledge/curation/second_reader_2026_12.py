@@ -1,8 +1,9 @@
 """Second reader of data 2026.12.0 (issue 20): the reproducible draw of 30 new or changed rows.
 
 Run from the repository root (`python -m knowledge.curation.second_reader_2026_12`); it prints the drawn
-rows. The population is every row of counts.csv, syntheses.csv and trials.csv (arms.csv is unchanged) that
-differs from the previous release (commit e958828) in a way that matters, sorted into kinds:
+rows. The population is every row of counts.csv, syntheses.csv and trials.csv (arms.csv is unchanged) that at
+commit 24cd50c (data 2026.12.0) differs from the previous release (commit e958828) in a way that matters, sorted
+into kinds:
 
 - added: a counts row whose key (trial, arm, outcome, week) is new;
 - numbers: a counts row whose events or n changed (the corrected denominators);
@@ -27,6 +28,9 @@ from pathlib import Path
 
 SEED = 20261215
 PREVIOUS = "e958828"
+# The release as drawn (data 2026.12.0 at the merge of the data branch); pinned so later edits to the data
+# files do not change the draw.
+DRAWN_FROM = "24cd50c"
 DATA = Path(__file__).resolve().parent.parent / "data"
 COUNT_KEY = ("trial_id", "arm_id", "outcome_id", "timepoint_weeks")
 # family and resourced are split by the new family and by trial, so that each sub-kind is drawn.
@@ -36,12 +40,9 @@ SYNTHESIS_FIELDS = ("estimate", "ci_low", "ci_high", "dose_mg", "interval_weeks"
                     "outcome_id", "drug", "comparator", "measure", "timepoint_weeks", "population")
 
 
-def _rows(name: str, commit: str | None = None) -> list[dict[str, str]]:
-    if commit is None:
-        text = (DATA / name).read_text(encoding="utf-8")
-    else:
-        text = subprocess.run(["git", "show", f"{commit}:knowledge/data/{name}"], check=True,
-                              capture_output=True, text=True).stdout
+def _rows(name: str, commit: str = DRAWN_FROM) -> list[dict[str, str]]:
+    text = subprocess.run(["git", "show", f"{commit}:knowledge/data/{name}"], check=True, cwd=DATA,
+                          capture_output=True, text=True).stdout
     return list(csv.DictReader(io.StringIO(text)))
 
 

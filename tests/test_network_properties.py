@@ -35,9 +35,12 @@ def random_network(seed: int, n_studies: int = 14, low: float = 0.05) -> dict[st
         for t in design:
             m = int(rng.integers(20, 300))
             p = 1 / (1 + math.exp(-(math.log(base / (1 - base)) + effect[t] + rng.normal(0, 0.2))))
+            e = int(rng.binomial(m, p))
+            if s < len(TREATMENTS) - 1:  # the connecting trials are never left out (zero cells in every arm)
+                e = min(max(e, 1), m - 1)
             study.append(f"s{s}")
             treatment.append(t)
-            events.append(int(rng.binomial(m, p)))
+            events.append(e)
             n.append(m)
     return {"study": study, "treatment": treatment, "events": events, "n": n}
 
@@ -170,7 +173,8 @@ def test_zero_cell_rule_adds_to_every_arm_of_the_study(measure: str) -> None:
     p = e / m
     expected = {"OR": np.log(e / (m - e)), "RR": np.log(p), "RD": p}[measure]
     variance = {"OR": 1 / e + 1 / (m - e), "RR": 1 / e - 1 / m, "RD": p * (1 - p) / m}[measure]
-    assert arms.excluded == () and arms.studies == ("a", "b", "c")
+    assert arms.excluded == () and arms.studies == ("a", "b", "c") and arms.corrected == ("a", "c")
+    assert network_meta_analysis(study, treatment, events, n, measure=measure).corrected == ("a", "c")
     np.testing.assert_allclose(arms.theta, expected, rtol=1e-15)
     np.testing.assert_allclose(arms.var, variance, rtol=1e-15)
 

@@ -209,12 +209,20 @@ def _compares(arms: tuple[Arm, ...], query: Query) -> bool:
 
 def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Query) -> str | None:
     population = query.population
+    in_population = not population or trial.age_group == population or (
+        population == "adults" and trial.age_group == "adults_adolescents")
+    return trial_filter_reason(trial, options, in_population, kb.drug_label(query.intervention))
+
+
+def trial_filter_reason(trial: Trial, options: Options, in_population: bool, drug: str) -> str | None:
+    """Why the question's filters leave a trial out (None when they keep it): trials named, population, ages
+    excluded, background therapy, length, and the randomised-withdrawal design (only when named). Shared by
+    the pairwise evidence and the network of one outcome (network_data)."""
     if options.only_trials and trial.trial_id not in options.only_trials:
         return "not among the trials you asked for"
     if trial.trial_id in options.exclude_trials:
         return "left out as you asked"
-    if population and trial.age_group != population and not (
-            population == "adults" and trial.age_group == "adults_adolescents"):
+    if not in_population:
         return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
     excluded_ages = set(options.exclude_populations)
     if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
@@ -228,7 +236,6 @@ def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Quer
     if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
         return f"left out as you asked ({trial.followup_weeks} weeks)"
     if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
-        drug = kb.drug_label(query.intervention)
         return f"randomised-withdrawal design (everyone had {drug} first); ask for it by name to include it"
     return None
 

@@ -76,6 +76,7 @@ class Evidence:
     precision: Precision | None = None
     threshold: Threshold | None = None
     extra: tuple[Judgement, ...] = ()  # further domains a caller judged (incoherence, intransitivity)
+    judge_imprecision: bool = True  # False for a piece of a network estimate: imprecision is judged on the whole
 
 
 def published(synthesis) -> Certainty:
@@ -98,9 +99,10 @@ def rate(evidence: Evidence) -> Certainty:
     else:
         rob = risk_of_bias(evidence.trials)
     heterogeneity = evidence.heterogeneity or _from_pooled(evidence.pooled)
-    found = [rob, inconsistency(heterogeneity, bounds, null, scale),
-             imprecision(evidence.precision or Precision(evidence.measure, evidence.ci_low, evidence.ci_high,
-                                                         evidence.events), bounds, words)]
+    found = [rob, inconsistency(heterogeneity, bounds, null, scale)]
+    if evidence.judge_imprecision:
+        found.append(imprecision(evidence.precision or Precision(evidence.measure, evidence.ci_low, evidence.ci_high,
+                                                                 evidence.events), bounds, words))
     found.append(judgement("indirectness", 1, "an indirect comparison through placebo (not randomised)")
                  if evidence.indirect else judgement("indirectness", 0, "trials of the question's comparison"))
     found.extend(evidence.extra)

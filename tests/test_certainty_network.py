@@ -54,3 +54,39 @@ def test_intransitivity_is_a_difference_in_background_therapy_or_population_betw
     assert "topical steroids" in intransitivity(mono, tcs, ("A", "B"))
     assert intransitivity(mono, [_Table("monotherapy"), _Table("tcs")], ("A", "B")) == ""
     assert "age groups" in intransitivity(mono, [_Table("monotherapy", "children")], ("A", "B"))
+
+
+@dataclass(frozen=True)
+class _Arm:
+    trial_id: str
+    trial: str
+    node: str
+    events: int
+    n: int
+
+
+@dataclass(frozen=True)
+class _Trial:
+    trial_id: str
+    background: str = "monotherapy"
+    age_group: str = "adults"
+
+
+def test_a_network_estimate_is_rated_from_the_arms_of_its_direct_trials_and_its_two_legs(service):
+    """A head-to-head trial (A, B and placebo arms) and one placebo-controlled trial of each: the direct piece is
+    the A vs B arms of the three-arm trial, the legs each drug against placebo."""
+    from bot.answers.certainty_network import network_rating, pair_tables
+
+    arms = (_Arm("t1", "T1", "A", 120, 200), _Arm("t1", "T1", "B", 100, 200), _Arm("t1", "T1", "P", 30, 100),
+            _Arm("t2", "T2", "A", 130, 200), _Arm("t2", "T2", "P", 30, 100),
+            _Arm("t3", "T3", "B", 110, 200), _Arm("t3", "T3", "P", 25, 100))
+    trials = (_Trial("t1"), _Trial("t2"), _Trial("t3", "tcs"))
+    assert [t.trial_id for t in pair_tables(arms, trials, "A", "B")] == ["t1"]
+    assert [t.trial_id for t in pair_tables(arms, trials, "A", "P")] == ["t1", "t2"]
+    outcome = service.kb.outcomes["easi75"]
+    c = network_rating(arms, trials, "A", "B", "P", measure="OR", estimate=(1.3, 1.0, 1.7), indirect=(1.2, 0.8, 1.8),
+                       p_difference=0.6, outcome=outcome, assessments=None, control_risk=0.25, names=("A", "B"))
+    assert c.source == "rule-based" and c.rated
+    assert c.reasons[0].startswith("direct evidence (1 trial)")
+    assert "not assessed" in c.reasons[0]  # no published risk of bias for invented trials
+    assert any(r.startswith("incoherence: not downgraded") for r in c.reasons)

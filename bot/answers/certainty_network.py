@@ -114,3 +114,82 @@ def intransitivity(leg_a: Sequence, leg_b: Sequence, names: tuple[str, str]) -> 
     if not ages_a & ages_b:
         return f"the {names[0]} and {names[1]} trials enrolled different age groups"
     return ""
+
+
+# --- from a network's arms to the pieces rated above ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PairTable:
+    """One trial's two arms of a pair, in the shape the pairwise rules read (bot/answers/evidence.StudyTable)."""
+
+    trial_id: str
+    label: str
+    ai: int
+    n1i: int
+    ci: int
+    n2i: int
+    background: str
+    age_group: str
+    arms: tuple[str, ...] = ()
+
+    @property
+    def participants(self) -> int:
+        return self.n1i + self.n2i
+
+
+def pair_tables(arms: Sequence, trials: Sequence, a, b) -> tuple[PairTable, ...]:
+    """The trials that randomised both `a` and `b` (network nodes), as 2x2 tables. `arms` have trial_id, trial,
+    node, events, n (analysis network arms); `trials` have trial_id, background, age_group."""
+    by_trial: dict[str, dict] = {}
+    for arm in arms:
+        by_trial.setdefault(arm.trial_id, {})[arm.node] = arm
+    meta = {t.trial_id: t for t in trials}
+    out = []
+    for trial_id, nodes in by_trial.items():
+        if a in nodes and b in nodes and trial_id in meta:
+            x, y = nodes[a], nodes[b]
+            out.append(PairTable(trial_id, x.trial, x.events, x.n, y.events, y.n, meta[trial_id].background,
+                                 meta[trial_id].age_group, (str(a),)))
+    return tuple(out)
+
+
+def piece(tables: Sequence[PairTable], measure: str, outcome, assessments, control_risk: float | None
+          ) -> Evidence | None:
+    """The pairwise rule inputs of one piece of a network (its direct trials, or one leg of its loop)."""
+    from analysis import pool
+    from bot.answers.certainty import pooled_evidence
+
+    if not tables:
+        return None
+    method = "MH" if measure in ("OR", "RR", "RD") else "IV"
+    pooled = pool([t.ai for t in tables], [t.n1i for t in tables], [t.ci for t in tables], [t.n2i for t in tables],
+                  measure=measure, method=method, labels=[t.label for t in tables])
+    if not pooled.defined:
+        pooled = pool([t.ai for t in tables], [t.n1i for t in tables], [t.ci for t in tables],
+                      [t.n2i for t in tables], measure="RD", method="MH", labels=[t.label for t in tables])
+    return pooled_evidence(tables, pooled, pooled.measure, outcome, assessments, control_risk)
+
+
+def network_rating(arms: Sequence, trials: Sequence, a, b, common, *, measure: str, estimate: tuple[float, float,
+                   float], indirect: tuple[float, float, float] | None, p_difference: float | None, outcome,
+                   assessments, control_risk: float | None, names: tuple[str, str]) -> Certainty:
+    """A network estimate of `a` vs `b` rated from the network's arms: the trials of a vs b (direct) and of each
+    against `common` (placebo: the dominant first-order loop of these star-shaped networks)."""
+    direct = pair_tables(arms, trials, a, b)
+    leg_a, leg_b = pair_tables(arms, trials, a, common), pair_tables(arms, trials, b, common)
+    legs = None
+    if leg_a and leg_b:
+        legs = (piece(leg_a, measure, outcome, assessments, control_risk),
+                piece(leg_b, measure, outcome, assessments, control_risk))
+    involved = {t.trial_id: t for t in direct + leg_a + leg_b}.values()
+    events_a = sum(x.events for x in arms if x.node == a)
+    events_b = sum(x.events for x in arms if x.node == b)
+    people = sum(x.n for x in arms if x.node in (a, b))
+    threshold = assessments.threshold(outcome.id) if assessments else None
+    return rate_network(NetworkInputs(
+        measure, *estimate, direct=piece(direct, measure, outcome, assessments, control_risk), legs=legs,
+        indirect=indirect, p_difference=p_difference if direct and legs else None,
+        intransitivity=intransitivity(leg_a, leg_b, names) if legs else "",
+        events=events_a + events_b, participants=people, events_by_side=(events_a, events_b),
+        control_risk=control_risk, threshold=threshold)) if involved else Certainty(
+            "not rated", "rule-based", ("no trials of either regimen in this network",))

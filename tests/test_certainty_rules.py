@@ -170,3 +170,14 @@ def test_a_rating_sits_beside_the_estimate_it_was_computed_for(service):
     pooling = next(s for s in reply.splitlines() if s.startswith("Our pooling of the 5 trials"))
     assert f"certainty {oa.pooled_certainty.rating} (rule-based)" in pooling
     assert not re.search(r"Certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+
+
+def test_rule_words_name_the_domains_that_took_levels_off_and_an_unassessed_risk_of_bias():
+    c = Certainty("low", "rule-based", ("risk of bias: downgraded one level, not assessed for A (90% of the people)",
+                                        "inconsistency: not downgraded (I² = 0%)",
+                                        "imprecision: downgraded one level, the 95% CI includes no effect"))
+    assert c.rule_words == "rule-based, downgraded for imprecision; risk of bias not assessed"
+    network = Certainty("low", "rule-based", (
+        "direct evidence (1 trial): moderate before imprecision (inconsistency: downgraded one level, I² = 80%)",
+        "imprecision: downgraded one level, the 95% CI includes no effect"))
+    assert network.rule_words == "rule-based (network), downgraded for inconsistency and imprecision"

@@ -176,7 +176,9 @@ def network_rating(arms: Sequence, trials: Sequence, a, b, common, *, measure: s
     """A network estimate of `a` vs `b` rated from the network's arms: the trials of a vs b (direct) and of each
     against `common` (placebo: the dominant first-order loop of these star-shaped networks)."""
     direct = pair_tables(arms, trials, a, b)
-    leg_a, leg_b = pair_tables(arms, trials, a, common), pair_tables(arms, trials, b, common)
+    # a regimen against the common comparator itself has no loop through it: its evidence is its direct trials
+    leg_a, leg_b = ((), ()) if common in (a, b) else (pair_tables(arms, trials, a, common),
+                                                        pair_tables(arms, trials, b, common))
     legs = None
     if leg_a and leg_b:
         legs = (piece(leg_a, measure, outcome, assessments, control_risk),

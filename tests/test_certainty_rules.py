@@ -180,4 +180,4 @@ def test_rule_words_name_the_domains_that_took_levels_off_and_an_unassessed_risk
     network = Certainty("low", "rule-based", (
         "direct evidence (1 trial): moderate before imprecision (inconsistency: downgraded one level, I² = 80%)",
         "imprecision: downgraded one level, the 95% CI includes no effect"))
-    assert network.rule_words == "rule-based (network), downgraded for inconsistency and imprecision"
+    assert network.rule_words == "rule-based, network, downgraded for inconsistency and imprecision"

@@ -55,7 +55,7 @@ class Certainty:
         domains = list(dict.fromkeys(found))
         network = any(r.startswith(("direct evidence", "indirect evidence")) for r in self.reasons)
         why = f", downgraded for {' and '.join(domains)}" if domains else ""
-        return ("rule-based" + (" (network)" if network else "") + why
+        return ("rule-based" + (", network" if network else "") + why
                 + ("; risk of bias not assessed" if missing else ""))
 
     @property

@@ -27,7 +27,7 @@ from .network_results import (
     SplitEstimate,
     make_estimate,
 )
-from .network_split import arm_pairs, splits
+from .network_split import splits
 
 __all__ = [
     "DisconnectedNetwork",
@@ -74,7 +74,7 @@ def network_meta_analysis(study: Sequence[str], treatment: Sequence[str], events
     return NetworkResult(
         measure=measure, model=model, reference=reference, treatments=names, studies=arms.studies,
         excluded=arms.excluded, k=len(arms.studies), tau2=fit.tau2, Q=fixed.Q, df=df,
-        estimates=estimates, splits=splits(net, fit, arm_pairs(arms)),
+        estimates=estimates, splits=splits(net, fit),
         Q_pval=chi2_sf(fixed.Q, df) if df > 0 else None,
         coefficients=tuple(fit.coef.tolist()), covariance=tuple(map(tuple, fit.cov.tolist())),
     )

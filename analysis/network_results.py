@@ -54,6 +54,7 @@ def _measure_of(e: NetworkEstimate) -> str:
 
 def make_estimate(measure: str, treatment: str, versus: str, value: float, se: float) -> NetworkEstimate:
     """An estimate from its model-scale value and standard error (95% Wald interval)."""
+    value, se = float(value), float(se)
     half = norm_crit(LEVEL) * se
     lo, hi = value - half, value + half
     if measure == "RD":

@@ -17,7 +17,7 @@ import yaml
 from knowledge.assessments import FILES as ASSESSMENT_FILES
 from knowledge.assessments import load_assessments
 from knowledge.rows import RowError, parse_arm, parse_count, parse_synthesis, parse_trial
-from knowledge.vocabulary import parse_concepts, parse_drugs, parse_outcomes
+from knowledge.vocabulary import parse_classes, parse_concepts, parse_drugs, parse_outcomes
 
 from . import schema
 from .errors import DataIssue, KnowledgeBaseError
@@ -55,7 +55,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
 
     meta = _read_yaml(directory, "kb.yaml", issues)
     outcomes = parse_outcomes(_read_yaml(directory, "outcomes.yaml", issues), issues)
-    drugs, drug_concepts = parse_drugs(_read_yaml(directory, "drugs.yaml", issues), issues)
+    drugs_yaml = _read_yaml(directory, "drugs.yaml", issues)
+    drugs, drug_concepts = parse_drugs(drugs_yaml, issues)
+    classes = parse_classes(drugs_yaml, drugs, issues)
     trials = _rows(directory, "trials.csv", schema.TRIAL_COLUMNS, parse_trial, issues, context={})
     trial_ids = {t.trial_id for _, t in trials}
     arms = _rows(directory, "arms.csv", schema.ARM_COLUMNS, parse_arm, issues,
@@ -97,6 +99,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         concepts=concepts,
         drugs=drugs,
         assessments=assessments,
+        classes=classes,
     )
 
 

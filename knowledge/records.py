@@ -141,6 +141,17 @@ class Drug:
 
 
 @dataclass(frozen=True)
+class DrugClass:
+    """A class of drugs a question may name ("JAK inhibitors", "IL-13 antibodies"): its members are data."""
+
+    id: str
+    label: str  # singular, as answers name it: "JAK inhibitor"
+    plural: str  # "JAK inhibitors"
+    members: tuple[str, ...]  # drug ids, in drugs.yaml order
+    terms: tuple[str, ...]  # normalised names people type ("jaks", "il 13 antibodies")
+
+
+@dataclass(frozen=True)
 class Concept:
     """Something a question can name: a drug, outcome, condition, population or comparator."""
 
@@ -172,6 +183,7 @@ class KnowledgeBase:
     concepts: tuple[Concept, ...]
     drugs: Mapping[str, Drug] = field(default_factory=dict)
     assessments: Assessments | None = None  # risk of bias, thresholds, published ratings (knowledge/assessments.py)
+    classes: Mapping[str, DrugClass] = field(default_factory=dict)  # drugs.yaml `classes`, by id
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
@@ -179,6 +191,7 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
         object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
+        object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
         object.__setattr__(self, "_trial_index", MappingProxyType({t.trial_id: t for t in self.trials}))
         arms: dict[str, list[Arm]] = {}
         for arm in self.arms:

@@ -7,7 +7,7 @@ from knowledge.rows import SLUG
 
 from . import schema
 from .errors import DataIssue
-from .records import Concept, Drug, Outcome
+from .records import Concept, Drug, DrugClass, Outcome
 from .text import normalise
 
 
@@ -140,3 +140,33 @@ def parse_drugs(data: dict, issues: list[DataIssue]) -> tuple[dict[str, Drug], l
         concepts.append(Concept(kind="drug", id=drug.id, label=drug.label, covered=False, terms=terms,
                                 lookalikes=tuple(normalise(t) for t in drug.lookalikes)))
     return drugs, concepts
+
+
+def parse_classes(data: dict, drugs: dict[str, Drug], issues: list[DataIssue]) -> dict[str, DrugClass]:
+    """drugs.yaml `classes`: each class's label, plural, member drugs (ids of drugs.yaml) and the names people
+    type for it. Optional: a file without the section has no classes."""
+    section = (data or {}).get("classes") or {}
+    classes: dict[str, DrugClass] = {}
+    if not isinstance(section, dict):
+        issues.append(DataIssue("drugs.yaml", None, "classes", "expected a mapping of classes"))
+        return classes
+    for class_id, entry in section.items():
+        where = f"classes.{class_id}"
+        if not isinstance(entry, dict) or not SLUG.match(str(class_id)):
+            issues.append(DataIssue("drugs.yaml", None, where, "needs a lower-case id and a mapping of fields"))
+            continue
+        missing = [f for f in ("label", "plural", "members", "terms") if not entry.get(f)]
+        if missing:
+            issues.append(DataIssue("drugs.yaml", None, f"{where}.{missing[0]}", "required field missing"))
+            continue
+        if not isinstance(entry["members"], list) or not isinstance(entry["terms"], list):
+            issues.append(DataIssue("drugs.yaml", None, where, "members and terms must be lists"))
+            continue
+        unknown = [m for m in entry["members"] if m not in drugs]
+        if unknown:
+            issues.append(DataIssue("drugs.yaml", None, f"{where}.members", f"not a drug of drugs.yaml: {unknown[0]}"))
+            continue
+        members = tuple(d for d in drugs if d in entry["members"])
+        terms = tuple(dict.fromkeys(t for t in (normalise(str(n)) for n in entry["terms"]) if t))
+        classes[str(class_id)] = DrugClass(str(class_id), str(entry["label"]), str(entry["plural"]), members, terms)
+    return classes

@@ -28,6 +28,10 @@ GOLDEN_QUESTIONS = {
     "easi75_benefit": "does tralokinumab improve EASI-75",
     "compare_direct_indirect": "abrocitinib vs dupilumab EASI-75",
     "compare_indirect_only": "tralokinumab vs lebrikizumab EASI-75",
+    # issue 18: regimen against regimen from the network, and rankings by regimen
+    "compare_dose_within_trial": "upadacitinib 30 mg vs 15 mg EASI-75",
+    "compare_head_to_head_by_dose": "abrocitinib 200 mg vs dupilumab EASI-75",
+    "ranking_class": "which JAK has the most acne",
     "overview": "is tralokinumab safe",
     "ranking": "which biologic has the least conjunctivitis",
 }
@@ -97,7 +101,7 @@ def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service
             assert re.search(r"; certainty (high|moderate|low|very low) \(rule-based\)", reply), question
     for name in ("compare_direct_indirect", "compare_indirect_only"):
         reply = text(service.ask(GOLDEN_QUESTIONS[name]).reply).lower()
-        assert re.search(r"certainty of the (head-to-head evidence|indirect estimate): (moderate|low|very low)", reply)
+        assert re.search(r"certainty: (moderate|low|very low) \(rule-based", reply)
     overview = text(service.ask(GOLDEN_QUESTIONS["overview"]).reply).lower()
     rows = len(service.ask(GOLDEN_QUESTIONS["overview"]).answer.overview.rows)
     assert len(re.findall(r"; certainty (?:high|moderate|low|very low|not rated by its source \(our pooling: "

@@ -1,5 +1,6 @@
-"""Comparisons between drugs (direct, indirect by Bucher, published), rankings, summary-of-findings overviews
-and rule-based certainty: checked by hand, against R metafor, and on the real knowledge base."""
+"""Comparisons between regimens (network, direct, indirect, published), rankings, summary-of-findings overviews
+and rule-based certainty: checked by hand, against R metafor, and on the real knowledge base. (The Bucher
+computation is still the engine of `pool`'s indirect comparisons and is checked here.)"""
 
 from __future__ import annotations
 
@@ -59,59 +60,81 @@ def test_bucher_refuses_unlike_poolings():
 
 # --- comparisons on the knowledge base ------------------------------------------------------------------------
 
-def test_direct_and_indirect_side_by_side(service):
-    c = service.ask("abrocitinib vs dupilumab EASI-75").answer.comparisons[0]
-    assert c.lead == "direct" and [t.trial_id for t in c.direct.evidence.tables] == ["jade_compare"]
-    # JADE COMPARE has arms of both drugs: it is head-to-head evidence, never a placebo side of the indirect
-    for side in (c.via_a, c.via_b):
-        assert "jade_compare" not in {t.trial_id for t in side.evidence.tables}
-    by_hand = bucher(c.via_a.pooled.theta, c.via_a.pooled.se, c.via_b.pooled.theta, c.via_b.pooled.se, "RR")
-    assert c.indirect.estimate == pytest.approx(by_hand.estimate)
-    reply = text(service.ask("abrocitinib vs dupilumab EASI-75").reply)
-    assert "Direct, head-to-head: risk ratio" in reply and "Indirect, through placebo: risk ratio" in reply
-    assert "not randomised" in reply and "different time points (week 12 vs week 16)" in reply
+def _odds_ratio(a: int, n1: int, c: int, n2: int) -> float:
+    return (a / (n1 - a)) / (c / (n2 - c))
+
+
+def test_direct_evidence_is_the_regimen_asked_alone(service):
+    """Abrocitinib 200 mg vs dupilumab: JADE COMPARE's 200 mg arm alone is the direct evidence (never pooled
+    with its 100 mg arm), and the network, direct and indirect estimates are shown side by side."""
+    c = service.ask("abrocitinib 200 mg vs dupilumab IGA 0/1").answer.comparisons[0]
+    (pair,) = c.pairs
+    assert (pair.a_label, pair.b_label) == ("abrocitinib 200 mg", "dupilumab 300 mg every 2 weeks")
+    assert pair.direct_trials == ("JADE COMPARE",)
+    counts = {x.arm_id: x for x in service.kb.counts_for("iga01") if x.trial_id == "jade_compare"}
+    alone = _odds_ratio(counts["200mg"].events, counts["200mg"].n, counts["dupilumab_300q2w"].events,
+                        counts["dupilumab_300q2w"].n)
+    pooled = _odds_ratio(counts["200mg"].events + counts["100mg"].events, counts["200mg"].n + counts["100mg"].n,
+                         counts["dupilumab_300q2w"].events, counts["dupilumab_300q2w"].n)
+    assert pair.direct.estimate == pytest.approx(alone, rel=1e-9) and abs(alone - pooled) > 0.2
+    assert pair.indirect is not None and pair.p_difference is not None
+    reply = text(service.ask("abrocitinib 200 mg vs dupilumab IGA 0/1").reply)
+    assert "Direct, head-to-head (JADE COMPARE)" in reply and "direct and indirect evidence agree (p = " in reply
 
 
 def test_indirect_only_says_so_and_is_downgraded(service):
     result = service.ask("tralokinumab vs lebrikizumab EASI-75")
-    c = result.answer.comparisons[0]
-    assert c.direct.ours is None and c.indirect is not None and c.lead == "indirect"
-    assert c.certainty.source == "rule-based"
-    assert any(r.startswith("indirectness: downgraded") for r in c.certainty.reasons)
+    (pair,) = result.answer.comparisons[0].pairs
+    assert pair.direct is None and pair.network is not None and pair.p_difference is None
+    assert pair.certainty.source == "rule-based"
+    # GRADE for network meta-analysis: an indirect-only estimate is rated from its two legs (the lower of them,
+    # less for intransitivity), then imprecision on the network interval
+    assert any(r.startswith("indirect evidence through the common comparator") for r in pair.certainty.reasons)
+    assert not any(r.startswith("direct evidence") for r in pair.certainty.reasons)
     reply = text(result.reply)
-    assert "no trial of tralokinumab against lebrikizumab has counts" in reply
-    assert "Certainty of the indirect estimate" in reply
+    assert "no trial randomised tralokinumab 300 mg every 2 weeks against lebrikizumab 250 mg every 2 weeks" in reply
+    assert "direct and indirect evidence" not in reply  # no coherence line without both
 
 
 def test_comparison_json_shape(service):
-    result = service.ask("abrocitinib vs dupilumab EASI-75")
+    result = service.ask("abrocitinib 200 mg vs dupilumab EASI-75")
     data = answer_json(result.answer, result.reply, service.kb, "")
     assert (data["intent"], data["intervention"], data["comparator"]) == ("compare", "abrocitinib", "dupilumab")
-    r = data["results"][0]
-    assert r["direct"]["k"] == 1 and r["indirect"]["a"]["drug"] == "abrocitinib"
-    assert r["indirect"]["b"]["drug"] == "dupilumab" and r["indirect"]["b"]["k"] >= 2
+    assert data["intervention_regimen"] == {"drug": "abrocitinib", "dose_mg": 200, "interval_weeks": None}
+    assert data["comparator_regimen"] == {"drug": "dupilumab", "dose_mg": None, "interval_weeks": None}
+    (r,) = data["results"]
+    assert set(r["network"]) >= {"measure", "model", "estimate", "ci_low", "ci_high", "k", "tau2"}
+    assert r["direct"]["trials"] == ["JADE COMPARE"] and r["coherence"]["flag"] in (True, False)
+    assert r["comparator_regimen"]["dose_mg"] == 300 and r["comparator_regimen"]["interval_weeks"] == 2
     assert r["certainty"]["source"] == "rule-based" and r["certainty"]["reasons"]
 
 
-def test_published_network_estimate_leads_and_is_turned_round(service):
-    """The curated network meta-analysis reports dupilumab vs upadacitinib for herpes zoster (OR 0.23); asked the
-    other way round, it leads as upadacitinib vs dupilumab, 1/0.23."""
+def test_a_published_estimate_with_doses_pooled_is_turned_round_and_kept_apart(service):
+    """The curated network meta-analysis reports dupilumab vs upadacitinib for herpes zoster with doses pooled
+    (OR 0.23); asked the other way round it is shown as 1/0.23, beside the regimen pairs, never set against one."""
     c = service.ask("upadacitinib vs dupilumab herpes zoster").answer.comparisons[0]
-    assert c.lead == "published"
-    assert c.published.estimate == pytest.approx(1 / 0.23)
-    assert (c.published.ci_low, c.published.ci_high) == pytest.approx((1 / 0.81, 1 / 0.08))
+    (pub,) = c.published_pooled
+    assert pub.estimate == pytest.approx(1 / 0.23)
+    assert (pub.ci_low, pub.ci_high) == pytest.approx((1 / 0.81, 1 / 0.08))
+    assert pub.agrees is None
+    assert not c.published_pooled or "upadacitinib 30 mg" in {p.a_label for p in c.pairs}
+    named = service.ask("upadacitinib 30 mg vs dupilumab herpes zoster").answer.comparisons[0]
+    assert named.published_pooled == ()  # a dose was named: a doses-pooled estimate does not answer it
 
 
-def test_ranking_is_ordered_and_says_an_order_is_not_a_certainty(service):
+def test_ranking_is_ordered_as_asked_and_says_how_sure(service):
     result = service.ask("which biologic has the least conjunctivitis")
     r = result.answer.rankings[0]
-    estimates = [oa.ours.estimate for oa in r.rows]
-    assert estimates == sorted(estimates) and len(estimates) >= 2  # a harm: fewest first
-    assert all(service.kb.drugs[oa.evidence.intervention].drug_class == "biologic" for oa in r.rows)
-    assert "An ordering is not a certainty" in text(result.reply)
+    assert not r.high_first and len(r.rows) >= 2
+    assert all(service.kb.drugs[x.node.drug].drug_class == "biologic" for x in r.rows)
+    scores = [x.p_score for x in r.rows]
+    assert scores == sorted(scores, reverse=True)  # P-scores of "fewest first": the first line answers
+    assert "The order carries uncertainty" in text(result.reply)
     benefit = service.ask("which JAK inhibitor is best for EASI-75").answer.rankings[0]
-    values = [oa.ours.estimate for oa in benefit.rows]
-    assert values == sorted(values, reverse=True)  # a benefit: most first
+    assert benefit.high_first and {x.node.drug for x in benefit.rows} <= {"abrocitinib", "baricitinib",
+                                                                           "upadacitinib"}
+    most = service.ask("which JAK has the most acne").answer.rankings[0]
+    assert most.high_first and most.rows[0].vs_placebo.estimate == max(x.vs_placebo.estimate for x in most.rows)
 
 
 def test_overview_lists_benefits_then_harms_with_risks_and_certainty(service):

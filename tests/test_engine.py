@@ -135,11 +135,16 @@ def test_icon_array_colours_follow_the_outcome_kind(fictional):
 
 
 def test_head_to_head_trial_answers_drug_against_drug(service):
-    oa = service.ask("abrocitinib vs dupilumab EASI-75").answer.comparisons[0].direct
-    assert oa.evidence.comparator == "dupilumab"
-    assert {t.trial_id for t in oa.evidence.tables} <= {"jade_compare", "jade_dare"} and oa.evidence.tables
-    for table in oa.evidence.tables:
-        assert all(c.drug in ("abrocitinib", "dupilumab") for c in table.counts)  # no placebo arm pooled in
+    """The direct evidence of a regimen pair is the head-to-head trial's two arms alone (issue 18: by regimen,
+    from the network; no placebo arm, no other dose pooled in)."""
+    pairs = service.ask("abrocitinib vs dupilumab EASI-75").answer.comparisons[0].pairs
+    assert pairs and all(p.b.drug == "dupilumab" for p in pairs)
+    for pair in pairs:
+        assert pair.direct_trials and set(pair.direct_trials) <= {"JADE COMPARE", "JADE DARE"}
+        counts = {c.arm_id: c for c in service.kb.counts_for("easi75") if c.trial_id == "jade_compare"}
+        a, b = counts[f"{pair.a.dose_mg:g}mg"], counts["dupilumab_300q2w"]
+        alone = (a.events / (a.n - a.events)) / (b.events / (b.n - b.events))
+        assert pair.direct.estimate == pytest.approx(alone, rel=1e-9)
 
 
 def test_coverage_prints_drug_by_trial_by_outcome(capsys, tmp_path):

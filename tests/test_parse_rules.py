@@ -42,8 +42,9 @@ def test_covered_drugs_are_answered_by_generic_brand_and_code_names(lx, name, dr
     assert not p.assumed_drug and not p.corrections
 
 
+# A class ("JAK inhibitors") is answered as a ranking of its members since issue 18 (tests/test_regimen_parse.py).
 @pytest.mark.parametrize("name, drug", [
-    ("durvalumab", "durvalumab"), ("JAK inhibitors", "jak_inhibitors"), ("ciclosporin", "ciclosporin"),
+    ("durvalumab", "durvalumab"), ("ciclosporin", "ciclosporin"),
     ("cyclosporine", "ciclosporin"), ("ruxolitinib", "ruxolitinib"), ("omalizumab", "omalizumab"),
 ])
 def test_other_drugs_are_recognised_and_never_answered(lx, name, drug):
@@ -91,12 +92,14 @@ def test_two_covered_drugs_are_compared_and_an_uncovered_one_is_not_answered(lx)
         p = ask(lx, q)
         assert (p.status, p.intervention, p.comparator) == ("answer", *pair), q
     assert ask(lx, "dupilumab vs durvalumab infections").status == "no_data"
-    assert ask(lx, "dupilumab vs tralokinumab vs upadacitinib EASI-75").status == "no_data"
+    # three drugs: a ranking among exactly those three (issue 18), never a comparison of two of them
+    p = ask(lx, "dupilumab vs tralokinumab vs upadacitinib EASI-75")
+    assert (p.intent, p.drugs, p.intervention) == ("rank", ("dupilumab", "tralokinumab", "upadacitinib"), None)
 
 
 def test_unnamed_drug_class_is_not_assumed_to_be_dupilumab(lx):
-    p = ask(lx, "JAK inhibitors and herpes")
-    assert p.status == "no_data" and not p.assumed_drug
+    p = ask(lx, "JAK inhibitors and herpes")  # the class's members ranked (issue 18), never one drug assumed
+    assert p.intent == "rank" and p.drugs == ("abrocitinib", "baricitinib", "upadacitinib") and not p.assumed_drug
 
 
 # --- herpes, zoster, cold sores --------------------------------------------------------------------------

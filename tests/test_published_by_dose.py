@@ -92,16 +92,17 @@ def test_a_score_question_without_a_dose_shows_every_published_dose(service):
 
 
 def test_a_comparison_lists_published_regimens_turned_to_the_question(service):
-    """Drucker 2024 reports dupilumab vs lebrikizumab; asked the other way round, the ratio is inverted."""
+    """Drucker 2024 reports dupilumab vs lebrikizumab; asked the other way round, the ratio is inverted, and it
+    stays beside our network estimate of the same regimen pair."""
     source = next(s for s in service.kb.syntheses if s.outcome_id == "easi75" and s.drug == "dupilumab"
                   and s.comparator == "lebrikizumab")
-    c = _answer(service, "lebrikizumab vs dupilumab EASI-75").comparisons[0]
-    (s, est), = c.published_by_dose
-    assert s is source
-    assert est.estimate == pytest.approx(1 / source.estimate)
-    assert est.ci_low == pytest.approx(1 / source.ci_high) and est.ci_high == pytest.approx(1 / source.ci_low)
-    c2 = _answer(service, "dupilumab vs lebrikizumab EASI-75").comparisons[0]
-    assert c2.published_by_dose[0][1].estimate == source.estimate
+    (pair,) = _answer(service, "lebrikizumab vs dupilumab EASI-75").comparisons[0].pairs
+    (pub,) = pair.published
+    assert pub.synthesis is source
+    assert pub.estimate == pytest.approx(1 / source.estimate)
+    assert pub.ci_low == pytest.approx(1 / source.ci_high) and pub.ci_high == pytest.approx(1 / source.ci_low)
+    (pair2,) = _answer(service, "dupilumab vs lebrikizumab EASI-75").comparisons[0].pairs
+    assert pair2.published[0].estimate == source.estimate
 
 
 def test_the_overview_names_score_outcomes_instead_of_calling_them_missing(service):

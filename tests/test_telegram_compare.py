@@ -20,10 +20,10 @@ async def test_overview_card_with_outcome_buttons_and_a_summary_picture(bot):  #
 
 
 async def test_comparison_shows_its_headline_and_details_behind_buttons(bot):  # noqa: F811
-    calls = await bot.say("abrocitinib vs dupilumab EASI-75")
+    calls = await bot.say("abrocitinib 200 mg vs dupilumab EASI-75")
     check_html(calls)
     (reply,) = sent_messages(calls)
-    assert "Direct, head-to-head" in reply.text and "Indirect, through placebo" in reply.text
+    assert "Direct, head-to-head (JADE COMPARE)" in reply.text and "indirect: " in reply.text
     assert "JADE MONO-1" not in reply.text  # the trial list is behind the Trials button
     calls = await bot.press(reply, "Trials")
     assert "JADE MONO-1" in "\n".join(m.text for m in sent_messages(calls))
@@ -31,4 +31,6 @@ async def test_comparison_shows_its_headline_and_details_behind_buttons(bot):  #
 
 async def test_ranking_in_a_chat(bot):  # noqa: F811
     (reply,) = sent_messages(await bot.say("which biologic has the least conjunctivitis"))
-    assert "ordered by our pooled estimate" in reply.text and "An ordering is not a certainty" in reply.text
+    assert "by regimen, from the network (fewest first)" in reply.text
+    assert "The order carries uncertainty" in reply.text and "P-score" in reply.text
+    assert "ECZTRA" not in reply.text  # the trials are behind the Trials button

@@ -6,6 +6,9 @@ import math
 from typing import Any
 
 from bot.answers.compose import Answer, OutcomeAnswer
+from bot.answers.network_evidence import NetworkComparison
+from bot.answers.network_json import network_comparison_json, network_ranking_json
+from bot.answers.ranking import NetworkRanking
 from bot.answers.render import line_text
 from bot.answers.reply import Reply
 from knowledge.records import KnowledgeBase
@@ -118,11 +121,13 @@ def _side(oa) -> dict:
 
 def _results(answer: Answer, kb: KnowledgeBase) -> list[dict]:
     if answer.comparisons:
-        return [comparison_json(c, kb) for c in answer.comparisons]
+        return [item for c in answer.comparisons for item in (
+            network_comparison_json(c) if isinstance(c, NetworkComparison) else [comparison_json(c, kb)])]
     if answer.overview is not None:
         return [outcome_json(oa, kb) for oa in answer.overview.rows]
     if answer.rankings:
-        return [{"outcome": r.outcome.id, "kind": r.outcome.kind, "drug_class": r.drug_class or None,
+        return [network_ranking_json(r, answer.parse) if isinstance(r, NetworkRanking) else
+                {"outcome": r.outcome.id, "kind": r.outcome.kind, "drug_class": r.drug_class or None,
                  "ranked": [{"drug": oa.evidence.intervention, **_estimate_json(oa.ours)} for oa in r.rows],
                  "missing": list(r.missing)} for r in answer.rankings]
     return [outcome_json(oa, kb) for oa in answer.outcomes]
@@ -132,7 +137,8 @@ def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> d
     parsed = answer.parse.as_dict()
     return _clean({
         **{k: parsed[k] for k in ("status", "intent", "intervention", "comparator", "outcomes", "condition",
-                                  "population", "options", "drug_class")},
+                                  "population", "options", "drug_class", "intervention_regimen",
+                                  "comparator_regimen", "drugs", "drug_classes", "order")},
         "uncovered": parsed["uncovered"],
         "clarify": parsed["clarify"],
         "corrections": parsed["corrections"],

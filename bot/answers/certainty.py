@@ -54,7 +54,8 @@ class Certainty:
                 ["risk of bias"] if re.search(r"risk of bias: downgraded \w+ levels?, (?!not assessed)", text) else [])
         domains = list(dict.fromkeys(found))
         network = any(r.startswith(("direct evidence", "indirect evidence")) for r in self.reasons)
-        why = f", downgraded for {' and '.join(domains)}" if domains else ""
+        listed = ", ".join(domains[:-1]) + " and " + domains[-1] if len(domains) > 1 else "".join(domains)
+        why = f", downgraded for {listed}" if domains else ""
         return ("rule-based" + (", network" if network else "") + why
                 + ("; risk of bias not assessed" if missing else ""))
 

@@ -166,13 +166,13 @@ def _certainty(lead: str, direct: OutcomeAnswer, indirect: IndirectResult | None
 
 
 def rank_outcome(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None,
-                 drug_class: str = "") -> Ranking:
+                 drug_class: str = "", drugs: tuple[str, ...] = ()) -> Ranking:
     """Every covered drug (of a class, if given) against placebo with the same measure and model, ordered by
     our pooled point estimate: highest first for a benefit, lowest first for a harm."""
     outcome = kb.outcomes[outcome_id]
     rows, missing = [], []
     for drug in kb.covered_drugs:
-        if drug_class and kb.drugs[drug].drug_class != drug_class:
+        if (drugs and drug not in drugs) or (drug_class and not drugs and kb.drugs[drug].drug_class != drug_class):
             continue
         oa = answer_outcome(kb, Query(drug, "placebo", outcome_id, population), options, sensitivity=False)
         (rows if oa.ours is not None else missing).append(oa if oa.ours is not None else kb.drug_label(drug))

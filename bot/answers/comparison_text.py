@@ -10,6 +10,10 @@ from __future__ import annotations
 from bot.answers.compare import Comparison, Ranking
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.effect_text import source_lines, trials_lines
+from bot.answers.network_evidence import NetworkComparison
+from bot.answers.network_sections import network_method_lines, network_source_lines, network_trials_lines
+from bot.answers.network_text import network_comparison_lines
+from bot.answers.network_text import ranking_lines as network_ranking_lines
 from bot.answers.overview import Overview
 from bot.answers.published_text import (
     by_source,
@@ -19,6 +23,7 @@ from bot.answers.published_text import (
     regimen_label,
     source_words,
 )
+from bot.answers.ranking import NetworkRanking
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.summary_text import absolute_cells, certainty_cell, relative_cell
 from bot.answers.wording import (
@@ -41,14 +46,22 @@ def comparison_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     for index, c in enumerate(answer.comparisons):
         if index:
             headline.append(line(""))
-        headline.extend(comparison_headline(c))
         suffix = "" if len(answer.comparisons) == 1 else f" ({c.outcome.plural})"
+        if isinstance(c, NetworkComparison):
+            headline.extend(network_comparison_lines(c))
+            published = tuple(pub.synthesis for p in c.pairs for pub in p.published)
+            sections.append(Section("trials", "Trials" + suffix, network_trials_lines(c.fit, kb)))
+            sections.append(Section("method", "Method" + suffix, network_method_lines(c.fit)))
+            sections.append(Section("sources", "Sources" + suffix, network_source_lines(c.fit, kb, published)))
+            continue
+        headline.extend(comparison_headline(c))
         sections.append(Section("trials", "Trials" + suffix, comparison_trials(c, kb)))
         sections.append(Section("sources", "Sources" + suffix, comparison_sources(c, kb)))
     a, b = answer.parse.intervention, answer.parse.comparator
-    buttons = (Button("Trials", "trials"), Button("Sources", "sources"),
-               Button(f"{capital(kb.drug_label(a))} overview"[:60], f"ask:is {kb.drug_label(a)} safe"),
-               Button(f"{capital(kb.drug_label(b))} overview"[:60], f"ask:is {kb.drug_label(b)} safe"))
+    keys = ("trials", "method", "sources") if any(s.key == "method" for s in sections) else ("trials", "sources")
+    buttons = tuple(Button(k.capitalize(), k) for k in keys) + tuple(
+        Button(f"{capital(kb.drug_label(d))} overview"[:60], f"ask:is {kb.drug_label(d)} safe")
+        for d in dict.fromkeys((a, b)) if d and d != "placebo")
     return Reply(tuple(headline), tuple(sections), buttons)
 
 
@@ -154,13 +167,26 @@ def comparison_sources(c: Comparison, kb: KnowledgeBase) -> tuple[Line, ...]:
 def ranking_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     headline: list[Line] = []
     buttons: list[Button] = []
+    sections: list[Section] = []
     for index, r in enumerate(answer.rankings):
         if index:
             headline.append(line(""))
+        if isinstance(r, NetworkRanking):
+            headline.extend(network_ranking_lines(r))
+            suffix = "" if len(answer.rankings) == 1 else f" ({r.outcome.plural})"
+            sections.append(Section("trials", "Trials" + suffix, network_trials_lines(r.fit, kb)))
+            sections.append(Section("method", "Method" + suffix, network_method_lines(r.fit)))
+            sections.append(Section("sources", "Sources" + suffix, network_source_lines(r.fit, kb)))
+            if len(r.rows) > 1:  # the top two against each other, with direct and indirect evidence
+                first, second = r.rows[0].label, r.rows[1].label
+                buttons.append(Button(f"{capital(first)} vs {second}"[:60],
+                                      f"ask:{first} vs {second} {r.outcome.name}"))
+            continue
         headline.extend(ranking_lines(r))
         buttons.extend(Button(f"{capital(oa.evidence.intervention_label)}: {r.outcome.name}"[:60],
                               f"ask:{oa.evidence.intervention_label} {r.outcome.name}") for oa in r.rows[:4])
-    return Reply(tuple(headline), (), tuple(buttons[:8]))
+    keys = [Button(k.capitalize(), k) for k in ("trials", "method", "sources") if any(s.key == k for s in sections)]
+    return Reply(tuple(headline), tuple(sections), tuple(keys + buttons[:8]))
 
 
 def ranking_lines(r: Ranking) -> list[Line]:

@@ -1,9 +1,10 @@
 """From a parsed question to an Answer: runs the analysis the intent asks for, and nothing else.
 
 - ``effect``: each outcome of intervention vs comparator (compose.answer_outcome);
-- ``compare``: each outcome of drug A vs drug B, direct, indirect and published (compare.compare_outcome);
+- ``compare``: each outcome, regimen against regimen from the network (network_evidence.compare_regimens); a
+  score from its published mean differences (compare.compare_outcome);
 - ``overview``: the drug's summary of findings (overview.overview);
-- ``rank``: each drug against placebo for each outcome, ordered (compare.rank_outcome).
+- ``rank``: each regimen against placebo from the network, ordered as asked (ranking.rank_regimens).
 Other intents (help, sources, trials...) carry only the parse.
 """
 
@@ -12,8 +13,10 @@ from __future__ import annotations
 from bot.answers.compare import compare_outcome, rank_outcome
 from bot.answers.compose import Answer, answer_outcome
 from bot.answers.evidence import Query
+from bot.answers.network_evidence import compare_regimens
 from bot.answers.overview import overview
-from bot.understand.reading import Parse
+from bot.answers.ranking import rank_regimens
+from bot.understand.reading import Parse, Regimen
 from knowledge.records import KnowledgeBase
 
 
@@ -30,12 +33,45 @@ def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> An
             for o in parsed.outcomes))
     if parsed.intent == "compare":
         return Answer(parsed, kb.version, kb.short_hash, (), comparisons=tuple(
-            compare_outcome(kb, parsed.intervention, parsed.comparator, o, parsed.options, parsed.population)
-            for o in parsed.outcomes))
+            _comparison(kb, parsed, o) for o in parsed.outcomes))
     if parsed.intent == "overview":
         return Answer(parsed, kb.version, kb.short_hash, (),
                       overview=overview(kb, parsed.intervention, parsed.options, parsed.population))
     if parsed.intent == "rank":
         return Answer(parsed, kb.version, kb.short_hash, (), rankings=tuple(
-            rank_outcome(kb, o, parsed.options, parsed.population, parsed.drug_class) for o in parsed.outcomes))
+            _ranking(kb, parsed, o) for o in parsed.outcomes))
     return answer
+
+
+def _comparison(kb: KnowledgeBase, parsed: Parse, outcome_id: str):
+    """Regimen against regimen from the network for outcomes counted in people; a score is compared from the
+    published mean differences only (there is nothing of ours to put in a network)."""
+    if kb.outcomes[outcome_id].is_continuous:
+        return compare_outcome(kb, parsed.intervention, parsed.comparator, outcome_id, parsed.options,
+                               parsed.population)
+    a = parsed.intervention_regimen or Regimen(parsed.intervention)
+    b = parsed.comparator_regimen or Regimen(parsed.comparator)
+    return compare_regimens(kb, outcome_id, a, b, parsed.options, parsed.population)
+
+
+def _ranking(kb: KnowledgeBase, parsed: Parse, outcome_id: str):
+    if kb.outcomes[outcome_id].is_continuous:
+        return rank_outcome(kb, outcome_id, parsed.options, parsed.population, parsed.drug_class, parsed.drugs)
+    return rank_regimens(kb, outcome_id, parsed.options, parsed.population, parsed.drugs, parsed.order,
+                         ranking_who(kb, parsed), parsed.regimens)
+
+
+def ranking_who(kb: KnowledgeBase, parsed: Parse) -> str:
+    """'JAK inhibitors', 'JAK inhibitors and biologics', 'dupilumab, tralokinumab and lebrikizumab', 'drugs'."""
+    plural = {c.label: c.plural for c in kb.classes.values()}
+    if parsed.drug_classes:
+        named = [kb.drug_label(d) for d in parsed.drugs
+                 if not any(d in c.members for c in kb.classes.values() if c.label in parsed.drug_classes)]
+        return _and([plural.get(c, c) for c in parsed.drug_classes] + named)
+    if parsed.drugs:
+        return _and([kb.drug_label(d) for d in parsed.drugs])
+    return "drugs"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

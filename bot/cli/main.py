@@ -8,6 +8,7 @@ import os
 import sys
 
 from bot.cli import kb as kb_cli
+from bot.cli import network as network_cli
 from bot.cli import pool as pool_cli
 from knowledge.errors import KnowledgeBaseError
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--measure", choices=["RR", "OR", "RD"], help="default measure (like /settings)")
     ask.add_argument("--model", choices=["fixed", "random"], help="default model (like /settings)")
     pool_cli.add_parser(sub)
+    network_cli.add_parser(sub)
     kb_cli.add_parser(sub)
     serve = sub.add_parser("serve", help="run the Telegram bot (TELEGRAM_BOT_TOKEN from the environment)")
     serve.add_argument("--webhook-url", help="use a webhook at this public URL instead of long polling")
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             code = run_ask(args)
         elif args.command == "pool":
             code = pool_cli.run(args)
+        elif args.command == "network":
+            code = network_cli.run(args)
         elif args.command == "kb":
             code = kb_cli.run(args)
         elif args.command == "serve":

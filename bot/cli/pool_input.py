@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from analysis.effects import Tables
 
 COLUMNS = ("study", "ai", "n1i", "ci", "n2i")
 MAX_COUNT = 2**53  # float64 holds every whole number up to here exactly
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -78,35 +80,42 @@ def _blank(row: list[str]) -> bool:
     return not row or (len(row) == 1 and not row[0].strip())
 
 
-def _header(reader: Iterator[list[str]], path: str) -> dict[str, int]:
+def _header(reader: Iterator[list[str]], path: str, columns: tuple[str, ...] = COLUMNS) -> dict[str, int]:
+    """Column positions from the first non-blank row (shared with bot/cli/network_input.py)."""
     header: list[str] = []
     for row in reader:
         if not _blank(row):
             header = [h.strip() for h in row]
             break
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(COLUMNS)}"
+            f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(columns)}"
         )
     return {name: i for i, name in enumerate(header)}  # a repeated name: the last one counts, as csv.DictReader
+
+
+def parse_count(text: str, name: str, where: str) -> int:
+    """One count as plain ASCII digits, or InputError naming ``where`` and the column."""
+    # ASCII digits only: int() would also take "1_000", "+5" and other scripts' digits ("٥")
+    digits = text[1:] if text.startswith("-") else text  # a minus sign is reported as negative below
+    if not (digits.isascii() and digits.isdigit()):
+        raise InputError(f"{where}: {name} = {text!r} is not a whole number")
+    value = int(text)
+    if value < 0:
+        raise InputError(f"{where}: {name} = {value} is negative")
+    if value > MAX_COUNT:
+        raise InputError(f"{where}: {name} = {value} is too large")
+    return value
 
 
 def _row_error(path: str, line: int, label: str, raw: list[str]) -> InputError:
     """The precise message for a row that failed the quick checks (raw: ai, n1i, ci, n2i as read)."""
     where = f"{path} line {line}" + (f" (study '{label}')" if label else "")
-    values = []
-    for name, text in zip(COLUMNS[1:], raw, strict=True):
-        # ASCII digits only: int() would also take "1_000", "+5" and other scripts' digits ("٥")
-        digits = text[1:] if text.startswith("-") else text  # a minus sign is reported as negative below
-        if not (digits.isascii() and digits.isdigit()):
-            return InputError(f"{where}: {name} = {text!r} is not a whole number")
-        value = int(text)
-        if value < 0:
-            return InputError(f"{where}: {name} = {value} is negative")
-        if value > MAX_COUNT:
-            return InputError(f"{where}: {name} = {value} is too large")
-        values.append(value)
+    try:
+        values = [parse_count(text, name, where) for name, text in zip(COLUMNS[1:], raw, strict=True)]
+    except InputError as exc:
+        return exc
     for ev, tot in ((0, 1), (2, 3)):
         if values[tot] == 0:
             return InputError(f"{where}: {COLUMNS[tot + 1]} is 0 (each arm needs participants)")
@@ -144,26 +153,35 @@ def _read(handle, path: str) -> tuple[Labels, array]:
                     continue
             raise _row_error(path, line, label, [a, n1, c, n2])
     except csv.Error as exc:
-        line = end + 1
-        if "field limit" in str(exc):
-            raise InputError(f"{path} line {line}: a field is too long (more than "
-                             f"{csv.field_size_limit():,} characters)") from None
-        raise InputError(f"{path} line {line}: not valid CSV ({exc})") from None
+        raise csv_problem(exc, path, end + 1) from None
     return labels, counts
 
 
-def read_counts(path: str) -> StudyTable:
-    """Read and check the CSV; raise InputError with a one-line message."""
+def csv_problem(exc: csv.Error, path: str, line: int) -> InputError:
+    """The one line for a file the csv module cannot read."""
+    if "field limit" in str(exc):
+        return InputError(f"{path} line {line}: a field is too long (more than "
+                          f"{csv.field_size_limit():,} characters)")
+    return InputError(f"{path} line {line}: not valid CSV ({exc})")
+
+
+def read_file(path: str, read: Callable[[IO[str], str], T]) -> T:
+    """``read(handle, path)`` on the opened UTF-8 file, with every failure to open or decode it as one line."""
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{path}: " + ("not a file" if file.exists() else "no such file"))
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            labels, counts = _read(handle, path)
+            return read(handle, path)
     except UnicodeDecodeError:
         raise InputError(f"{path}: cannot read the file (UnicodeDecodeError: not UTF-8 text)") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.__class__.__name__})") from None
+
+
+def read_counts(path: str) -> StudyTable:
+    """Read and check the CSV; raise InputError with a one-line message."""
+    labels, counts = read_file(path, _read)
     if not labels:
         raise InputError(f"{path}: no studies (the file has a header but no rows)")
     # rows ai, n1i, ci, n2i as float64 (what analysis.validate_tables would make of them); every row was

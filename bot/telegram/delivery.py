@@ -210,8 +210,8 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: 
         if is_effect(parsed):
             deps.store.remember(target.chat_id, token, parsed, save=False)
     deps.store.flush()  # one write for the context and the recent answer, before anything is sent
-    # effect answers and comparisons show the headline, their details behind buttons; others show everything
-    behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent == "compare")
+    # effect answers, comparisons and rankings show the headline, their details behind buttons; others everything
+    behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent in ("compare", "rank"))
     sections = () if behind_buttons else tuple(s.key for s in reply.sections)
     messages = html_messages(reply, sections) or ["…"]
     await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token))

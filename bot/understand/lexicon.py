@@ -46,6 +46,14 @@ class Lexicon:
     covered_drugs: tuple[str, ...] = ()
     # Words that stand for several outcomes ('efficacy' -> EASI-75 and IGA 0/1).
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # The doses and intervals arms.csv holds per drug ((dose_mg or None, interval_weeks or None, licensed), ...),
+    # so that a number without "mg" is read as a dose where it fits a regimen of the drug named ("upa 30"), and
+    # "high dose" / "low dose" as its highest or lowest licensed dose.
+    regimens: Mapping[str, tuple[tuple[float | None, int | None, bool], ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    # Classes of drugs (drugs.yaml `classes`): id -> (label, normalised terms, member drug ids).
+    classes: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def senses(self, phrase: tuple[str, ...]) -> tuple[Sense, ...]:
         return self.phrases.get(phrase, ())
@@ -126,4 +134,9 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         shadowed_trials=MappingProxyType(shadowed),
         covered_drugs=kb.covered_drugs,
         groups=MappingProxyType({c.id: c.group for c in concepts if c.group}),
+        regimens=MappingProxyType({d: tuple(sorted({(a.dose_mg, a.interval_weeks, a.licensed == "yes")
+                                                    for a in kb.arms if a.drug == d},
+                                                   key=lambda r: (r[0] or 0, r[1] or 0, r[2])))
+                                   for d in kb.covered_drugs}),
+        classes=MappingProxyType({c.id: (c.label, c.terms, c.members) for c in kb.classes.values()}),
     )

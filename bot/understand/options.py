@@ -40,7 +40,8 @@ class Options:
 
 # A baseline risk as people write it: 5%, 0.05, 5 per 100, 1 in 20, 50 per 1,000 (normalised: "50 per 1 000").
 _VALUE = (r"(?P<num>\d+(?:\.\d+)?|\.\d+)(?:\s*(?P<pct>%|percent|per\s+cent)"
-          r"|\s+(?:in|per|out\s+of)\s+(?P<den>\d+(?:\s000)?|hundred|thousand))?(?![a-z0-9])")
+          r"|\s+(?:in|per|out\s+of)\s+(?P<den>\d+(?:\s000)?|hundred|thousand))?(?![a-z0-9])"
+          r"(?!\s*(?:mg|milligrams?)\b)")  # 'placebo 300 mg' is a dose, not a baseline risk
 
 
 _ABOUT = r"\s+(?:of|for|in|on|with|without)\s+[a-z]+(?:\s+[a-z]+){0,2}?"  # 'of conjunctivitis', 'on placebo'
@@ -214,9 +215,12 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
             if weeks is None:
                 raw = match.group(1)
                 weeks = _WORD_NUMBERS.get(raw) or int(raw)
-            # "not 300 mg qw": the negation of the dose covers the interval written right after it
+            # "not 300 mg qw": the negation of the dose covers the interval written right after it; so does a
+            # negation before a number written without "mg" ("not 300 qw": parse reads the number as a dose)
             joined = dose_negated and 0 <= match.start() - dose_end <= 1
-            negated = joined or negated_before(text, match.start())
+            bare = re.search(r"(?:^|\s)\d{1,4}\s*$", text[:match.start()])
+            negated = joined or negated_before(text, match.start()) or (
+                bare is not None and dose_end < 0 and negated_before(text, bare.start() + (bare.group()[0] == " ")))
             values["exclude_interval_weeks" if negated else "interval_weeks"] = weeks
             take(match)
             break
@@ -274,3 +278,28 @@ def word_positions(text: str, spans: list[tuple[int, int]]) -> set[int]:
         if any(s < end and start < e for s, e in spans):
             consumed.add(index)
     return consumed
+
+
+@dataclass(frozen=True)
+class RegimenToken:
+    """A dose or an interval written in the question: its character span and value."""
+
+    start: int
+    end: int
+    kind: str  # "dose" or "interval"
+    value: float
+
+
+def regimen_tokens(text: str) -> list[RegimenToken]:
+    """Every dose written with its unit ("30 mg") and every interval ("every 2 weeks", "qw", "weekly") in the
+    normalised text, in order and not overlapping: the sides of "upa 30mg vs 15mg" or "dupilumab weekly vs
+    every 2 weeks". (read_options keeps the first of each as the intervention's options.)"""
+    found: list[RegimenToken] = []
+    for match in _DOSE.finditer(text):
+        found.append(RegimenToken(match.start(), match.end(), "dose", float(match.group(1))))
+    for pattern, weeks in _INTERVAL:
+        for match in pattern.finditer(text):
+            value = weeks if weeks is not None else (_WORD_NUMBERS.get(match.group(1)) or int(match.group(1)))
+            if not any(t.start < match.end() and match.start() < t.end for t in found):
+                found.append(RegimenToken(match.start(), match.end(), "interval", float(value)))
+    return sorted(found, key=lambda t: t.start)

@@ -17,7 +17,8 @@ from dataclasses import replace
 from bot.understand.lexicon import Lexicon
 from bot.understand.matching import Hit, lookalike_guard, mark_trial_lists, match_phrases
 from bot.understand.options import NEGATION_PAIRS, NEGATION_WORDS, Options, read_options
-from bot.understand.reading import Clarification, Mention, Parse
+from bot.understand.reading import Clarification, Mention, Parse, Regimen
+from bot.understand.sides import class_positions, read_classes, read_sides
 from knowledge.text import normalise
 
 _NEGATION = NEGATION_WORDS
@@ -57,8 +58,17 @@ _OVERVIEW = re.compile(
 # "Which is best for X": every drug against placebo, ordered; never a single drug picked for the user.
 _RANK = re.compile(r"\bwhich\b.*\b(?:best|better|least|most|fewest|lowest|highest|safest|worst)\b"
                    r"|\brank(?:ing|ed)?\b|\bbest\s+(?:drug|treatment|option|biologic|jak)")
-_CLASSES = ((re.compile(r"\bbiologics?\b|\bantibod(?:y|ies)\b|\binjectables?\b"), "biologic"),
-            (re.compile(r"\bjaks?\b|\bjakis?\b|\bjanus\b"), "JAK inhibitor"))
+# A question about a class, or about several drugs at once: "compare all JAKs", "JAK vs biologic".
+_MANY = re.compile(r"\b(?:compare|comparing|comparison|all|each|every|vs|versus|v|or|against|than|between)\b")
+# "Which dose of upadacitinib is better for EASI-75": its regimens against each other (a ranking of them).
+_DOSE_CHOICE = re.compile(r"\b(?:which|what)\s+(?:dose|dosage|strength|regimen)s?\b.*\b(?:better|best|more|most|"
+                          r"less|least|fewer|fewest|safer|safest|higher|lower|works?)\b"
+                          r"|\bcompare\s+(?:the\s+)?(?:doses|regimens|dosages)\b")
+# Which end of a ranking answers the question (Parse.order); "best" when none is said.
+_ORDER = (("most", re.compile(r"\b(?:most|highest|more|greatest|largest|biggest)\b")),
+          ("least", re.compile(r"\b(?:least|fewest|lowest|less|smallest|safest)\b")),
+          ("worst", re.compile(r"\bworst\b")),
+          ("best", re.compile(r"\b(?:best|better|top|most\s+effective|strongest)\b")))
 # Recognised words that only say what kind of answer is wanted, not what it is about.
 _SCOPE_CONCEPTS = frozenset({"adverse_events_overall", "jak_inhibitors", "efficacy"})
 
@@ -111,6 +121,9 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     if reading.status == "answer" and reading.uncovered:
         notices.append("ignored")
     topic = next((name for name, pattern in _UNHELD_TOPICS if pattern.search(text)), None)
+    if topic == "dosing" and reading.status == "answer" and reading.intent in ("compare", "rank") \
+            and reading.outcomes:
+        topic = None  # "which dose of upadacitinib is better for EASI-75", "... with a 600 mg loading dose vs ..."
     if topic and reading.intent not in ("help", "topics", "sources", "trials"):
         notices.append("not_held")
         reading = replace(reading, status="no_data", clarification=None, outcomes=(),
@@ -167,6 +180,9 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
     if excluded_populations:  # "excluding adolescents", "not in children": leave those trials out
         options = replace(options, exclude_populations=tuple(_distinct(excluded_populations, covered_only=True)))
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
+    sides = read_sides(text, hits, consumed | class_positions(text, lexicon), lexicon)
+    regimens = [r for r in sides.regimens if r.drug in covered_drugs]
+    options = _regimen_options(options, regimens, sides.excluded_dose)
     base = Parse(
         status="answer", intent=intent or ("effect" if (drugs or outcome_hits) else None),
         intervention=covered_drugs[0] if covered_drugs else None,
@@ -175,7 +191,11 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
         population=populations[0] if populations else None,
         options=options, uncovered=uncovered, corrections=corrections,
         negated=tuple(dict.fromkeys(h.senses[0].id for h in negated)),
+        intervention_regimen=regimens[0] if regimens else None,
+        comparator_regimen=(regimens[1] if len(regimens) > 1 else Regimen("placebo") if regimens else None),
     )
+    if len(regimens) == 2 and regimens[0].drug == regimens[1].drug:  # "upa 30 vs 15": one drug, two regimens
+        base = replace(base, comparator=regimens[0].drug)
     if base.intent in ("help", "topics", "sources"):
         return base
     if not hits and base.intent is None and not _RANK.search(text):
@@ -197,9 +217,16 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
         blocking and not specific and base.intent in ("effect", "define", None)
     ):
         return replace(base, status="no_data")
-    if len(covered_drugs) > 2 or (covered_drugs and len(drugs) > len(covered_drugs)):
+    if covered_drugs and len(drugs) > len(covered_drugs):
         return replace(base, status="no_data")
-    if len(covered_drugs) == 2 and base.intent in ("effect", None):
+    placebo_named = any(r.drug == "placebo" for r in sides.regimens)
+    if len(covered_drugs) > 2 or len(regimens) > 2 or (len(regimens) > 1 and placebo_named):
+        # "dupixent vs adbry vs ebglyss", "upa 15, 30 and dupilumab", "abro 100 and 200 vs placebo": a ranking
+        # among them, each against placebo
+        named = tuple(regimens) if any(r.dose_mg is not None or r.interval_weeks is not None for r in regimens) \
+            else ()
+        return replace(_among(base, covered_drugs, (), specific, lexicon, text), regimens=named)
+    if (len(covered_drugs) == 2 or base.comparator == base.intervention) and base.intent in ("effect", None):
         base = replace(base, intent="compare")
     drug = lexicon.labels[("drug", covered_drugs[0])] + " " if covered_drugs else ""
 
@@ -314,16 +341,57 @@ def _scoped(base: Parse, text: str, covered_drugs: list[str], specific: list[str
     if others or base.negated or base.intent not in ("effect", "define", None):
         return None
     uncovered = tuple(m for m in base.uncovered if m.id not in _SCOPE_CONCEPTS)
-    if not covered_drugs and _RANK.search(text):
-        drug_class = next((name for pattern, name in _CLASSES if pattern.search(text)), "")
-        ranked = replace(base, status="answer", intent="rank", drug_class=drug_class, uncovered=uncovered)
-        if specific:
-            return replace(ranked, outcomes=tuple(specific))
-        return replace(ranked, status="clarify", clarification=Clarification(
-            reason="need_outcome", typed="", choices=tuple(
-                (lexicon.labels[("outcome", o)], f"which drug is best for {lexicon.labels[('outcome', o)]}")
-                for o in lexicon.covered_outcomes)))
+    classes = read_classes(text, lexicon)
+    if len(covered_drugs) == 1 and _DOSE_CHOICE.search(text):  # "which dose of upadacitinib is better for X"
+        return _among(replace(base, uncovered=uncovered), covered_drugs, (), specific, lexicon, text)
+    if (not covered_drugs and (_RANK.search(text) or classes)) or (classes and _MANY.search(text)):
+        return _among(replace(base, uncovered=uncovered), covered_drugs, classes, specific, lexicon, text)
     if len(covered_drugs) == 1 and not specific and (
             _OVERVIEW.search(text) or any(m.id == "adverse_events_overall" for m in base.uncovered)):
         return replace(base, status="answer", intent="overview", outcomes=(), uncovered=uncovered)
     return None
+
+
+def _among(base: Parse, named: list[str], classes: tuple[str, ...], specific: list[str], lexicon: Lexicon,
+           text: str) -> Parse:
+    """A ranking among several drugs: those named, the members of the classes named, or all drugs. Parse.drugs
+    holds them (empty for all), drug_classes the classes' labels, drug_class the one class when only one."""
+    members = [d for c in classes for d in lexicon.classes[c][2] if d in lexicon.covered_drugs]
+    drugs = tuple(dict.fromkeys([*named, *members])) if (named or classes) else ()
+    labels = tuple(lexicon.classes[c][0] for c in classes)
+    ranked = replace(base, status="answer", intent="rank", intervention=None, comparator="placebo", drugs=drugs,
+                     drug_classes=labels, drug_class=labels[0] if len(labels) == 1 and not named else "",
+                     intervention_regimen=None, comparator_regimen=None, order=_order(text),
+                     options=replace(base.options, dose_mg=None, interval_weeks=None))
+    if specific or base.outcomes:  # 'JAK vs biologic efficacy': efficacy's outcomes
+        return replace(ranked, outcomes=tuple(specific) or base.outcomes)
+    who = " vs ".join(lexicon.labels[("drug", d)] for d in named) if named and not classes else "which drug"
+    return replace(ranked, status="clarify", clarification=Clarification(
+        reason="need_outcome", typed="", choices=tuple(
+            (lexicon.labels[("outcome", o)],
+             f"{who} is best for {lexicon.labels[('outcome', o)]}" if who == "which drug"
+             else f"{who} {lexicon.labels[('outcome', o)]}")
+            for o in lexicon.covered_outcomes)))
+
+
+def _order(text: str) -> str:
+    """'most', 'least', 'worst' or 'best': the end of a ranking the question asks for ('' when none)."""
+    for name, pattern in _ORDER:
+        if pattern.search(text):
+            return "best" if name == "most" and re.search(r"\bmost\s+(?:effective|efficacious)\b", text) else name
+    return ""
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
+def _regimen_options(options: Options, regimens: list[Regimen], excluded_dose: float | None) -> Options:
+    """The options' dose and interval are the intervention side's ('dupilumab vs upadacitinib 30 mg' does not
+    filter dupilumab to 30 mg); a dose excluded without its unit ('not 300 qw') is excluded."""
+    changes: dict = {}
+    if regimens:
+        changes.update(dose_mg=_number(regimens[0].dose_mg), interval_weeks=regimens[0].interval_weeks)
+    if excluded_dose is not None and options.exclude_dose_mg is None:
+        changes["exclude_dose_mg"] = _number(excluded_dose)
+    return replace(options, **changes) if changes else options

@@ -31,6 +31,19 @@ class Clarification:
 
 
 @dataclass(frozen=True)
+class Regimen:
+    """One side of a question as it was named: a drug, a drug at a dose, or a drug at an interval. None for what
+    the question did not name ("upadacitinib" alone: dose_mg and interval_weeks None)."""
+
+    drug: str
+    dose_mg: float | None = None
+    interval_weeks: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"drug": self.drug, "dose_mg": self.dose_mg, "interval_weeks": self.interval_weeks}
+
+
+@dataclass(frozen=True)
 class Parse:
     status: str
     intent: str | None
@@ -50,6 +63,20 @@ class Parse:
     # corrected), ignored (part of the question could not be used), carried_filters (a follow-up kept earlier
     # filters), invalid_value (e.g. an impossible baseline risk), not_held (a topic no trial outcome answers).
     notices: tuple[str, ...] = ()
+    # Each side as the question named it (None when no drug was named): "upa 30 vs 15" is upadacitinib 30 mg
+    # against upadacitinib 15 mg. The options' dose_mg / interval_weeks stay those of the intervention side.
+    intervention_regimen: Regimen | None = None
+    comparator_regimen: Regimen | None = None
+    # A question about many drugs: the drugs it names ("dupixent vs adbry vs ebglyss") or the members of the
+    # classes it names, and those classes' labels ("JAK vs biologic": both); a ranking among them.
+    drugs: tuple[str, ...] = ()
+    drug_classes: tuple[str, ...] = ()
+    # The regimens a ranking among several was asked with ("upadacitinib 15 mg, 30 mg and dupilumab",
+    # "abrocitinib 100 and 200 mg vs placebo"): a drug named with doses is ranked by those doses only.
+    regimens: tuple[Regimen, ...] = ()
+    # Which end of a ranking answers the question: "most" (highest first), "least" (lowest first), "best"
+    # (most benefit first), "worst"; "" = best.
+    order: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -72,4 +99,10 @@ class Parse:
             "assumed_drug": self.assumed_drug,
             "drug_class": self.drug_class or None,
             "notices": list(self.notices),
+            "intervention_regimen": None if self.intervention_regimen is None else self.intervention_regimen.as_dict(),
+            "comparator_regimen": None if self.comparator_regimen is None else self.comparator_regimen.as_dict(),
+            "drugs": list(self.drugs),
+            "drug_classes": list(self.drug_classes),
+            "regimens": [r.as_dict() for r in self.regimens],
+            "order": self.order or None,
         }

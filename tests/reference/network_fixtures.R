@@ -20,12 +20,13 @@
 #   P_i = mean over j != i of pnorm((mu_i - mu_j) / se(mu_i - mu_j));
 # * netsplit by back-calculation (König, Krahn & Binder 2013, Stat Med 32:5414; netmeta::netsplit):
 #   R's netmeta is not packaged for Debian (no r-cran-netmeta), so it is computed here from metafor's output
-#   by the published formulas. Direct estimate of a pair: inverse-variance mean over the studies holding
-#   both arms of theta_a - theta_b, weighted by Rücker's multi-arm adjusted weights (Rücker 2012, Res Synth
-#   Methods 3:312, Eq. 8: L+ = -1/2 (I - J/m) Vpair (I - J/m), weights = -offdiag(ginv(L+))), with Vpair
-#   the variances of all of a study's pairwise comparisons from V plus tau2 (random). Network share
-#   P = var_net / var_dir; indirect = (net - P dir) / (1 - P), var_ind = var_net / (1 - P); p of
-#   dir - ind by z. No indirect estimate when 1 - P < 1e-8 (all evidence direct).
+#   by the published formulas, with netmeta's choice of direct estimate (nma.ruecker() pools seTE.orig, the
+#   pairwise standard errors before the multi-arm adjustment, with tau.preset = the network tau; read in
+#   github.com/guido-s/netmeta R/nma.ruecker.R): the direct estimate of a pair is the inverse-variance mean,
+#   over the studies holding both arms, of theta_a - theta_b with variance var(y_a - y_b) from V plus tau2
+#   (random). Direct share P = var_net / var_dir; indirect = (net - P dir) / (1 - P),
+#   var_ind = var_net / (1 - P); p of dir - ind by z. No indirect estimate when 1 - P < sqrt(machine
+#   epsilon) (all evidence direct), as netmeta.
 # * tau2: metafor's optimisers stop within about 1e-6 (relative) of the REML optimum and disagree with each
 #   other at that level (nlminb 0.4307621, optim/BFGS 0.4307625, bobyqa 0.4307625 on hasselblad1998, OR),
 #   and a tighter nlminb rel.tol fails to converge. So the default fit is polished with optimize() on
@@ -186,30 +187,6 @@ est_entry <- function(measure, treatment, versus, b, se) {
        log_estimate = b, se = se)
 }
 
-# Rücker's adjusted weights of every pair of arms of a study (Rücker 2012, Eq. 8)
-adjusted_weights <- function(Vs, trt, tau2) {
-  m <- length(trt)
-  # variances of all pairwise comparisons from the contrasts' covariance (baseline = first arm)
-  C <- matrix(0, m, m)
-  C[-1, -1] <- Vs
-  Vp <- matrix(0, m, m)
-  for (j in 1:m) for (l in 1:m) if (j != l) {
-    # var(theta_j - theta_l) = var(y_j - y_l) with y_1 = 0
-    vj <- if (j == 1) 0 else C[j, j]
-    vl <- if (l == 1) 0 else C[l, l]
-    cjl <- if (j == 1 || l == 1) 0 else C[j, l]
-    Vp[j, l] <- vj + vl - 2 * cjl + tau2
-  }
-  if (m == 2) return(matrix(c(0, 1 / Vp[1, 2], 1 / Vp[1, 2], 0), 2, 2, dimnames = list(trt, trt)))
-  Cm <- diag(m) - matrix(1 / m, m, m)
-  Lplus <- -0.5 * Cm %*% Vp %*% Cm
-  Lm <- MASS::ginv(Lplus)
-  W <- -Lm
-  diag(W) <- 0
-  dimnames(W) <- list(trt, trt)
-  W
-}
-
 fit_one <- function(inp, measure, model, reference) {
   p <- prepare(inp, measure)
   d <- p$d
@@ -261,11 +238,14 @@ fit_one <- function(inp, measure, model, reference) {
     m <- length(arm$trt)
     Vs <- p$V[offset + seq_len(m - 1), offset + seq_len(m - 1), drop = FALSE]
     offset <- offset + m - 1
-    W <- adjusted_weights(Vs, arm$trt, tau2)
+    # var(y_j - y_l) with y_1 = 0 (the baseline's own contrast)
+    C <- matrix(0, m, m)
+    C[-1, -1] <- Vs
     for (j in 1:m) for (l in 1:m) if (j != l) {
       a <- arm$trt[j]; c <- arm$trt[l]
-      wsum[a, c] <- wsum[a, c] + W[j, l]
-      wy[a, c] <- wy[a, c] + W[j, l] * (arm$theta[j] - arm$theta[l])
+      w <- 1 / (C[j, j] + C[l, l] - 2 * C[j, l] + tau2)
+      wsum[a, c] <- wsum[a, c] + w
+      wy[a, c] <- wy[a, c] + w * (arm$theta[j] - arm$theta[l])
       kdir[a, c] <- kdir[a, c] + 1
     }
   }
@@ -282,7 +262,7 @@ fit_one <- function(inp, measure, model, reference) {
                   network = est_entry(measure, a, c, net, sqrt(var_net)),
                   direct = est_entry(measure, a, c, dir, sqrt(var_dir)),
                   indirect = NULL, p_difference = NULL, direct_share = P)
-    if (1 - P >= 1e-8) {
+    if (1 - P >= .Machine$double.eps^0.5) {
       var_ind <- var_net / (1 - P)
       ind <- (net - P * dir) / (1 - P)
       entry$indirect <- est_entry(measure, a, c, ind, sqrt(var_ind))

@@ -1,0 +1,206 @@
+"""The network of one outcome, from the knowledge base: every trial's arms as regimen nodes with their counts,
+under the question's population and filters, and every trial left out with its reason.
+
+Population: the one asked about, else adults and adolescents (trials of adults, of adolescents, and of both);
+children's and infants' trials join only when asked for. Background therapy: one network holds trials with and
+without topical steroids (their nodes are the same regimens); every answer says how many of each it holds, and
+a comparison shows the two apart where they differ (network_evidence). "With topical steroids" or
+"monotherapy" in the question keeps only those trials. Counts follow the pairwise rules: one definition within
+a trial (the outcome's own where the trial reports it; trials may differ, named in the answer), counts derived
+from rounded percentages only where the outcome pools them (efficacy), randomised-withdrawal trials only when
+named.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_label
+from bot.answers.regimens import Node, place
+from bot.understand.options import Options
+from knowledge.records import Count, KnowledgeBase, Trial
+
+DEFAULT_POPULATION = "adults_adolescents"
+# Which trials' age groups answer a population: adults and adolescents by default.
+POPULATION_GROUPS = {
+    "adults_adolescents": frozenset({"adults", "adolescents", "adults_adolescents"}),
+    "adults": frozenset({"adults", "adults_adolescents"}),
+    "adolescents": frozenset({"adolescents", "adults_adolescents"}),
+    "children": frozenset({"children"}),
+    "infants_preschool": frozenset({"infants_preschool"}),
+}
+
+
+@dataclass(frozen=True)
+class NetworkArm:
+    """One node of one trial: its arms (one, or several weight tiers of one regimen) and their counts."""
+
+    trial_id: str
+    trial: str  # the trial's short name
+    node: Node
+    events: int
+    n: int
+    arm_ids: tuple[str, ...]
+    counts: tuple[Count, ...]
+    grouped: bool  # a weight-tiered arm joined a fixed-dose node
+
+    @property
+    def derived(self) -> bool:
+        return any(c.derived for c in self.counts)
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    outcome_id: str
+    population: str  # the population key used (DEFAULT_POPULATION when none was asked)
+    population_asked: bool
+    background: str | None  # "tcs", "monotherapy" or None for both
+    # Definition families of the trials' counts, (family, trials) most used first: within a trial every arm is
+    # counted one way (the outcome's own definition where the trial reports it); trials may differ, as in
+    # published network meta-analyses, and the answer names the definitions.
+    families: tuple[tuple[str, int], ...]
+    arms: tuple[NetworkArm, ...]
+    excluded: tuple[tuple[str, str], ...]  # (trial, reason)
+    trials: tuple[Trial, ...]  # the trials in the network, in knowledge-base order
+    # Regimens licensed for this population: nodes holding an arm marked licensed in a trial of the population
+    # (whether or not it counted this outcome), so a licensed regimen missing here can be said to be missing.
+    licensed: frozenset[Node] = frozenset()
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return tuple(sorted({a.node for a in self.arms}))
+
+    def arrays(self, labels: dict[Node, str]) -> tuple[list[str], list[str], list[int], list[int]]:
+        """The engine's long format: study, treatment (node labels), events, n."""
+        return ([a.trial_id for a in self.arms], [labels[a.node] for a in self.arms],
+                [a.events for a in self.arms], [a.n for a in self.arms])
+
+    def trials_with(self, *nodes: Node) -> tuple[Trial, ...]:
+        """Trials holding an arm of every node given (the direct evidence between two nodes)."""
+        held: dict[str, set[Node]] = {}
+        for a in self.arms:
+            held.setdefault(a.trial_id, set()).add(a.node)
+        return tuple(t for t in self.trials if set(nodes) <= held.get(t.trial_id, set()))
+
+    def restricted(self, background: str) -> NetworkData:
+        """The same network with the trials of one background therapy only."""
+        keep = {t.trial_id for t in self.trials if t.background == background}
+        return replace(self, background=background, arms=tuple(a for a in self.arms if a.trial_id in keep),
+                       trials=tuple(t for t in self.trials if t.trial_id in keep))
+
+    @property
+    def backgrounds(self) -> Counter:
+        return Counter(t.background for t in self.trials)
+
+    @property
+    def placebo_risks(self) -> tuple[tuple[int, int], ...]:
+        return tuple((a.events, a.n) for a in self.arms if a.node.is_placebo)
+
+
+def population_words(data: NetworkData) -> str:
+    words = "adults and adolescents" if data.population == DEFAULT_POPULATION else \
+        AGE_GROUP_WORDS.get(data.population, data.population)
+    return words if data.population_asked else f"{words} (by default)"
+
+
+def background_words(data: NetworkData, held: Counter | None = None) -> str:
+    """'trials with and without topical steroids (5 and 9)', or one kind when the question asked for it;
+    ``held`` counts the trials a fit used (all of the network's when None)."""
+    if data.background == "tcs":
+        return "trials with topical steroids only"
+    if data.background == "monotherapy":
+        return "trials without topical steroids only"
+    held = data.backgrounds if held is None else held
+    return (f"trials with and without topical steroids ({held.get('tcs', 0)} and {held.get('monotherapy', 0)}, "
+            "one network)")
+
+
+def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:
+    """Every trial with counts of the outcome, reduced to its regimen nodes; every trial that is not used named."""
+    outcome = kb.outcomes[outcome_id]
+    key = population or DEFAULT_POPULATION
+    ages = POPULATION_GROUPS.get(key, frozenset({key}))
+    counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
+    licensed = frozenset(p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
+                         if a.licensed == "yes" for p in (place(kb, a),) if p.node is not None)
+    candidates: list[tuple[Trial, list]] = []
+    excluded: list[tuple[str, str]] = []
+    for trial in kb.trials:
+        arms = [(a, counts.get((trial.trial_id, a.arm_id))) for a in kb.arms_of(trial.trial_id)]
+        if not any(c for _, c in arms):
+            continue
+        label = trial_label(trial)
+        reason = _trial_reason(kb, trial, options, ages)
+        if reason:
+            excluded.append((label, reason))
+            continue
+        candidates.append((trial, arms))
+    used: list[NetworkArm] = []
+    trials: list[Trial] = []
+    families: Counter = Counter()
+    for trial, arms in candidates:
+        label = trial_label(trial)
+        family = _family(outcome.family, [c for _, c in arms if c])
+        by_node: dict[Node, list] = {}
+        dropped: list[str] = []
+        for arm, count in arms:
+            placement = place(kb, arm)
+            if count is None:
+                continue
+            if placement.node is None:
+                dropped.append(f"{arm.regimen}: {placement.reason}")
+            elif (count.definition_family or "unstated") != family:
+                dropped.append(f"{arm.regimen}: counted under another definition")
+            elif count.derived and not outcome.pool_derived:
+                dropped.append(f"{arm.regimen}: count only derivable from a rounded percentage")
+            else:
+                by_node.setdefault(placement.node, []).append((arm, count, placement.grouped))
+        if len(by_node) < 2:
+            why = "; ".join(dropped) if dropped else "counts for one arm only"
+            excluded.append((label, f"fewer than two regimens with counts ({why})"))
+            continue
+        trials.append(trial)
+        families[family] += 1
+        for node, items in by_node.items():
+            used.append(NetworkArm(trial.trial_id, label, node, sum(c.events for _, c, _ in items),
+                                   sum(c.n for _, c, _ in items), tuple(a.arm_id for a, _, _ in items),
+                                   tuple(c for _, c, _ in items), any(g for _, _, g in items)))
+        excluded.extend((label, f"arm left out: {why}") for why in dropped)
+    return NetworkData(outcome_id, key, population is not None, options.background, tuple(families.most_common()),
+                       tuple(used), tuple(excluded), tuple(trials), licensed)
+
+
+def _trial_reason(kb: KnowledgeBase, trial: Trial, options: Options, ages: frozenset[str]) -> str:
+    if options.only_trials and trial.trial_id not in options.only_trials:
+        return "not among the trials you asked for"
+    if trial.trial_id in options.exclude_trials:
+        return "left out as you asked"
+    if trial.age_group not in ages:
+        return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
+    excluded_ages = set(options.exclude_populations)
+    if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
+        return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
+    if options.background and trial.background != options.background:
+        return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
+                                              else " (no topical steroids)")
+    if options.followup_weeks and trial.followup_weeks != options.followup_weeks:
+        return f"other length ({trial.followup_weeks or 'not recorded'} weeks)"
+    if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
+        return f"left out as you asked ({trial.followup_weeks} weeks)"
+    if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
+        return "randomised-withdrawal design (everyone had the drug first); ask for it by name to include it"
+    return ""
+
+
+def _family(preferred: str, counts: list[Count]) -> str:
+    """One trial's definition family: the outcome's own when some arm is counted that way, else the one most of
+    its arms use (ties: alphabetical, so the choice is stable)."""
+    families = Counter(c.definition_family or "unstated" for c in counts)
+    if preferred in families:
+        return preferred
+    return max(sorted(families), key=lambda f: families[f])
+
+
+def family_words(family: str) -> str:
+    return FAMILY_WORDS.get(family, family)

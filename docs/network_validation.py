@@ -1,0 +1,148 @@
+"""Write docs/network_validation.md: every published network meta-analysis estimate held in
+knowledge/data/syntheses.csv beside our network estimate of the same regimen pair, outcome and cohort.
+
+    python docs/network_validation.py          # rewrite the table
+    python docs/network_validation.py --check  # exit 1 if the committed table is out of date (the suite runs this)
+
+Ours is computed exactly as an answer computes it (bot.answers.network_evidence.our_published_counterpart): the
+network of the outcome among adults and adolescents, restricted to the cohort's background therapy when the
+source names one (Pereyra-Rodriguez 2021 reports separate monotherapy and topical-steroid networks), odds ratio
+(the source's measure), random effects (REML). "Inside" means our point estimate lies inside the published
+interval; "overlap" that the two intervals overlap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.answers.network_data import build_network  # noqa: E402
+from bot.answers.network_evidence import cohort_background, our_published_counterpart, published_nodes  # noqa: E402
+from bot.answers.wording import fmt_ratio, synthesis_short  # noqa: E402
+from bot.understand.options import Options  # noqa: E402
+from knowledge.loader import load  # noqa: E402
+from knowledge.records import KnowledgeBase, Synthesis  # noqa: E402
+
+OUT = ROOT / "docs" / "network_validation.md"
+
+
+def _interval(s: Synthesis) -> str:
+    kind = "95% CrI" if "bayes" in s.model.lower() and "frequentist" not in s.model.lower() else "95% interval"
+    return f"{fmt_ratio(s.estimate)} ({kind} {fmt_ratio(s.ci_low)} to {fmt_ratio(s.ci_high)})"
+
+
+def _pair(kb: KnowledgeBase, s: Synthesis) -> str:
+    nodes = published_nodes(kb, s)
+    if nodes is None:
+        return f"{kb.drug_label(s.drug)} vs {kb.drug_label(s.comparator) if s.comparator != 'placebo' else 'placebo'}" \
+               + (" (doses pooled or not stated)" if s.dose_mg is None else "")
+    return f"{nodes[0].label(kb)} vs {nodes[1].label(kb)}"
+
+
+def _review_size(s: Synthesis) -> str:
+    found = re.search(r"Whole review: (\d+) trials, ([\d  ,]+) patients", s.note)
+    return f"{found.group(1)} trials, {found.group(2).strip()} people" if found else ""
+
+
+def _why(kb: KnowledgeBase, s: Synthesis, ours) -> str:
+    """Why ours falls outside the published interval: the facts we hold about the two analyses."""
+    background = cohort_background(s)
+    data = build_network(kb, s.outcome_id, Options(background=background), None)
+    a, b = published_nodes(kb, s)
+    reasons = [f"our network holds {len(data.trials)} trials"
+               + (f"; the source's whole review {_review_size(s)}" if _review_size(s) else "")]
+    for node in (a, b):
+        trials = sorted({x.trial for x in data.arms if x.node == node})
+        if node.drug != "placebo":
+            reasons.append(f"{node.label(kb)} rests on {len(trials)} trial{'s' if len(trials) != 1 else ''} of ours"
+                           f" ({', '.join(trials)})")
+    if "bayes" in s.model.lower():
+        reasons.append("the source is a Bayesian model (credible interval), ours frequentist")
+    derived = any(c.derived for x in data.arms if x.node in (a, b) for c in x.counts)
+    if derived:
+        reasons.append("some of our counts are derived from rounded percentages")
+    return "; ".join(reasons)
+
+
+def rows(kb: KnowledgeBase) -> list[dict[str, str]]:
+    out = []
+    for s in kb.syntheses:
+        if s.kind != "network_ma":
+            continue
+        ours, reason = our_published_counterpart(kb, s)
+        row = {"source": synthesis_short(s), "id": s.synthesis_id, "outcome": kb.outcomes[s.outcome_id].name,
+               "pair": _pair(kb, s), "cohort": s.cohort or "all trials",
+               "published": f"{s.measure} {_interval(s)}" if s.ci_low is not None else f"{s.measure} {s.estimate:g}",
+               "ours": "not computed", "inside": "", "overlap": "", "note": reason}
+        if ours is not None:
+            inside = s.ci_low <= ours.estimate <= s.ci_high
+            overlap = ours.ci_low <= s.ci_high and s.ci_low <= ours.ci_high
+            interval = f"95% CI {fmt_ratio(ours.ci_low)} to {fmt_ratio(ours.ci_high)}"
+            row.update(ours=f"{fmt_ratio(ours.estimate)} ({interval})", inside="yes" if inside else "no",
+                       overlap="yes" if overlap else "no", note="" if inside else _why(kb, s, ours))
+        out.append(row)
+    return out
+
+
+def render(kb: KnowledgeBase) -> str:
+    table = rows(kb)
+    computed = [r for r in table if r["inside"]]
+    inside = [r for r in computed if r["inside"] == "yes"]
+    overlap = [r for r in computed if r["overlap"] == "yes"]
+    lines = [
+        "# Our network estimates against published network meta-analyses",
+        "",
+        "Generated by `python docs/network_validation.py` from the knowledge base "
+        f"(data {kb.version}); the suite checks that this file is current. Every published network "
+        "meta-analysis estimate held in `knowledge/data/syntheses.csv` is listed; for each one that is a ratio of "
+        "people with an event between two regimens, ours is computed as an answer computes it: the network of "
+        "that outcome among adults and adolescents (restricted to the source's cohort of background therapy when "
+        "it names one), the source's measure, random effects (REML), frequentist 95% confidence intervals. "
+        "**Inside**: our point estimate lies inside the published interval. **Overlap**: the two intervals overlap.",
+        "",
+        f"Of {len(table)} published network estimates, {len(computed)} could be set against ours; "
+        f"ours is inside the published interval for {len(inside)} and the intervals overlap for {len(overlap)}. "
+        "The others are scores (mean differences: we pool counts of people only) or estimates whose source pooled "
+        "the doses or did not state them (our nodes are regimens).",
+        "",
+        "How regimens become nodes: a node is (drug, maintenance dose, interval); a loading dose makes no other "
+        "node; weight-tiered doses for adolescents and children join the licensed fixed dose at their interval "
+        "(dupilumab 200/300 mg every 2 weeks in ADOL is dupilumab 300 mg every 2 weeks); arms with no fixed "
+        "regimen (dose not recorded, two intervals combined, dose escalated on response) are left out. Trials "
+        "with and without topical steroids form one network unless a question (or, here, the source's cohort) "
+        "asks for one kind.",
+        "",
+        "| source | outcome | regimen pair | cohort | published | ours | inside | overlap "
+        "| why not inside / why not computed |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table:
+        lines.append(f"| {r['source']} | {r['outcome']} | {r['pair']} | {r['cohort']} | {r['published']} | "
+                     f"{r['ours']} | {r['inside']} | {r['overlap']} | {r['note']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if docs/network_validation.md is out of date")
+    args = ap.parse_args(argv)
+    text = render(load())
+    if args.check:
+        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+        if current != text:
+            print("docs/network_validation.md is out of date: run python docs/network_validation.py")
+            return 1
+        return 0
+    OUT.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

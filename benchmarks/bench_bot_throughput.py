@@ -15,6 +15,14 @@ overall, and sendChatAction counts) and without it (EVIDENCE_BOT_NO_RATE_LIMIT=1
 - paced at 80% of that limit: latency near the limit without an ever-growing queue.
 
 Resident memory (VmRSS) of the serving process is read from /proc after the phases.
+
+    .venv/bin/python benchmarks/bench_bot_throughput.py --flood        # issue 24's group flood, ~2 minutes
+
+``--flood`` runs the scenarios of issue 24 against the real process, the stand-in emulating Telegram's limit of
+20 messages a minute to one group (429 beyond it): (1) one group member sends 150 /sources at once, 5 s later
+private chats ask one question a second between them: how long each waits; (2) three members of a group ask one
+question a second between them while private chats do the same; (3) SIGKILL in the middle of (1), restart, and
+count the answers given twice (tests/flood.py holds the scenario).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fake_bot_api import TOKEN, FakeBotAPI, message_update  # noqa: E402
+from tests.flood import GROUP, answers_to, group_flood, private_traffic  # noqa: E402
 
 QUESTIONS = (
     "does dupilumab reduce skin infections",
@@ -138,10 +147,134 @@ def bench(rate_limited: bool, quick: bool) -> list[tuple[str, dict]]:
     return results
 
 
+def start_serve(api: FakeBotAPI, data_dir: Path, log_file) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "EVIDENCE_BOT_"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, TELEGRAM_BASE_FILE_URL=api.base_file_url,
+               EVIDENCE_BOT_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), LOG_LEVEL="INFO")
+    commands = len(api.calls_of("setMyCommands"))
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, stdout=log_file,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    api.wait_for("setMyCommands", count=commands + 1, timeout=60)
+    return process
+
+
+def end(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def group_members(api: FakeBotAPI, seconds: float, stop: list) -> None:
+    """Three group members asking one question a second between them (each 20 a minute: within the limit)."""
+    start, index = time.monotonic(), 0
+    while time.monotonic() - start < seconds and not stop:
+        member = 801 + index % 3
+        api.queue(message_update("/ask does dupilumab cause conjunctivitis", chat_id=GROUP, kind="supergroup",
+                                 user_id=member))
+        index += 1
+        time.sleep(max(0.0, start + index - time.monotonic()))
+
+
+def sigkill(api: FakeBotAPI, data_dir: Path, log_file, behind_group: bool) -> tuple[int, int, int, int]:
+    """300 private questions (100 chats, 3 each), SIGKILL once about half are answered, restart; (answered
+    before the kill, answered twice, never answered, messages delivered in the 0.2 s before the kill)."""
+    process = start_serve(api, data_dir, log_file)
+    asked: dict[int, int] = {}
+    try:
+        if behind_group:
+            group_flood(api)
+            time.sleep(2)
+        for index in range(300):
+            chat_id = 9_000 + index % 100
+            api.queue(message_update("does dupilumab reduce skin infections", chat_id=chat_id, user_id=chat_id))
+            asked[chat_id] = asked.get(chat_id, 0) + 1
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and sum(len(answers_to(api, c)) for c in asked) < 150:
+            time.sleep(0.01)
+        killed_at = time.monotonic()
+        process.kill()
+        process.wait(timeout=10)
+        before = sum(len(answers_to(api, c)) for c in asked)
+        in_flight = sum(1 for c in api.delivered("sendMessage") if killed_at - c.at < 0.2)
+        process = start_serve(api, data_dir, log_file)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(len(answers_to(api, c)) < n for c, n in asked.items()):
+            time.sleep(0.2)
+        time.sleep(2)
+    finally:
+        end(process)
+    after = {c: len(answers_to(api, c)) for c in asked}
+    return (before, sum(max(0, after[c] - asked[c]) for c in asked), sum(max(0, asked[c] - after[c]) for c in asked),
+            in_flight)
+
+
+def flood_then_private(data_dir: Path, log_file, seconds: int) -> str:
+    with FakeBotAPI(group_limit=(20, 60.0)) as api:
+        process = start_serve(api, data_dir, log_file)
+        try:
+            group_flood(api)
+            time.sleep(5)
+            waits = private_traffic(api, chats=20, questions=seconds, grace=30)
+            group = len(answers_to(api, GROUP))
+        finally:
+            end(process)
+    return (f"1. 150 /sources in a group, then {seconds} private questions (1/s): {waits.summary()}; {group} "
+            "messages sent to the group meanwhile")
+
+
+def busy_group(data_dir: Path, log_file, seconds: int) -> str:
+    import threading
+
+    with FakeBotAPI(group_limit=(20, 60.0)) as api:
+        process = start_serve(api, data_dir, log_file)
+        stop: list = []
+        members = threading.Thread(target=group_members, args=(api, 2 * seconds + 40, stop), daemon=True)
+        try:
+            members.start()
+            time.sleep(seconds)  # the group's backlog builds up first
+            waits = private_traffic(api, chats=20, questions=seconds, grace=30)
+        finally:
+            stop.append(True)
+            members.join()
+            end(process)
+    return (f"2. three group members asking 1/s between them for {seconds} s, then {seconds} private questions "
+            f"(1/s) while they go on: {waits.summary()}")
+
+
+def flood(seconds: int, scenarios: str) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-flood-"))
+    try:
+        with open(data_dir / "serve.log", "wb") as log_file:
+            if "1" in scenarios:
+                print(flood_then_private(data_dir / "one", log_file, seconds), flush=True)
+            if "2" in scenarios:
+                print(busy_group(data_dir / "two", log_file, seconds), flush=True)
+            for behind_group in (False, True) if "3" in scenarios else ():
+                with FakeBotAPI(group_limit=(20, 60.0)) as api:
+                    before, twice, lost, in_flight = sigkill(api, data_dir / f"kill{behind_group}", log_file,
+                                                             behind_group)
+                print(f"3. SIGKILL after {before} of 300 private questions were answered"
+                      f"{' (behind a group backlog)' if behind_group else ''}: after the restart {twice} answered "
+                      f"twice, {lost} never answered; {in_flight} messages were delivered in the 0.2 s before "
+                      "the kill", flush=True)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter phases")
+    parser.add_argument("--flood", action="store_true", help="issue 24's group-flood scenarios")
+    parser.add_argument("--seconds", type=int, default=60, help="length of the --flood phases")
+    parser.add_argument("--scenarios", default="123", help="which --flood scenarios (digits)")
     args = parser.parse_args()
+    if args.flood:
+        flood(args.seconds, args.scenarios)
+        return
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # the stand-in and this driver on core 1; the bot on core 0
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; bot on core 0, stand-in on core 1")

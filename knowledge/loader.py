@@ -16,7 +16,7 @@ import yaml
 
 from knowledge.assessments import FILES as ASSESSMENT_FILES
 from knowledge.assessments import load_assessments
-from knowledge.rows import RowError, parse_arm, parse_count, parse_synthesis, parse_trial
+from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
 from knowledge.vocabulary import parse_classes, parse_concepts, parse_drugs, parse_outcomes
 
 from . import schema
@@ -27,6 +27,10 @@ DATA_FILES = ("kb.yaml", "drugs.yaml", "trials.csv", "arms.csv", "counts.csv", "
               "vocabulary.yaml")
 
 
+# Files a knowledge base may hold; absent means none (older directories stay readable).
+OPTIONAL_FILES = ("disagreements.csv",)
+
+
 def default_directory() -> Path:
     """The knowledge base bundled with the package (works from a wheel as well as a checkout)."""
     return Path(str(resources.files("knowledge") / "data"))
@@ -34,7 +38,7 @@ def default_directory() -> Path:
 
 def content_hash(directory: Path) -> str:
     digest = hashlib.sha256()
-    for name in DATA_FILES + ASSESSMENT_FILES:  # the assessment files are optional (knowledge/assessments.py)
+    for name in DATA_FILES + OPTIONAL_FILES + ASSESSMENT_FILES:  # assessment files are optional (assessments.py)
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -67,6 +71,11 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
                    context={"arms": arm_index, "outcomes": outcomes})
     syntheses = _rows(directory, "syntheses.csv", schema.SYNTHESIS_COLUMNS, parse_synthesis, issues,
                       context={"trials": trial_ids, "outcomes": outcomes, "drugs": drugs})
+    disagreements = []
+    if (directory / "disagreements.csv").is_file():
+        count_index = {(c.trial_id, c.arm_id, c.outcome_id): c for _, c in counts}
+        disagreements = _rows(directory, "disagreements.csv", schema.DISAGREEMENT_COLUMNS, parse_disagreement,
+                              issues, context={"counts": count_index})
     assessments = load_assessments(directory, _rows, {"trials": trial_ids, "outcomes": outcomes, "drugs": drugs},
                                    issues)
     held = {a.drug for _, a in arms}
@@ -98,8 +107,9 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         outcomes=outcomes,
         concepts=concepts,
         drugs=drugs,
-        assessments=assessments,
         classes=classes,
+        disagreements=tuple(r for _, r in disagreements),
+        assessments=assessments,
     )
 
 
@@ -117,6 +127,9 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
 
 
 RowParser = Callable[[dict[str, str], dict], object]
+# Columns an older file may hold instead of today's (read the old way), and columns it may lack (read as empty).
+LEGACY_COLUMNS = {"counts.csv": schema.COUNT_LEGACY_COLUMNS}
+OPTIONAL_COLUMNS = {"syntheses.csv": schema.SYNTHESIS_OPTIONAL_COLUMNS}
 
 
 def _control(ch: str) -> bool:
@@ -135,8 +148,11 @@ def _rows(directory: Path, name: str, columns: tuple[str, ...], parse: RowParser
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         issues.append(DataIssue(name, None, None, f"cannot be read as CSV: {exc}"))
         return []
-    missing = [c for c in columns if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in columns]
+    legacy = {old: new for old, new in LEGACY_COLUMNS.get(name, {}).items()
+              if old in frame.columns and not any(c in frame.columns for c in new)}
+    expected = tuple(c for c in columns if not any(c in new for new in legacy.values())) + tuple(legacy)
+    missing = [c for c in expected if c not in frame.columns and c not in OPTIONAL_COLUMNS.get(name, ())]
+    unknown = [c for c in frame.columns if c not in expected]
     for column in missing:
         issues.append(DataIssue(name, 1, column, "required column is missing from the header"))
     for column in unknown:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge.assessments import Assessments
 
+from .schema import APPROXIMATE
+
 
 @dataclass(frozen=True)
 class Trial:
@@ -57,11 +59,34 @@ class Count:
     outcome_id: str
     events: int
     n: int
-    derived: bool
+    obtained: str  # read, exact_sum, from_percentage, imputed, term_sum (schema.OBTAINED)
     timepoint_weeks: int | None  # efficacy: the assessment week; harms: the length of the window, if stated
     definition_family: str  # which definition the count follows (e.g. preferred_term vs cluster); pooled within one
     population: str  # analysis set: fas, safety, randomised, pp
     definition: str
+    source: str
+    location: str
+    url: str
+    quote: str
+    note: str
+    percent: str = ""  # the printed percentage a from_percentage or imputed count was computed from, as printed
+
+    @property
+    def derived(self) -> bool:
+        """Not an exact number of people (computed from a percentage, model-based, or an upper-bound sum of
+        terms); read counts and exact sums of read counts are not derived. Kept for readers of the old column."""
+        return self.obtained in APPROXIMATE
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Another source's count for a held count that differs from it; `note` says which is used and why."""
+
+    trial_id: str
+    arm_id: str
+    outcome_id: str
+    events: int
+    n: int
     source: str
     location: str
     url: str
@@ -98,6 +123,21 @@ class Synthesis:
     note: str
     md_improvement: str = ""  # for a mean difference: "positive" or "negative", the sign that means improvement
     cohort: str = ""  # for a pooled safety rate: which cohort or period ("placebo-controlled, 12-16 weeks")
+    scope: str = ""  # "", phase2_only or before_phase3: what the synthesis could not see (schema.SYNTHESIS_SCOPES)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One definition family of an outcome: the MedDRA term set (or system organ class) its counts follow.
+    A serious-only family counts events from the serious-event list only: never pooled with, nor shown as,
+    counts of all events of the same terms."""
+
+    id: str
+    label: str  # as the reply names it ("the single preferred term", "serious cases only")
+    terms: tuple[str, ...] = ()  # MedDRA preferred terms, as registries print them
+    soc: str = ""  # a system organ class, for families defined by one
+    serious_only: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +156,22 @@ class Outcome:
     pool_derived: bool = False  # pool counts derived from reported percentages (labelled as such)
     family: str = ""  # the definition family pooled by default, "" = the one most trials use
     scale: str = "binary"  # binary (counts of people) or continuous (a score; published mean differences only)
+    # assessed in a subset of the analysis set (itch response: a baseline score of 4 or more), so its n may be
+    # below the arm's n for the other outcomes at that week, never above
+    subset_denominator: bool = False
+    families: tuple[Family, ...] = ()  # the definition families its counts may follow (() = not declared)
+    pool_obtained: tuple[str, ...] = ()  # how a count may have been obtained to be pooled (schema.OBTAINED)
+
+    def pools(self, obtained: str) -> bool:
+        return obtained in self.pool_obtained
+
+    def family_def(self, family_id: str) -> Family | None:
+        return next((f for f in self.families if f.id == family_id), None)
+
+    def serious_only(self, family_id: str) -> bool:
+        """Counts of this family hold serious cases only, while the outcome counts all cases."""
+        known = self.family_def(family_id)
+        return known is not None and known.serious_only
 
     @property
     def is_continuous(self) -> bool:
@@ -182,8 +238,9 @@ class KnowledgeBase:
     outcomes: Mapping[str, Outcome]
     concepts: tuple[Concept, ...]
     drugs: Mapping[str, Drug] = field(default_factory=dict)
-    assessments: Assessments | None = None  # risk of bias, thresholds, published ratings (knowledge/assessments.py)
     classes: Mapping[str, DrugClass] = field(default_factory=dict)  # drugs.yaml `classes`, by id
+    disagreements: tuple[Disagreement, ...] = ()
+    assessments: Assessments | None = None  # risk of bias, thresholds, published ratings (knowledge/assessments.py)
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
@@ -214,6 +271,9 @@ class KnowledgeBase:
 
     def counts_for(self, outcome_id: str) -> tuple[Count, ...]:
         return self._counts_index.get(outcome_id, ())
+
+    def disagreements_for(self, trial_id: str, outcome_id: str) -> tuple[Disagreement, ...]:
+        return tuple(d for d in self.disagreements if d.trial_id == trial_id and d.outcome_id == outcome_id)
 
     def syntheses_for(self, outcome_id: str, drug: str, comparator: str = "placebo") -> tuple[Synthesis, ...]:
         return tuple(s for s in self.syntheses

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from . import schema
-from .records import Arm, Count, Synthesis, Trial
+from .records import Arm, Count, Disagreement, Synthesis, Trial
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
@@ -165,10 +165,16 @@ def parse_count(row: dict, context: dict) -> Count:
     n = integer(row, "n", minimum=1)
     if events > n:
         raise RowError("events", f"{events} events is more than the {n} people in the arm")
-    derived = yes_no(row, "derived")
+    obtained, percent = _obtained(row)
+    outcome = context["outcomes"][outcome_id]
+    family = row["definition_family"]
+    if outcome.families and family not in {f.id for f in outcome.families}:
+        raise RowError("definition_family", f"'{family}' is not a definition family of '{outcome_id}' "
+                       f"({', '.join(f.id for f in outcome.families)}; outcomes.yaml)")
     provenance(row, schema.COUNT_PROVENANCE, "this count")
-    if derived and not row["note"]:
-        raise RowError("note", "a derived count must say in 'note' how it was derived")
+    if obtained != "read" and not row["note"]:
+        raise RowError("note", f"a count obtained as {obtained} must say in 'note' how it was obtained "
+                       "(the arithmetic, or the percentage and n)")
     if arm.n_safety is not None and n != arm.n_safety and not row["note"]:
         raise RowError("n", f"n={n} differs from the arm's safety population ({arm.n_safety}) in arms.csv; "
                              "explain the denominator in 'note'")
@@ -178,9 +184,43 @@ def parse_count(row: dict, context: dict) -> Count:
     if arm.n_safety is not None and n > arm.n_safety * 1.1:
         raise RowError("n", f"n={n} is more than the arm's {arm.n_safety} people")
     return Count(trial_id=trial_id, arm_id=arm_id, drug=arm.drug, outcome_id=outcome_id, events=events, n=n,
-                 derived=derived, timepoint_weeks=timepoint, definition_family=row["definition_family"],
+                 obtained=obtained, timepoint_weeks=timepoint, definition_family=family,
                  population=population, definition=row["definition"], source=row["source"],
-                 location=row["location"], url=row["url"], quote=row["quote"], note=row["note"])
+                 location=row["location"], url=row["url"], quote=row["quote"], note=row["note"], percent=percent)
+
+
+def _obtained(row: dict) -> tuple[str, str]:
+    """`obtained` and `percent`, or the pre-2026.12 `derived` column read cautiously (schema)."""
+    if "obtained" not in row:
+        return ("from_percentage" if yes_no(row, "derived") else "read"), ""
+    obtained = choice(row, "obtained", schema.OBTAINED)
+    percent = row["percent"]
+    if obtained in ("from_percentage", "imputed"):
+        if not percent:
+            raise RowError("percent", f"a count obtained as {obtained} needs the printed percentage it came from")
+        value = number(row, "percent")
+        if not 0 <= value <= 100:
+            raise RowError("percent", f"{percent} is not a percentage between 0 and 100")
+    elif percent:
+        raise RowError("percent", f"only a count from a percentage has one; this one is {obtained}")
+    return obtained, percent
+
+
+def parse_disagreement(row: dict, context: dict) -> Disagreement:
+    key = (required(row, "trial_id"), required(row, "arm_id"), required(row, "outcome_id"))
+    held = context["counts"].get(key)
+    if held is None:
+        raise RowError("outcome_id", f"no count {'/'.join(key)} in counts.csv for this to disagree with")
+    events, n = integer(row, "events", minimum=0), integer(row, "n", minimum=1)
+    if events > n:
+        raise RowError("events", f"{events} events is more than the {n} people in the arm")
+    if (events, n) == (held.events, held.n):
+        raise RowError("events", f"{events}/{n} is the held count: it does not disagree")
+    provenance(row, schema.COUNT_PROVENANCE, "this count")
+    if not row["note"]:
+        raise RowError("note", "say which count is used and why")
+    return Disagreement(*key, events=events, n=n, source=row["source"], location=row["location"], url=row["url"],
+                        quote=row["quote"], note=row["note"])
 
 
 def parse_synthesis(row: dict, context: dict) -> Synthesis:
@@ -203,18 +243,16 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
     if (comparator == "none") != (measure == "IR"):
         raise RowError("comparator", "an incidence rate (IR) has comparator 'none', and only an IR has")
     if measure == "IR" and not row["ci_low"] and not row["ci_high"]:
-        # a pooled safety analysis may print a rate without an interval; it is shown as such, never compared
-        estimate, low, high = number(row, "estimate"), None, None
-        if estimate < 0:
-            raise RowError("estimate", f"an incidence rate cannot be negative, got {estimate}")
-    else:
-        estimate, low, high = (number(row, c) for c in ("estimate", "ci_low", "ci_high"))
-        if not low <= estimate <= high:
-            raise RowError("estimate", f"estimate {estimate} is not inside its interval {low} to {high}")
-        if measure in schema.RATIO_MEASURES and low <= 0:
-            raise RowError("ci_low", f"a {measure} must be positive, got {low}")
-        if measure == "IR" and low < 0:
-            raise RowError("ci_low", f"an incidence rate cannot be negative, got {low}")
+        # a rate without its interval says nothing of its precision (CURATION.md): held only with one
+        raise RowError("ci_low", "an incidence rate needs its 95% interval; a rate printed without one is left "
+                       "out (CURATION.md)")
+    estimate, low, high = (number(row, c) for c in ("estimate", "ci_low", "ci_high"))
+    if not low <= estimate <= high:
+        raise RowError("estimate", f"estimate {estimate} is not inside its interval {low} to {high}")
+    if measure in schema.RATIO_MEASURES and low <= 0:
+        raise RowError("ci_low", f"a {measure} must be positive, got {low}")
+    if measure == "IR" and low < 0:
+        raise RowError("ci_low", f"an incidence rate cannot be negative, got {low}")
     trials = tuple(t.strip() for t in row["trials"].split(";") if t.strip())
     for trial_id in trials:
         if trial_id not in context["trials"]:
@@ -241,4 +279,5 @@ def parse_synthesis(row: dict, context: dict) -> Synthesis:
         citation=row["citation"], pmid=row["pmid"], doi=row["doi"], location=row["location"], url=row["url"],
         quote=row["quote"], certainty=choice(row, "certainty", schema.CERTAINTY), note=row["note"],
         md_improvement=md_improvement, cohort=row["cohort"],
+        scope=choice(row, "scope", schema.SYNTHESIS_SCOPES) if "scope" in row else "",
     )

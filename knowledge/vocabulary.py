@@ -7,7 +7,7 @@ from knowledge.rows import SLUG
 
 from . import schema
 from .errors import DataIssue
-from .records import Concept, Drug, DrugClass, Outcome
+from .records import Concept, Drug, DrugClass, Family, Outcome
 from .text import normalise
 
 
@@ -28,7 +28,11 @@ def parse_outcomes(data: dict, issues: list[DataIssue]) -> dict[str, Outcome]:
             issues.append(DataIssue("outcomes.yaml", None, f"{where}.{missing[0]}", "required field missing"))
             continue
         optional = {f: entry.get(f, default) for f, default in schema.OUTCOME_OPTIONAL.items()}
-        outcome = Outcome(**{f: entry[f] for f in schema.OUTCOME_FIELDS}, **optional)
+        families = _families(entry.get("families"), f"{entry['id']}.families", issues)
+        pool = entry.get("pool_obtained") or (schema.POOL_OBTAINED_BENEFIT if optional["pool_derived"]
+                                              else schema.POOL_OBTAINED_HARM)
+        outcome = Outcome(**{f: entry[f] for f in schema.OUTCOME_FIELDS}, **optional, families=families,
+                          pool_obtained=tuple(map(str, pool)) if isinstance(pool, list | tuple) else ())
         problems = [
             ("id", not SLUG.match(str(outcome.id)), "not a lower-case identifier"),
             ("id", outcome.id in outcomes, "duplicate outcome id"),
@@ -45,6 +49,12 @@ def parse_outcomes(data: dict, issues: list[DataIssue]) -> dict[str, Outcome]:
             ("default_method", outcome.default_method == "PETO" and outcome.default_measure != "OR",
              "the Peto method estimates an odds ratio only"),
             ("per", outcome.per not in (100, 1000), "must be 100 or 1000"),
+            ("pool_obtained", not outcome.pool_obtained or not set(outcome.pool_obtained) <= set(schema.OBTAINED)
+             or not {"read", "exact_sum"} <= set(outcome.pool_obtained),
+             f"must list how pooled counts may be obtained ({', '.join(schema.OBTAINED)}), read and exact_sum "
+             "included: an exact sum of read counts is as exact as a read count"),
+            ("family", bool(outcome.family) and bool(families) and outcome.family_def(outcome.family) is None,
+             "is not one of the outcome's families"),
         ]
         bad = [(f, m) for f, failed, m in problems if failed]
         for field_name, message in bad:
@@ -52,6 +62,40 @@ def parse_outcomes(data: dict, issues: list[DataIssue]) -> dict[str, Outcome]:
         if not bad:
             outcomes[outcome.id] = outcome
     return outcomes
+
+
+def _families(data: object, where: str, issues: list[DataIssue]) -> tuple[Family, ...]:
+    """`families:` of one outcome: id -> label, MedDRA terms (or a system organ class), serious_only."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        issues.append(DataIssue("outcomes.yaml", None, where, "expected a mapping of family id -> fields"))
+        return ()
+    families = []
+    for family_id, entry in data.items():
+        at = f"{where}.{family_id}"
+        if not isinstance(entry, dict) or not SLUG.match(str(family_id)):
+            issues.append(DataIssue("outcomes.yaml", None, at, "needs a lower-case id and a mapping of fields"))
+            continue
+        missing = [f for f in schema.FAMILY_FIELDS if not entry.get(f)]
+        unknown = [f for f in entry if f not in schema.FAMILY_FIELDS and f not in schema.FAMILY_OPTIONAL]
+        terms = entry.get("terms", [])
+        if missing or unknown or not isinstance(terms, list):
+            issues.append(DataIssue("outcomes.yaml", None, at,
+                                    f"fields: {', '.join(schema.FAMILY_FIELDS)} required; terms a list; unknown: "
+                                    f"{', '.join(map(str, unknown)) or 'none'}"))
+            continue
+        families.append(Family(id=str(family_id), label=str(entry["label"]), terms=tuple(map(str, terms)),
+                               soc=str(entry.get("soc", "")), serious_only=bool(entry.get("serious_only")),
+                               note=str(entry.get("note", ""))))
+    seen: dict[tuple, str] = {}
+    for f in families:  # one family per term set: two ids for one set would split what is one definition
+        key = (tuple(sorted(t.lower() for t in f.terms)), f.soc.lower(), f.serious_only)
+        if (f.terms or f.soc) and key in seen:
+            issues.append(DataIssue("outcomes.yaml", None, f"{where}.{f.id}",
+                                    f"same term set as family '{seen[key]}': one family per term set"))
+        seen.setdefault(key, f.id)
+    return tuple(families)
 
 
 def parse_concepts(data: dict, outcomes: dict[str, Outcome], issues: list[DataIssue],

@@ -8,6 +8,9 @@ with retry_after) so retry behaviour can be tested; ``inject`` makes the next N 
 the ways the real API or the network does: 429 with retry_after, 5xx, a reply slower than the client waits
 (timeout), a connection closed without an answer (reset), 403 "bot was blocked by the user", 400 "message is
 not modified". Calls that met a fault are recorded with ``fault`` set; ``delivered()`` leaves them out.
+``group_limit=(20, 60.0)`` emulates Telegram's limit of about 20 messages a minute to one group: a sendMessage or
+sendPhoto to a group (negative chat id) beyond it in any sliding window is answered 429 "retry after N" (N the
+seconds until the oldest message leaves the window), recorded with fault "group_429".
 
 Also here: builders for update JSON, and a strict checker for Telegram HTML.
 """
@@ -22,6 +25,7 @@ import json
 import socket
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +40,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 RESET = -1  # pseudo status codes handed from FakeBotAPI.handle to the HTTP handler
 STALL = -2
 FAULTS = ("429", "5xx", "timeout", "reset", "blocked", "not_modified")
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText")
 
 
 @dataclass
@@ -89,8 +94,11 @@ def _decode_value(name: str, value: str) -> Any:
 class FakeBotAPI:
     """Run with ``start()`` / ``stop()`` (or as a context manager); URLs in ``base_url`` / ``base_file_url``."""
 
-    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME, bot_id: int = BOT_ID):
+    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME, bot_id: int = BOT_ID,
+                 group_limit: tuple[int, float] | None = None):
         self.token = token
+        self.group_limit = group_limit
+        self._group_sent: dict[int, deque[float]] = {}
         self.username = username
         self.bot_id = bot_id
         self.calls: list[Call] = []
@@ -314,6 +322,8 @@ class FakeBotAPI:
             failure = failures.pop(0) if failures else None
             faults = self._faults.get(method) if failure is None else None
             fault = faults.pop(0) if faults else None
+            if fault is None and failure is None and method in SEND_METHODS:
+                fault = self._group_limited(params.get("chat_id"))
             if method == "getUpdates" and fault is None and failure is None:
                 self.offsets.append(int(params.get("offset") or 0))
             self.calls.append(Call(method, params, files, fault=fault[0] if fault else
@@ -332,6 +342,22 @@ class FakeBotAPI:
         if isinstance(result, tuple):
             return result
         return 200, {"ok": True, "result": result}
+
+    def _group_limited(self, chat_id: Any) -> tuple[str, int, dict] | None:
+        """A 429 when this message would pass the group's limit (``group_limit``); called under the lock."""
+        if self.group_limit is None or not isinstance(chat_id, int) or chat_id >= 0:
+            return None
+        limit, window = self.group_limit
+        now = time.monotonic()
+        sent = self._group_sent.setdefault(chat_id, deque())
+        while sent and now - sent[0] >= window:
+            sent.popleft()
+        if len(sent) < limit:
+            sent.append(now)
+            return None
+        wait = max(1, int(sent[0] + window - now + 0.999))
+        return ("group_429", 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry "
+                                   f"after {wait}", "parameters": {"retry_after": wait}})
 
     @staticmethod
     def _parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:

@@ -156,12 +156,14 @@ def test_dose_filter_excludes_weight_tiered_arms(service):
     assert ("ADOL", "no arm with the dose you asked for") in oa.evidence.excluded
 
 
-def test_derived_counts_are_not_pooled_by_default(service):
-    oa = service.ask("dupilumab skin infections").answer.outcomes[0]
-    for table in oa.evidence.tables:
-        assert not any(c.derived for c in table.counts)
-    chronos = next(t for t in oa.evidence.tables if t.trial_id == "chronos")
-    assert chronos.n1i == 315  # the derived q2w arm (abstract percentage) is left out
+def test_a_harm_count_from_a_percentage_is_pooled_and_labelled(service):
+    """Data 2026.12.0 (issue 20): a harm count computed from a printed percentage that a whole count reproduces
+    pools, labelled on its trial's line (it used to be left out); see tests/test_obtained.py for the rule over
+    every outcome."""
+    result = service.ask("dupilumab skin infections")
+    chronos = next(t for t in result.answer.outcomes[0].evidence.tables if t.trial_id == "chronos")
+    assert chronos.n1i == 315 + 110 and "from_percentage" in chronos.obtained
+    assert "includes a count derived from a reported percentage" in text(result.reply)
 
 
 def test_randomised_withdrawal_trial_only_when_named(service):

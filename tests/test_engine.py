@@ -67,8 +67,9 @@ def fictional_kb(target: Path) -> Path:
     blank = dict.fromkeys(counts[0], "")
     for trial_id, arm_id, drug, outcome, events, n in COUNTS:
         counts.append({**blank, "trial_id": trial_id, "arm_id": arm_id, "drug": drug, "outcome_id": outcome,
-                       "events": str(events), "n": str(n), "derived": "no",
-                       "timepoint_weeks": "16" if outcome == "easi75" else "", "definition_family": "preferred_term",
+                       "events": str(events), "n": str(n), "obtained": "read",
+                       "timepoint_weeks": "16" if outcome == "easi75" else "",
+                       "definition_family": "nri" if outcome == "easi75" else "preferred_term",
                        "population": "fas", "source": FIXTURE, "location": "fixture",
                        "url": "https://example.org/fixture", "quote": FIXTURE})
     write(target / "counts.csv", counts)

@@ -80,8 +80,8 @@ def test_every_count_has_provenance_and_a_real_address(kb):
             assert getattr(count, column), f"{count.trial_id}/{count.arm_id}/{count.outcome_id}: no {column}"
         assert count.url.startswith(("http://", "https://")), count.url
         assert 0 <= count.events <= count.n
-        if count.derived:
-            assert count.note, "a derived count must explain its derivation"
+        if count.obtained != "read":
+            assert count.note, "a count not read as printed must explain how it was obtained"
 
 
 def test_every_sample_size_and_synthesis_has_provenance(kb):
@@ -137,7 +137,8 @@ def test_content_hash_changes_with_the_data(copy):
         ("outcome_id", "shingles", "unknown outcome"),
         ("arm_id", "600qd", "unknown arm"),
         ("trial_id", "nosuchtrial", "unknown trial"),
-        ("derived", "maybe", "not one of"),
+        ("obtained", "maybe", "not one of"),
+        ("obtained", "derived", "not one of"),
         ("url", "", "no provenance"),
         ("quote", "", "no provenance"),
         ("source", "", "no provenance"),
@@ -191,9 +192,27 @@ def test_synthesis_estimate_outside_its_interval_is_refused(copy):
     assert_issue(issues_of(copy), "syntheses.csv", line, "estimate", "not inside its interval")
 
 
-def test_derived_count_without_explanation_is_refused(copy):
-    line = corrupt(copy, "counts.csv", 0, derived="yes", note="")
-    assert_issue(issues_of(copy), "counts.csv", line, "note", "derived")
+@pytest.mark.parametrize("obtained", ["exact_sum", "term_sum"])
+def test_a_count_not_read_as_printed_must_say_how_it_was_obtained(copy, obtained):
+    line = corrupt(copy, "counts.csv", 0, obtained=obtained, percent="", note="")
+    assert_issue(issues_of(copy), "counts.csv", line, "note", obtained)
+
+
+@pytest.mark.parametrize("obtained", ["from_percentage", "imputed"])
+def test_a_count_from_a_percentage_must_give_the_percentage(copy, obtained):
+    line = corrupt(copy, "counts.csv", 0, obtained=obtained, percent="", note="p% x n")
+    assert_issue(issues_of(copy), "counts.csv", line, "percent", "printed percentage")
+
+
+def test_a_file_with_the_old_derived_column_is_still_read(copy):
+    """Files written before 2026.12.0 said only `derived`: read cautiously (yes = from a percentage)."""
+    data = rows(copy / "counts.csv")
+    for r in data:
+        r["derived"] = "no" if r.pop("obtained") == "read" else "yes"
+        r.pop("percent")
+    write(copy / "counts.csv", data)
+    kb = load(copy)
+    assert {c.obtained for c in kb.counts} == {"read", "from_percentage"}
 
 
 def test_missing_column_and_unknown_column_are_refused(copy):

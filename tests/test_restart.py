@@ -5,11 +5,13 @@ What is guaranteed, and tested here:
 - After SIGTERM, chat settings and follow-up context survive (they are in EVIDENCE_BOT_DATA_DIR), every update
   fetched before the stop is answered exactly once: python-telegram-bot finishes the updates it has fetched and
   confirms them with one last getUpdates (offset), so the next process is not given them again.
-- After SIGKILL, Telegram's delivery is at-least-once: an update is confirmed (a getUpdates offset past it)
-  only once it is answered (bot/telegram/intake.py, Ledger). An update that was answered but whose confirmation
-  never reached Telegram (the process died first, or the confirming call failed) is delivered again and
-  answered again; an update still being answered when the process died is delivered again too, never lost.
-  The tests force each case. (Second signals and the bounded shutdown drain: tests/test_hardening_shutdown.py.)
+- After SIGKILL, nothing is lost and nothing answered is answered again: every update is committed to the
+  durable inbox before it is confirmed (bot/telegram/inbox.py), and marked done there once answered. An update
+  still being answered when the process died is answered after the restart, from the inbox (Telegram has it
+  confirmed and does not send it again); one that was answered but whose confirmation never reached Telegram is
+  sent again by Telegram and recognised by its update_id. The tests force each case. (Second signals and the
+  bounded shutdown drain: tests/test_hardening_shutdown.py; many chats and a group backlog:
+  tests/test_inbox_e2e.py.)
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ QUESTION = "does dupilumab reduce skin infections"
 class Serve:
     """One `evidence-bot serve` process with its log in a file."""
 
-    def __init__(self, api: FakeBotAPI, data_dir: Path, log_path: Path):
-        self.api, self.data_dir, self.log_path = api, data_dir, log_path
+    def __init__(self, api: FakeBotAPI, data_dir: Path, log_path: Path, **env: str):
+        self.api, self.data_dir, self.log_path, self.env = api, data_dir, log_path, env
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Serve:
@@ -40,7 +42,7 @@ class Serve:
         commands = len(self.api.calls_of("setMyCommands"))
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT,
-                                            env=serve_env(self.api, self.data_dir), stdout=log_file,
+                                            env=serve_env(self.api, self.data_dir, **self.env), stdout=log_file,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.api.wait_for("setMyCommands", count=commands + 1, timeout=40)
         self.api.wait_for("getUpdates", count=polls + 1, timeout=10)
@@ -120,13 +122,14 @@ def test_settings_and_context_survive_sigterm_and_nothing_is_answered_twice(tmp_
     assert "Traceback" not in log and log.count("ready: knowledge base") == 2
 
 
-def test_sigkill_is_at_least_once_for_unconfirmed_updates(tmp_path):
-    """Killed after answering but before the confirming getUpdates got through: answered again on restart."""
+def test_sigkill_after_answering_before_the_confirmation_does_not_answer_again(tmp_path):
+    """Killed after answering but before the confirming getUpdates got through: Telegram sends the update again
+    after the restart, and the inbox knows it was answered (before the inbox: answered a second time)."""
     data_dir, log_path = tmp_path / "data", tmp_path / "serve.log"
     with FakeBotAPI() as api:
         serve = Serve(api, data_dir, log_path).start()
         try:
-            # every getUpdates after the one that fetches the question fails, so nothing is confirmed
+            # every getUpdates after the one that fetches the question hangs, so nothing is confirmed
             api.inject("getUpdates", "timeout", count=1, seconds=30)
             update = api.queue(message_update(QUESTION, chat_id=700, user_id=700))
             wait_count(api, 700, 1)
@@ -135,16 +138,19 @@ def test_sigkill_is_at_least_once_for_unconfirmed_updates(tmp_path):
             serve.kill()
             assert api.pending_updates() == 1
             serve.start()
-            assert len(wait_count(api, 700, 2)) == 2  # the same update, answered a second time
+            polls = len(api.calls_of("getUpdates"))
+            api.wait_for("getUpdates", count=polls + 2, timeout=10)  # fetched again, and confirmed
+            time.sleep(0.3)
+            assert api.pending_updates() == 0
+            assert len(to(api, 700)) == 1  # recognised by its update_id: not answered again
             assert serve.term() == 0
-            assert api.pending_updates() == 0  # confirmed now
         finally:
             serve.cleanup()
 
 
-def test_sigkill_while_answering_redelivers(tmp_path):
-    """Killed while the answer was under way: the update was fetched but not confirmed (it is confirmed only once
-    answered), so the next process is given it again and answers it; it is not lost."""
+def test_sigkill_while_answering_is_answered_after_the_restart_from_the_inbox(tmp_path):
+    """Killed while the answer was under way: the update was in the inbox and confirmed to Telegram (which does
+    not send it again); the next process answers it from the inbox, once."""
     data_dir, log_path = tmp_path / "data", tmp_path / "serve.log"
     with FakeBotAPI() as api:
         serve = Serve(api, data_dir, log_path).start()
@@ -154,16 +160,17 @@ def test_sigkill_while_answering_redelivers(tmp_path):
             api.wait_for("sendMessage", timeout=15)
             polls = len(api.calls_of("getUpdates"))
             api.wait_for("getUpdates", count=polls + 1, timeout=10)  # polling goes on meanwhile
-            assert all(offset <= update["update_id"] for offset in api.offsets)  # fetched, not confirmed
+            assert max(api.offsets) > update["update_id"]  # confirmed: it is in the inbox
             serve.kill()
-            assert api.pending_updates() == 1
+            assert api.pending_updates() == 0  # Telegram will not send it again
             serve.start()
             answers = wait_count(api, 800, 1)
-            assert len(answers) == 1 and "risk ratio" in answers[0].text.lower()  # the hanging one never went out
+            time.sleep(0.3)
+            assert len(to(api, 800)) == 1 and "risk ratio" in answers[0].text.lower()  # the hanging one never went out
             assert serve.term() == 0
-            assert api.pending_updates() == 0  # confirmed now
         finally:
             serve.cleanup()
+    assert "from before the last stop not answered yet" in log_path.read_text()
 
 
 @pytest.fixture(autouse=True)

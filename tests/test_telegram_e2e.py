@@ -181,6 +181,12 @@ def test_serve_webhook_mode_checks_the_secret_token(tmp_path):
             assert post_update(url, {**update, "update_id": 3}, secret) == 200
             answer = api.wait_for("sendMessage", timeout=15)[-1]
             assert "risk ratio" in answer.text.lower()
+            # Telegram sends an update again when it did not get the 200: recognised by its update_id (issue 24)
+            assert post_update(url, {**update, "update_id": 3}, secret) == 200
+            assert post_update(url, {**update, "update_id": 4}, secret) == 200
+            api.wait_for("sendMessage", count=2, timeout=15)
+            time.sleep(0.3)
+            assert len(api.calls_of("sendMessage")) == 2  # update 3 once, update 4 once
         finally:
             code = stop(process)
     assert code == 0, log_path.read_text()[-2000:]

@@ -299,23 +299,34 @@ async def test_per_chat_processor_orders_one_chat_and_overlaps_others():
 
     from telegram import Update
 
-    from bot.telegram.application import PerChatUpdateProcessor
+    from bot.telegram.turns import FairUpdateProcessor
     from tests.fake_bot_api import message_update
 
-    processor = PerChatUpdateProcessor(8)
     events: list[str] = []
+    delays = {1: 0.05, 2: 0.0, 3: 0.0}
 
-    async def work(name: str, delay: float) -> None:
-        events.append(f"start {name}")
-        await asyncio.sleep(delay)
-        events.append(f"end {name}")
+    class App:
+        bot_data: dict = {}  # noqa: RUF012 (no deps: nothing is checked on arrival)
 
-    def update(chat_id: int) -> Update:
-        return Update.de_json({"update_id": chat_id, **message_update("x", chat_id=chat_id)}, None)
+        async def process_update(self, update):
+            name = f"u{update.update_id}"
+            events.append(f"start {name}")
+            await asyncio.sleep(delays[update.update_id])
+            events.append(f"end {name}")
 
-    await asyncio.gather(processor.do_process_update(update(1), work("a1", 0.05)),
-                         processor.do_process_update(update(1), work("a2", 0.0)),
-                         processor.do_process_update(update(2), work("b", 0.0)))
-    assert events.index("end a1") < events.index("start a2")  # same chat: in order
-    assert events.index("end b") < events.index("end a1")  # another chat: not held up
-    assert processor._locks == {} and processor._users == {}
+    processor = FairUpdateProcessor(8)
+    processor.application = App()
+
+    def update(update_id: int, chat_id: int) -> Update:
+        return Update.de_json({"update_id": update_id, **message_update("x", chat_id=chat_id)}, None)
+
+    async def nothing():
+        pass
+
+    for update_id, chat_id in ((1, 1), (2, 1), (3, 2)):
+        await processor.process_update(update(update_id, chat_id), nothing())
+    assert await processor.drain(5)
+    assert events.index("end u1") < events.index("start u2")  # same chat: in order
+    assert events.index("end u3") < events.index("end u1")  # another chat: not held up
+    assert processor.idle() and processor.backlog() == 0
+    await processor.cancel()

@@ -291,6 +291,9 @@ def _published(synthesis: Synthesis | None, evidence: Evidence) -> Estimate | No
 def _synthesis_leads(published: Estimate, ours: Estimate | None, evidence: Evidence) -> bool:
     if ours is None:
         return True
+    lead = evidence.lead_synthesis
+    if lead is not None and lead.scope:  # phase 2 only, or before the phase 3 trials: ours pools later trials
+        return False
     return bool(evidence.missing_from_synthesis) or (published.k or 0) > (ours.k or 0)
 
 

@@ -3,9 +3,11 @@ and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from bot.answers.certainty_text import certainty_lines, certainty_sentence
 from bot.answers.compose import Answer, OutcomeAnswer
-from bot.answers.evidence import FAMILY_WORDS
+from bot.answers.evidence import family_words, obtained_label
 from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.sparse import counts
@@ -275,8 +277,8 @@ def definition_sentence(oa: OutcomeAnswer) -> list[str]:
     ev = oa.evidence
     if not ev.other_definitions:
         return []
-    aside = ", ".join(f"{t.label} ({FAMILY_WORDS.get(t.family, t.family)})" for t in ev.other_definitions)
-    return [f"Pooled within one definition ({FAMILY_WORDS.get(ev.family, ev.family)}); set aside because they "
+    aside = ", ".join(f"{t.label} ({family_words(oa.outcome, t.family)})" for t in ev.other_definitions)
+    return [f"Pooled within one definition ({family_words(oa.outcome, ev.family)}); set aside because they "
             f"count it another way: {aside}. Sensitivity shows all pooled together."]
 
 
@@ -302,12 +304,25 @@ def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
                 f"{t.followup_weeks} wk" if t.followup_weeks else "", "with TCS" if t.background == "tcs" else
                 "no TCS", AGE_WORDS[t.age_group]]
         bits.append(", ".join(m for m in meta if m))
-        if t.derived:
-            bits.append("includes a count derived from a reported percentage")
+        if obtained_label(t):
+            bits.append(obtained_label(t))
         lines.append(line("• " + "; ".join(bits)))
+        lines.extend(line(text) for text in disagreement_lines(kb, t, oa.outcome.id))
     for label, why in oa.evidence.excluded:
         lines.append(line(f"• Not pooled: {label} ({why})"))
     return tuple(lines)
+
+
+def disagreement_lines(kb: KnowledgeBase, table, outcome_id: str) -> list[str]:
+    """Where another source gives other counts for this trial's arms: both shown, and which is used and why."""
+    regimen = {a.arm_id: a.regimen for a in kb.arms_of(table.trial_id)}
+    out = []
+    for source, group in groupby(kb.disagreements_for(table.trial_id, outcome_id), key=lambda d: d.source):
+        group = list(group)
+        theirs = " and ".join(f"{regimen.get(d.arm_id, d.arm_id)} {d.events}/{d.n}" for d in group)
+        out.append(f"  Sources disagree: {source}, {group[0].location.split(',')[0]}, gives {theirs}. "
+                   f"{group[0].note.split('. ')[0].rstrip('.')}.")
+    return out
 
 
 def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:

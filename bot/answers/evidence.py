@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from analysis import combine_arms, median_control_risk
 from bot.understand.options import Options
-from knowledge.records import Arm, Count, KnowledgeBase, Synthesis, Trial
+from knowledge.records import Arm, Count, KnowledgeBase, Outcome, Synthesis, Trial
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,13 @@ class StudyTable:
 
     @property
     def derived(self) -> bool:
+        """Some count is not an exact number of people (from a percentage, model-based): labelled."""
         return any(c.derived for c in self.counts)
+
+    @property
+    def obtained(self) -> tuple[str, ...]:
+        """How the counts were obtained, each way once (read, exact_sum, from_percentage, imputed)."""
+        return tuple(dict.fromkeys(c.obtained for c in self.counts))
 
 
 @dataclass(frozen=True)
@@ -120,13 +126,15 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
         if reason:
             excluded.append((label, reason))
             continue
-        table, why = _table(kb, trial, arms, counts, options, query, outcome.pool_derived)
+        table, why = _table(kb, trial, arms, counts, options, query, outcome)
         if table is None:
             excluded.append((label, why))
+        elif outcome.serious_only(table.family):  # serious cases only: never pooled with, nor shown as, all cases
+            excluded.append((label, f"counts {family_words(outcome, table.family)}, not all cases"))
         else:
             tables.append(table)
     family, tables, other_definitions = _one_definition(tables, outcome.family)
-    excluded += [(t.label, f"counted under another definition ({FAMILY_WORDS.get(t.family, t.family)}); "
+    excluded += [(t.label, f"counted under another definition ({family_words(outcome, t.family)}); "
                            "pooled only in the sensitivity line") for t in other_definitions]
     candidates = _rank_syntheses(kb.syntheses_for(query.outcome_id, query.intervention, query.comparator))
     syntheses = tuple(s for s in candidates if _answers_regimen(s, options))
@@ -166,10 +174,17 @@ def _within_regimen(s: Synthesis, options: Options) -> bool:
 
 
 FAMILY_WORDS = {"preferred_term": "the single preferred term", "cluster": "a cluster of terms",
+                "serious_only": "serious cases only", "any_skin_infection": "any skin infection",
                 "soc": "the system organ class", "serious_list": "counted from the serious-event list",
                 "total": "all participants with an event", "adjudicated": "adjudicated events",
                 "unstated": "definition not stated", "nri": "non-responder imputation", "observed": "observed cases",
                 "mixed": "mixed definitions"}
+
+
+def family_words(outcome: Outcome, family: str) -> str:
+    """A family as the reply names it: the outcome's own label (outcomes.yaml), else the general words."""
+    known = outcome.family_def(family)
+    return known.label if known is not None else FAMILY_WORDS.get(family, family)
 
 
 def _one_definition(tables: list[StudyTable], preferred: str
@@ -223,7 +238,7 @@ AGE_GROUP_WORDS = {"adults": "adults", "adolescents": "adolescents", "adults_ado
 
 
 def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict, options: Options, query: Query,
-           pool_derived: bool) -> tuple[StudyTable | None, str]:
+           outcome: Outcome) -> tuple[StudyTable | None, str]:
     control_arms = [a for a in arms if a.drug == query.comparator]
     drug_arms = [a for a in arms if a.drug == query.intervention and arm_matches(a, options)]
     if not drug_arms:
@@ -233,14 +248,21 @@ def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict,
                 if (trial.trial_id, a.arm_id) in counts]
     if not controls or not read:
         return None, "no readable counts for this outcome"
-    comparator = kb.drug_label(query.comparator)
-    if not pool_derived:
-        controls = [(a, c) for a, c in controls if not c.derived]
-        if not controls:
-            return None, f"{comparator} count only derivable from a rounded percentage"
-        read = [(a, c) for a, c in read if not c.derived]
-        if not read:
-            return None, f"{kb.drug_label(query.intervention)} count only derivable from a rounded percentage"
+    # how each count was obtained decides whether it pools (outcomes.yaml pool_obtained); the rest are named
+    kept = [(a, c) for a, c in controls if outcome.pools(c.obtained)]
+    if not kept:
+        return None, f"{kb.drug_label(query.comparator)} count {OBTAINED_WORDS[controls[0][1].obtained]}"
+    controls = kept
+    kept = [(a, c) for a, c in read if outcome.pools(c.obtained)]
+    if not kept:
+        return None, f"{kb.drug_label(query.intervention)} count {OBTAINED_WORDS[read[0][1].obtained]}"
+    read = kept
+    # arms of one trial pool within the control's definition: an arm counted another way is left out
+    control_families = {c.definition_family for _, c in controls}
+    if len(control_families) == 1 and any(c.definition_family not in control_families for _, c in read):
+        same = [(a, c) for a, c in read if c.definition_family in control_families]
+        if same:
+            read = same
     ai, n1i = combine_arms([c.events for _, c in read], [c.n for _, c in read])
     ci, n2i = combine_arms([c.events for _, c in controls], [c.n for _, c in controls])
     weeks = {c.timepoint_weeks for _, c in read + controls}
@@ -251,6 +273,25 @@ def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict,
         control_arms=tuple(a.regimen for a, _ in controls),
         timepoint_weeks=weeks.pop() if len(weeks) == 1 else None, design=trial.design,
     ), ""
+
+
+def obtained_label(table: StudyTable) -> str:
+    """How the pooled counts were obtained, when any is not a plain read count: shown on the trial's line."""
+    return "; ".join(OBTAINED_LABELS[o] for o in table.obtained if o in OBTAINED_LABELS)
+
+
+OBTAINED_LABELS = {
+    "exact_sum": "includes an exact sum of printed counts (e.g. adult and adolescent groups)",
+    "from_percentage": "includes a count derived from a reported percentage",
+    "imputed": "includes a count from a model-based percentage (approximate)",
+}
+# Why a count is not pooled, by how it was obtained (the outcome's pool_obtained leaves it out).
+OBTAINED_WORDS = {
+    "from_percentage": "only derivable from a rounded percentage",
+    "imputed": "only from a model-based percentage (no whole count of people reproduces it)",
+    "term_sum": "only as a sum of terms, an upper bound (one person with two terms counts twice)",
+    "read": "read", "exact_sum": "an exact sum",
+}
 
 
 def arm_matches(arm: Arm, options: Options) -> bool:

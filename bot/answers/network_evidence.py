@@ -313,6 +313,9 @@ class _Heterogeneity:
     defined: bool = True
     pi_low: float | None = None
     pi_high: float | None = None
+    studies: tuple = ()  # no per-trial estimates for a network's own heterogeneity
+    tau2: float | None = None
+    random_effects: bool = False
 
 
 def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indirect_only: bool,

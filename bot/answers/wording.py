@@ -83,8 +83,13 @@ KIND_WORDS = {"network_ma": "network meta-analysis", "pairwise_ma": "meta-analys
               "pooled_safety": "pooled safety analysis"}  # what a synthesis is, as a reply names it
 
 
+SCOPE_WORDS = {"phase2_only": "of phase 2 trials only", "before_phase3": "published before the phase 3 trials"}
+
+
 def kind_words(s: Synthesis) -> str:
-    return KIND_WORDS.get(s.kind, "meta-analysis")
+    """What a synthesis is, with what it could not see ('meta-analysis of phase 2 trials only')."""
+    kind = KIND_WORDS.get(s.kind, "meta-analysis")
+    return f"{kind} {SCOPE_WORDS[s.scope]}" if s.scope in SCOPE_WORDS else kind
 
 
 def fmt_count(n: int) -> str:

@@ -1,9 +1,12 @@
-"""`evidence-bot kb check|coverage`: validate a knowledge base and show what it holds."""
+"""`evidence-bot kb check|coverage|derive`: validate a knowledge base (row by row, across rows, and every
+registry-sourced count re-derived from its stored record), show what it holds, and derive count rows from a
+stored registry record for curation."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.errors import KnowledgeBaseError
@@ -17,8 +20,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     actions = kb.add_subparsers(dest="kb_command", required=True)
     check = actions.add_parser("check", help="validate the bundled knowledge base or DIR; non-zero on error")
     check.add_argument("directory", nargs="?", help="a directory in the same layout as knowledge/data")
+    check.add_argument("--records", help="stored registry records (default: knowledge/sources/registry)")
     coverage = actions.add_parser("coverage", help="trials by outcomes: present, missing or derived")
     coverage.add_argument("directory", nargs="?")
+    coverage.add_argument("--obtained", action="store_true",
+                          help="drug x outcome: trials with counts, by how each count was obtained (Markdown)")
+    derive = actions.add_parser("derive", help="count rows a stored registry record gives under the rules "
+                                               "(CSV with provenance, for staging)")
+    derive.add_argument("nct", help="the record's NCT id, as in registry_rules.yaml")
+    derive.add_argument("directory", nargs="?")
+    derive.add_argument("--records", help="stored registry records (default: knowledge/sources/registry)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,11 +48,66 @@ def run(args: argparse.Namespace) -> int:
         print(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
         return 1
     if args.kb_command == "check":
-        print(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
-              f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
-              f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes")
+        return _check(kb, Path(directory), args.records)
+    if args.kb_command == "derive":
+        return _derive(kb, Path(directory), args.nct, args.records)
+    if args.obtained:
+        from knowledge.coverage import obtained_table
+
+        print(obtained_table(kb))
         return 0
     print(coverage_table(kb))
+    return 0
+
+
+def _check(kb: KnowledgeBase, directory: Path, records: str | None) -> int:
+    """Cross-row checks and registry re-derivation (curation-time: the bot's load runs neither)."""
+    from knowledge import registry
+    from knowledge.checks import check, line_index
+
+    problems = [str(i) for i in check(kb, line_index(directory))]
+    rederived, not_stored = 0, 0
+    try:
+        found, rederived = registry.compare(kb, directory, Path(records) if records else registry.RECORDS)
+        problems += [f"registry: {p}" for p in found]
+        not_stored = len(registry.waived_rows(kb, directory))
+    except (registry.RuleError, OSError, ValueError) as exc:
+        problems.append(f"registry: {exc}")
+    if problems:
+        print(f"knowledge base invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n"
+              + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        return 1
+    print(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
+          f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
+          f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes; "
+          f"{rederived} counts re-derived from stored registry records, {not_stored} registry counts whose "
+          "record is not stored (listed in registry_rules.yaml)")
+    return 0
+
+
+def _derive(kb: KnowledgeBase, directory: Path, nct: str, records: str | None) -> int:
+    import csv
+
+    from knowledge import registry
+
+    rule = (registry.load_rules(directory).get("records") or {}).get(nct)
+    if rule is None:
+        print(f"evidence-bot: no rules for {nct} in {directory / registry.RULES_FILE}", file=sys.stderr)
+        return 1
+    try:
+        rows = registry.derive(kb, nct, rule, Path(records) if records else registry.RECORDS)
+    except (registry.RuleError, OSError, ValueError, KeyError) as exc:
+        print(f"evidence-bot: {exc}", file=sys.stderr)
+        return 1
+    columns = ("trial_id", "arm_id", "outcome_id", "events", "n", "obtained", "percent", "timepoint_weeks",
+               "definition_family", "population", "quote", "registry_module", "registry_groups", "registry_terms",
+               "registry_time_frame")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for d in rows:
+        writer.writerow((d.trial_id, d.arm_id, d.outcome_id, d.events, d.n, d.obtained, d.percent,
+                         "" if d.timepoint_weeks is None else d.timepoint_weeks, d.family, d.population, d.quote,
+                         d.module, " + ".join(d.groups), d.terms, d.time_frame))
     return 0
 
 

@@ -5,17 +5,17 @@ limits, retries after 429 "retry after"), CommandHandler / MessageHandler / Call
 InlineQueryHandler, one error handler, and post_init to register the command list. Long polling by default,
 a webhook with a secret token on request. The token comes from TELEGRAM_BOT_TOKEN only and never reaches the
 log. TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL point the bot at another Bot API server (a local one, or a test
-stand-in). Updates come in through intake.py: an update the library cannot decode is skipped, not fatal, and the
-webhook checks the secret before reading a capped body. SIGHUP stops cleanly, like SIGTERM and SIGINT: the
-fetched updates are answered for up to EVIDENCE_BOT_SHUTDOWN_TIMEOUT seconds (a second signal cuts that short),
-and an update is confirmed to Telegram only once answered, so one left unanswered is delivered again.
+stand-in). Updates come in through intake.py: each is committed to the durable inbox (inbox.py) before it is
+confirmed to Telegram; an update the library cannot decode is skipped, not fatal; the webhook checks the secret
+before reading a capped body. Each chat's updates are answered in order, chats in turn (turns.py). SIGHUP stops
+cleanly, like SIGTERM and SIGINT: queued updates are answered for up to EVIDENCE_BOT_SHUTDOWN_TIMEOUT seconds (a
+second signal cuts that short); the rest stay in the inbox and are answered after the next start.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -28,10 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -44,10 +42,12 @@ from telegram.request import HTTPXRequest
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
 from bot.telegram import buttons, commands, errors, groups, inline, membership
-from bot.telegram.confirming import ConfirmingApplication, Ledger, LedgerQueue, shutdown_timeout_from_env
+from bot.telegram.confirming import ConfirmingApplication, shutdown_timeout_from_env
 from bot.telegram.delivery import Deps, FloodGuard
 from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
+from bot.telegram.ratelimit import AnswerRateLimiter
 from bot.telegram.store import Store, default_data_dir
+from bot.telegram.turns import FairUpdateProcessor
 
 log = logging.getLogger("bot.telegram")
 
@@ -57,70 +57,6 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY, U
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT, signal.SIGHUP)
 DEFAULT_QUESTIONS_PER_MINUTE = 20
 MAX_RETRIES = 3
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently; those of one chat (or one user) run in order.
-
-    A forest plot for one clinician then never holds up another's question, and a quick follow-up cannot
-    overtake the question it follows.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 16):
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
-        self._users: dict[tuple[str, int], int] = {}
-
-    @staticmethod
-    def key(update: object) -> tuple[str, int] | None:
-        if not isinstance(update, Update):
-            return None
-        if update.effective_chat is not None:
-            return ("chat", update.effective_chat.id)
-        if update.effective_user is not None:
-            return ("user", update.effective_user.id)
-        return None
-
-    @contextlib.asynccontextmanager
-    async def _turn(self, key: tuple[str, int]):
-        """The chat's turn: updates of one chat one after another, in arrival order."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
-
-    async def process_update(self, update: object, coroutine) -> None:
-        """Wait for the chat's turn first, then for one of the concurrency slots.
-
-        The base class takes a slot first: then one chat's burst fills every slot with updates that only wait
-        for that chat's lock, and a user sending many messages at once starves every other chat.
-        """
-        key = self.key(update)
-        if key is None:
-            await super().process_update(update, coroutine)
-            return
-        async with self._turn(key), self._semaphore:
-            await coroutine
-
-    async def do_process_update(self, update: object, coroutine) -> None:
-        key = self.key(update)
-        if key is None:
-            await coroutine
-            return
-        async with self._turn(key):
-            await coroutine
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
 
 class SetupError(Exception):
@@ -176,20 +112,6 @@ def register(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-class AnswerRateLimiter(AIORateLimiter):
-    """AIORateLimiter for messages; the 'typing…' indicator bypasses it.
-
-    Telegram's flood limits are about messages. Counted against the same 30 requests a second, the typing
-    indicator sent before every answer halved the answers the bot could send (benchmarks/README.md). A
-    rejected indicator costs nothing: handlers already carry on without it.
-    """
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        if endpoint == "sendChatAction":
-            return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-
 async def post_init(application: Application) -> None:
     """Register the command list with Telegram and warm the parser before the first question."""
     deps: Deps = application.bot_data["deps"]
@@ -214,22 +136,24 @@ def build_application(token: str, service: EvidenceService, store: Store, *, bas
     urls = {"base_url": base_url} if base_url else {}
     if base_file_url:
         urls["base_file_url"] = base_file_url
-    # the ledger confirms an update to Telegram only once it is answered, and bounds what is fetched (intake.py).
-    # getUpdates runs one at a time, but gets two connections: stopping cancels the poll under way, and httpcore
-    # (1.0.9) can then keep the slot of a cancelled request taken, so with one connection the confirming
-    # getUpdates at shutdown failed with "Pool timeout" (about 1 stop in 10 under load) and answered updates
-    # came again after the restart.
-    ledger = Ledger()
-    bot = TolerantBot(token, ledger=ledger, request=HTTPXRequest(connection_pool_size=256),
+    # every update goes into the store's durable inbox before it is confirmed to Telegram (intake.py), and is
+    # answered from there, each chat in turn (turns.py). getUpdates runs one at a time, but gets two connections:
+    # stopping cancels the poll under way, and httpcore (1.0.9) can then keep the slot of a cancelled request
+    # taken, so with one connection the confirming getUpdates at shutdown failed with "Pool timeout" (about 1
+    # stop in 10 under load).
+    processor = FairUpdateProcessor(max_concurrent_updates)
+    bot = TolerantBot(token, inbox=store.inbox, turns=processor, request=HTTPXRequest(connection_pool_size=256),
                       get_updates_request=HTTPXRequest(connection_pool_size=2),
                       rate_limiter=AnswerRateLimiter(max_retries=max_retries) if rate_limiter else None, **urls)
-    updater = HardenedUpdater(bot=bot, update_queue=LedgerQueue(ledger))
+    updater = HardenedUpdater(bot=bot, update_queue=asyncio.Queue())
     updater.max_connections, updater.timeout = limits_from_env()
     builder = ApplicationBuilder().application_class(ConfirmingApplication).updater(updater)
     builder = builder.post_init(post_init).post_shutdown(post_shutdown)
-    builder = builder.concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
+    builder = builder.concurrent_updates(processor)
     application = builder.build()
     application.bot_data["deps"] = Deps(service, store, flood=FloodGuard(questions_per_minute))
+    application.inbox = store.inbox
+    processor.application, processor.inbox = application, store.inbox
     register(application)
     return application
 

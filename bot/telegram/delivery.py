@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
@@ -38,8 +39,18 @@ SEND_RETRIES = 2  # extra attempts at sending a reply after a network failure (5
 SEND_BACKOFF = 0.5  # seconds before the first extra attempt; doubled for the next
 
 
+# How the update being answered fared against its sender's limit on arrival (turns.py): COUNTED (counted then,
+# not again), REFUSED (over the limit: the handler refuses it), or None (not checked on arrival: count now).
+ADMISSION: ContextVar[str | None] = ContextVar("evidence_bot_admission", default=None)
+COUNTED, REFUSED = "counted", "refused"
+
+
 class FloodGuard:
-    """At most ``limit`` questions per user in any ``window`` seconds; one polite note per window."""
+    """At most ``limit`` questions per user in any ``window`` seconds; one polite note per window.
+
+    Updates are counted when they arrive (``admit``, called by turns.py); a handler's ``allow`` then reports
+    that verdict, and counts only updates that were not checked on arrival (e.g. fed straight to the handlers).
+    """
 
     def __init__(self, limit: int = 20, window: float = 60.0, clock=time.monotonic):
         self.limit = max(1, limit)
@@ -49,6 +60,15 @@ class FloodGuard:
         self._warned: dict[int, float] = {}
 
     def allow(self, user_id: int | None) -> bool:
+        admission = ADMISSION.get()
+        if admission == COUNTED:
+            return True
+        if admission == REFUSED:
+            return False
+        return self.admit(user_id)
+
+    def admit(self, user_id: int | None) -> bool:
+        """Count one question of ``user_id`` now; False when that is over the limit (not counted then)."""
         if user_id is None:
             return True
         now = self.clock()

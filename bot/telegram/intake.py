@@ -12,11 +12,15 @@ open to abuse: the secret token is checked from the headers before any of the bo
 seconds); at most MAX_CONNECTIONS connections are open at once (more are closed at once, so the open-files
 limit is never reached); refusals are counted and logged as one rate-limited line, never with a traceback.
 
-Confirming updates only once answered, and stopping in bounded time: confirming.py.
+Both commit each update to the durable inbox (inbox.py) before confirming it to Telegram (a getUpdates offset
+past it, the webhook's 200); an update_id already there is not queued again. Polling pauses while MAX_BACKLOG
+updates are queued and not answered, so even a flood across many chats waits at Telegram, not in the process.
+Answering from the inbox, and stopping in bounded time: turns.py, confirming.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import hmac
 import json
@@ -32,13 +36,15 @@ from telegram.ext import ExtBot, Updater
 from telegram.ext._utils.webhookhandler import WebhookServer
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.confirming import GET_UPDATES_LIMIT, IDLE, Ledger, known
+from bot.telegram.confirming import IDLE
+from bot.telegram.inbox import minimal, update_id_of
 
 log = logging.getLogger("bot.telegram.intake")
 
 MAX_BODY = 1 << 20  # bytes; Telegram's updates are a few kilobytes
 TIMEOUT = 10.0  # seconds for a client to send its headers, and again its body
 MAX_CONNECTIONS = 100  # open webhook connections; Telegram itself uses at most 40 (setWebhook max_connections)
+MAX_BACKLOG = 100_000  # updates queued and not answered; beyond that polling pauses (they wait at Telegram)
 
 
 class Counters:
@@ -74,17 +80,38 @@ def decode(data: Any, bot: ExtBot) -> Update | None:
 
 class TolerantBot(ExtBot):
     """ExtBot whose get_updates skips (and confirms) updates that cannot be decoded instead of failing, and, with
-    a ledger, confirms only answered updates and fetches no more than the ledger has room for."""
+    an inbox, stores each update there before it is confirmed (see inbox.py)."""
 
-    __slots__ = ("_ledger",)
+    __slots__ = ("_inbox", "_offset", "_turns")
 
-    def __init__(self, *args: Any, ledger: Ledger | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, inbox: Any = None, turns: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._ledger = ledger  # a bot's public attributes are frozen; underscored ones are not
+        # a bot's public attributes are frozen; underscored ones are not
+        self._inbox = inbox  # inbox.Inbox, or None: no durable inbox
+        self._turns = turns  # turns.FairUpdateProcessor: told which updates the inbox holds; its backlog bound
+        self._offset: int | None = None  # one past the newest update stored
 
     @property
-    def ledger(self) -> Ledger | None:
-        return self._ledger
+    def inbox(self) -> Any:
+        return self._inbox
+
+    def take_in(self, items: list) -> list[Update]:
+        """Updates as fetched (dicts) -> the new ones, decoded from what the inbox keeps of them, after they are
+        committed to it; known update_ids (sent again) are left out."""
+        kept = []
+        for item in items:
+            update = decode(item, self)  # as the library reads it: one it cannot read is skipped (logged)
+            if update is None:
+                continue  # no update_id: nothing to store or confirm
+            kept.append(minimal(item) if update.to_dict() != {"update_id": update.update_id}
+                        else {"update_id": update.update_id})
+        durable = False
+        if self._inbox is not None:
+            kept, durable = self._inbox.add(kept)
+        updates = [u for u in (decode(item, self) for item in kept) if u is not None]
+        if durable and self._turns is not None:
+            self._turns.stored(u.update_id for u in updates)
+        return updates
 
     async def get_updates(self, offset: int | None = None, limit: int | None = None, timeout=None,
                           allowed_updates=None, *, read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
@@ -96,33 +123,23 @@ class TolerantBot(ExtBot):
         else:
             base = read_timeout or 0
         wait = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
-        ledger = self.ledger
-        if ledger is not None:
-            ledger.polling = True
-            ledger.release_stale()
-            if wait and not await ledger.wait(ledger.has_room, wait):
-                return ()  # back-pressure: python-telegram-bot's polling loop asks again
-            offset = ledger.offset(offset)
-            # the confirming call when polling stops (no long poll) needs no updates at all
-            limit = min(limit or GET_UPDATES_LIMIT, ledger.limit() if wait else 1)
+        if wait and self._turns is not None and self._turns.backlog() >= MAX_BACKLOG:
+            await asyncio.sleep(min(wait, IDLE))  # back-pressure: the rest waits at Telegram
+            return ()
+        if self._offset is not None:
+            offset = max(offset or 0, self._offset)  # everything stored is confirmed, sent again or not
         result = await self._post(
             "getUpdates", {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates},
             read_timeout=base + wait, write_timeout=write_timeout, connect_timeout=connect_timeout,
             pool_timeout=pool_timeout, api_kwargs=api_kwargs)
-        if ledger is not None:
-            ledger.confirmed = offset
         if not isinstance(result, list):
             log.warning("getUpdates answered something that is not a list (%s): ignored", type(result).__name__)
             return ()
-        if ledger is not None:
-            fresh = [item for item in result if not known(item, ledger)]
-            if wait and result and not fresh:
-                # only updates being answered came back: Telegram answers at once while any is unconfirmed,
-                # so there is no long poll; ask again when the oldest is answered, or after a moment
-                floor = ledger.offset(offset)
-                await ledger.wait(lambda: ledger.offset(floor) != floor, IDLE)
-            result = fresh
-        return tuple(u for u in (decode(item, self) for item in result) if u is not None)
+        updates = self.take_in(result)
+        ids = [update_id for update_id in map(update_id_of, result) if update_id is not None]
+        if ids:
+            self._offset = max(self._offset or 0, max(ids) + 1)
+        return tuple(updates)
 
 
 # --- the webhook ----------------------------------------------------------------------------------------------
@@ -141,7 +158,7 @@ class UpdateHandler(tornado.web.RequestHandler):
 
     SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
 
-    def initialize(self, bot: ExtBot, update_queue, secret_token: str | None, max_body: int) -> None:
+    def initialize(self, bot: TolerantBot, update_queue, secret_token: str | None, max_body: int) -> None:
         self.bot, self.update_queue, self.secret_token, self.max_body = bot, update_queue, secret_token, max_body
         self.chunks: list[bytes] = []
         self.size = 0
@@ -178,8 +195,12 @@ class UpdateHandler(tornado.web.RequestHandler):
             refuse(self, HTTPStatus.BAD_REQUEST, "body is not JSON")
             return
         self.chunks = []
-        update = decode(data, self.bot)
-        if update is not None and not _empty(update):
+        # committed to the inbox before the 200 (take_in); an update_id seen before is not queued again
+        for update in self.bot.take_in([data]):
+            if _empty(update):
+                if self.bot.inbox is not None:
+                    self.bot.inbox.done(update.update_id)  # nothing the bot answers
+                continue
             await self.update_queue.put(update)
         # an undecodable update is acknowledged (200) so Telegram does not send it again and again
         self.set_status(HTTPStatus.OK)

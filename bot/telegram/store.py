@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.service import Settings
+from bot.telegram.inbox import Inbox, prune_statement
 from bot.telegram.snapshots import (  # noqa: F401 (re-exported: handlers and tests import them from here)
     MEASURES,
     MODELS,
@@ -77,6 +78,7 @@ class Store:
         self._inline_pending: dict[str, str] = {}
         self._key: bytes | None = None
         self._db: sqlite3.Connection | None = open_database(self.directory)
+        self.inbox = Inbox(lambda: self._db)  # updates fetched and not answered yet (inbox.py)
         self.expire()
 
     # -- reading and writing rows --
@@ -176,6 +178,7 @@ class Store:
              (now - self.context_age,)),
             ("DELETE FROM chats WHERE settings IS NULL AND context IS NULL AND recent IS NULL", ()),
             ("DELETE FROM inline WHERE t < ?", (now - self.inline_age,)),
+            prune_statement(now),
         ])
 
     def _fresh(self, data: Any) -> Any:

@@ -59,7 +59,16 @@ def make_estimate(measure: str, treatment: str, versus: str, value: float, se: f
     lo, hi = value - half, value + half
     if measure == "RD":
         return NetworkEstimate(treatment, versus, value, lo, hi, value, se)
-    return NetworkEstimate(treatment, versus, math.exp(value), math.exp(lo), math.exp(hi), value, se)
+    return NetworkEstimate(treatment, versus, _exp(value), _exp(lo), _exp(hi), value, se)
+
+
+def _exp(x: float) -> float:
+    """exp that gives inf past the float range, as R does: a back-calculated indirect estimate with almost no
+    indirect evidence can have a standard error in the thousands on the log scale."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,8 +102,8 @@ def test_a_drug_named_without_a_dose_means_each_licensed_regimen_separately(serv
 
 
 def test_a_regimen_not_in_the_network_is_said_to_be_missing_never_replaced(service):
-    c = service.ask("upadacitinib 15 mg vs dupilumab acne").answer.comparisons[0]
-    assert c.pairs == () and any("upadacitinib 15 mg is not in the network" in m for m in c.missing)
+    c = service.ask("baricitinib 1 mg vs dupilumab acne").answer.comparisons[0]
+    assert c.pairs == () and any("baricitinib 1 mg is not in the network" in m for m in c.missing)
     c = service.ask("upadacitinib 45 mg vs dupilumab EASI-75").answer.comparisons[0]
     assert c.pairs == () and any("no trial of upadacitinib 45 mg" in m for m in c.missing)
 
@@ -154,8 +154,8 @@ def _synthetic_head_to_head(tmp_path: Path) -> Path:
                             "licensed": "yes"})
     for arm, drug, events in (("tralo", "tralokinumab", 300), ("lebri", "lebrikizumab", 150)):
         append("counts.csv", {"trial_id": "synthetic_h2h", "arm_id": arm, "drug": drug, "outcome_id": "easi75",
-                              "events": str(events), "n": "400", "derived": "no", "timepoint_weeks": "16",
-                              "definition_family": "nri", "population": "fas", "definition": "EASI-75", **where})
+                              "events": str(events), "n": "400", "derived": "no", "obtained": "read",
+                              "timepoint_weeks": "16", "definition_family": "nri", "population": "fas", "definition": "EASI-75", **where})
     return target
 
 

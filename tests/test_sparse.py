@@ -45,9 +45,11 @@ def test_a_two_event_comparison_gives_no_rate_per_1000_and_keeps_the_ratio_for_m
 
 
 def test_a_comparison_where_no_one_had_the_event_says_so(service):
-    result = service.ask("baricitinib shingles")
+    # BREEZE-AD1's zoster zeros are serious-only since data 2026.12.0 (never shown as all-severity shingles); its
+    # serious infections are a real zero-total comparison
+    result = service.ask("baricitinib serious infection")
     head = _headline(result)
-    assert head.splitlines()[2].startswith("No one had herpes zoster (shingles): 0 of 375 people on baricitinib and "
+    assert head.splitlines()[2].startswith("No one had serious infections: 0 of 375 people on baricitinib and "
                                            "0 of 249 on placebo (BREEZE-AD1, 16 weeks).")
     assert "undefined" not in text(result.reply, sections=("trials", "method", "sources"))
 

@@ -155,7 +155,8 @@ def _synthetic_head_to_head(tmp_path: Path) -> Path:
     for arm, drug, events in (("tralo", "tralokinumab", 300), ("lebri", "lebrikizumab", 150)):
         append("counts.csv", {"trial_id": "synthetic_h2h", "arm_id": arm, "drug": drug, "outcome_id": "easi75",
                               "events": str(events), "n": "400", "derived": "no", "obtained": "read",
-                              "timepoint_weeks": "16", "definition_family": "nri", "population": "fas", "definition": "EASI-75", **where})
+                              "timepoint_weeks": "16", "definition_family": "nri", "population": "fas",
+                              "definition": "EASI-75", **where})
     return target
 
 

@@ -28,7 +28,7 @@ from knowledge.percent import whole_counts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:x|×|of)\s*(?:n_safety\s*|n\s*=\s*)?(\d+)")
-SUMMED = re.compile(r"groups summed \(\d+\+\d+=\d+|events \d+ \(.*\) - \d+ \(")
+SUMMED = re.compile(r"groups summed \(\d+\+\d+=\d+|events \d+ \(.*\) - \d+ \(|EXACT SUM of read")
 TERM_SUM = re.compile(r"sum of per-term numAffected")
 ZERO_PERCENT = re.compile(r"\b0% -> 0 events")
 

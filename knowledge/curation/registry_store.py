@@ -31,6 +31,8 @@ HERE = Path(__file__).resolve().parents[1] / "sources" / "registry"
 MANIFEST = HERE / "MANIFEST.csv"
 UNCHECKED = ("starts inside a leading piece of a part (no 16,000-character check), so its offsets rest on the "
              "transcription of that piece")
+UNCHECKED_TAIL = ("starts inside a trailing piece of a part (no 16,000-character check), so its offsets rest on the "
+                  "transcription of that piece")
 FIELDS = [
     "nct", "trial_id", "stored_file", "repo", "path", "commit", "total_chars", "kept", "kept_chars",
     "sha256_kept", "sha256_full", "record_format", "parts", "note",
@@ -74,14 +76,18 @@ def load_runs(parts_dir: Path, total: int) -> list[tuple[int, str]]:
 
     ``<offset>.json`` is a whole part (16,000 characters, or fewer only when it ends the file);
     ``<offset>.head.json`` is the leading piece of the part at that offset (any length): it continues a run
-    that ends at that offset, and ends its run.
+    that ends at that offset, and ends its run. ``<offset>.tail.json`` is the trailing piece of the part at
+    that offset: it ends where the part ends (``offset`` + 16,000, or the file end), so it starts at that end
+    minus its length, and it starts a run.
     """
     pieces = []
     for file in parts_dir.glob("*.json"):
         text = json.loads(file.read_text(encoding="utf-8"))
         offset = int(file.name.split(".")[0])
         head = file.name.endswith(".head.json")
-        if not head and len(text) != PART_CHARS and offset + len(text) != total:
+        if file.name.endswith(".tail.json"):
+            offset = min(offset + PART_CHARS, total) - len(text)
+        elif not head and len(text) != PART_CHARS and offset + len(text) != total:
             raise SystemExit(f"part at {offset}: {len(text)} characters, neither {PART_CHARS} nor the file end")
         pieces.append((offset, head, text))
     runs: list[list] = []
@@ -93,6 +99,20 @@ def load_runs(parts_dir: Path, total: int) -> list[tuple[int, str]]:
         else:
             runs.append([offset, text, head])
     return [(start, text) for start, text, _ in runs]
+
+
+def unchecked_pieces(parts_dir: Path, total: int) -> list[tuple[int, int, str]]:
+    """(start, end, note) of every head or tail piece: their lengths have no 16,000-character check."""
+    spans = []
+    for file in parts_dir.glob("*.json"):
+        offset = int(file.name.split(".")[0])
+        length = len(json.loads(file.read_text(encoding="utf-8")))
+        if file.name.endswith(".head.json"):
+            spans.append((offset, offset + length, UNCHECKED))
+        elif file.name.endswith(".tail.json"):
+            end = min(offset + PART_CHARS, total)
+            spans.append((end - length, end, UNCHECKED_TAIL))
+    return spans
 
 
 def find_block(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
@@ -177,13 +197,13 @@ def build_blocks(args: argparse.Namespace) -> None:
     out_dir = HERE / args.nct
     out_dir.mkdir(exist_ok=True)
     read = ",".join(f"{s}-{s + len(t)}" for s, t in runs)
-    heads = [(int(f.name.split(".")[0]), len(json.loads(f.read_text(encoding="utf-8"))))
-             for f in parts_dir.glob("*.head.json")]
+    unchecked = unchecked_pieces(parts_dir, args.total)
     for spec in specs:
         begin, end, text = find_block(runs, spec)
         json.loads(text)
-        if any(offset <= begin < offset + length for offset, length in heads):
-            spec = {**spec, "note": "; ".join(filter(None, [spec.get("note", ""), UNCHECKED]))}
+        for first, last, caveat in unchecked:
+            if first <= begin < last:
+                spec = {**spec, "note": "; ".join(filter(None, [spec.get("note", ""), caveat]))}
         name = f"{args.nct}/{spec['name']}.json"
         (HERE / name).write_text(text, encoding="utf-8", newline="")
         write_manifest_row({

@@ -198,7 +198,7 @@ MU1_ARMS = {"placebo": ("placebo", "Placebo"), "15mg": ("upadacitinib", "Upadaci
 
 
 def measure_up1() -> list[dict]:
-    """Serious AEs and acne re-sourced to the atlas copy: each arm is the exact sum of its two age strata."""
+    """Serious AEs, acne and herpes zoster re-sourced to the atlas copy: each arm sums its two age strata exactly."""
     with (REGISTRY / "MANIFEST.csv").open(encoding="utf-8") as handle:
         manifest = {r["stored_file"]: r for r in csv.DictReader(handle)}
     blocks = {"serious_adverse_event": ("adverse_events.serious_adverse_event_rate", "value", "total",
@@ -206,7 +206,14 @@ def measure_up1() -> list[dict]:
                                         "double-blind period, adults + adolescents"),
               "acne": ("adverse_events.most_common_adverse_events.ACNE", "per_arm", "preferred_term",
                        "Acne (MedDRA PT 'ACNE'), non-serious otherEvents table, double-blind period, "
-                       "adults + adolescents")}
+                       "adults + adolescents"),
+              "herpes_zoster": ("adverse_events.most_common_adverse_events.HERPES_ZOSTER", "per_arm",
+                                "preferred_term",
+                                "Herpes zoster (MedDRA PT 'HERPES ZOSTER'), non-serious otherEvents table, "
+                                "double-blind period, adults + adolescents")}
+    extra = {"herpes_zoster": (" The held row's note: the registry serious-events list shows HERPES ZOSTER (and "
+                               "HERPES ZOSTER CUTANEOUS DISSEMINATED) with 0 in every double-blind group, so the "
+                               "non-serious count is the all-severity count.")}
     rows = []
     for outcome, (name, key, family, definition) in blocks.items():
         stored = f"NCT03569293/{name}.json"
@@ -231,7 +238,7 @@ def measure_up1() -> list[dict]:
                 "note": (f"EXACT SUM of read registry counts: adults {adult['n_affected']}/{adult['n_at_risk']} + "
                          f"adolescents {teen['n_affected']}/{teen['n_at_risk']} = {events}/{n}. Same numbers as the "
                          "held row read from research-content.json; this atlas copy is stored. "
-                         "Quote whitespace collapsed."),
+                         "Quote whitespace collapsed." + extra.get(outcome, "")),
             })
     return rows
 

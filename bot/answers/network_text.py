@@ -17,7 +17,10 @@ from bot.answers.network_data import background_words, population_words
 from bot.answers.network_evidence import NetworkComparison, PublishedPair, RegimenPair
 from bot.answers.network_fit import MEASURE_WORDS, NetworkFit
 from bot.answers.ranking import NetworkRanking
+from bot.answers.regimens import PLACEBO_NODE
 from bot.answers.reply import Line, bold, line
+from bot.answers.sparse import node_counts, sparse_counts, wide, with_common
+from bot.answers.sparse_text import counts_tag, network_counts_sentence
 from bot.answers.wording import (
     capital,
     choose_per,
@@ -94,8 +97,13 @@ def pair_lines(c: NetworkComparison, p: RegimenPair, *, short: bool = False) -> 
     published estimates and certainty; ``short`` (several pairs in one answer) words the direction briefly."""
     measure = c.fit.measure
     out: list[Line] = []
+    counts_a, counts_b = node_counts(c.fit.data.arms, p.a), node_counts(c.fit.data.arms, p.b)
+    few = sparse_counts(counts_a[0], counts_b[0])  # bot/answers/sparse.py: the counts lead, not a rate per 1,000
     if short:
-        out.append(line(bold(f"{capital(p.a_label)} vs {p.b_label}"), short_absolute(c, p)))
+        out.append(line(bold(f"{capital(p.a_label)} vs {p.b_label}"), short_absolute(c, p) if not few else
+                        f": {counts_a[0]}/{counts_a[1]:,} vs {counts_b[0]}/{counts_b[1]:,} (few events)"))
+    elif few:
+        out.append(line(network_counts_sentence(c.outcome, p.a_label, p.b_label, counts_a, counts_b)))
     elif p.absolute is not None:
         out.append(line(absolute_line(c, p)))
     est = as_estimate(p.network, measure)
@@ -205,7 +213,13 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
     if not r.rows:
         lines.append(line(f"I hold no trial counts for {r.outcome.plural} that connect these regimens to placebo."))
     per = r.outcome.per
-    if r.rows and r.rows[0].absolute is not None:
+    counted = {row.node: with_common(r.fit.data.arms, row.node, PLACEBO_NODE) for row in r.rows}
+    sparse_rows = {n for n, v in counted.items() if v.trials and sparse_counts(v.events, v.control_events)}
+    if r.rows and len(sparse_rows) == len(r.rows):
+        lines.append(line(f"Each regimen against placebo: {MEASURE_WORDS[r.fit.measure]} (95% CI) and [events/people "
+                          "on it vs on placebo, in the trials of both]: too few events for a risk per "
+                          f"{per:,}; P-score; certainty."))
+    elif r.rows and r.rows[0].absolute is not None:
         per = max(choose_per(x.absolute, r.outcome.per) for x in r.rows if x.absolute is not None)
         baseline = "as you gave" if r.baseline_source == "user" else "the middle of the network's trials"
         lines.append(line(f"Each regimen against placebo: people per {per:,} who would {r.outcome.event} at a "
@@ -218,8 +232,14 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
             risk = (f"{per_value(a.treatment_per_1000, per)} ({per_value(a.treatment_per_1000_low, per)} to "
                     f"{per_value(a.treatment_per_1000_high, per)}); ")
         rating = row.certainty.rating if row.certainty else "not rated"
-        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{short_estimate(row.vs_placebo, r.fit.measure)}; "
-                          f"P-score {row.p_score:.2f}; {rating}"))
+        shown = short_estimate(row.vs_placebo, r.fit.measure)
+        versus = counted[row.node]
+        few = row.node in sparse_rows
+        if versus.trials and (few or wide(row.vs_placebo.ci_low, row.vs_placebo.ci_high)):
+            shown += " " + counts_tag(versus)  # a wide or sparse ratio never without its counts
+        if few:
+            risk = ""  # no rate per 1,000 drawn from a handful of events
+        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{shown}; P-score {row.p_score:.2f}; {rating}"))
     if len(r.rows) > 1:
         top = r.rows[0].p_score
         sure = "fairly sure" if top >= 0.9 else "not sure" if top >= 0.75 else "uncertain"

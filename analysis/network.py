@@ -75,6 +75,6 @@ def network_meta_analysis(study: Sequence[str], treatment: Sequence[str], events
         measure=measure, model=model, reference=reference, treatments=names, studies=arms.studies,
         excluded=arms.excluded, k=len(arms.studies), tau2=fit.tau2, Q=fixed.Q, df=df,
         estimates=estimates, splits=splits(net, fit),
-        Q_pval=chi2_sf(fixed.Q, df) if df > 0 else None,
+        Q_pval=chi2_sf(fixed.Q, df) if df > 0 else None, corrected=arms.corrected,
         coefficients=tuple(fit.coef.tolist()), covariance=tuple(map(tuple, fit.cov.tolist())),
     )

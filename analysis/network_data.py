@@ -30,6 +30,7 @@ class Arms:
     treatments: tuple[str, ...]  # sorted (code-point order)
     studies: tuple[str, ...]  # used, in order of first appearance
     excluded: tuple[str, ...]
+    corrected: tuple[str, ...]  # studies given 0.5 events and 1 participant more in every arm
     study: np.ndarray  # per arm: index into studies
     treatment: np.ndarray  # per arm: index into treatments
     starts: np.ndarray  # index of each study's first arm
@@ -130,7 +131,8 @@ def prepare(study: Sequence[str], treatment: Sequence[str], events: Sequence[int
         sizes = sizes[~drop]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     corrected = np.logical_or.reduceat((e == 0) | (e == m), starts)
-    if corrected.any():
+    corrected_names = tuple(s for s, c in zip(names, corrected.tolist(), strict=True) if c)
+    if corrected_names:
         arm_fix = np.repeat(corrected, sizes)
         e = e + 0.5 * arm_fix
         m = m + 1.0 * arm_fix
@@ -151,7 +153,7 @@ def prepare(study: Sequence[str], treatment: Sequence[str], events: Sequence[int
     else:
         theta = e / m
         var = theta * (1.0 - theta) / m
-    return Arms(measure, treatments, tuple(names), excluded, sidx, tidx, starts, theta, var)
+    return Arms(measure, treatments, tuple(names), excluded, corrected_names, sidx, tidx, starts, theta, var)
 
 
 def _check_connected(treatments: tuple[str, ...], tidx: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> None:

@@ -118,6 +118,7 @@ class NetworkResult:
     estimates: tuple[NetworkEstimate, ...]  # every other treatment vs the reference
     splits: tuple[SplitEstimate, ...]
     Q_pval: float | None = None  # None when df = 0
+    corrected: tuple[str, ...] = ()  # studies given 0.5 events and 1 participant more in every arm (zero cells)
     coefficients: tuple[float, ...] = field(default=(), repr=False)
     covariance: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
 
@@ -149,7 +150,8 @@ class NetworkResult:
                 return s
             if (s.treatment, s.versus) == (versus, treatment):
                 return s.flipped()
-        self._index(treatment), self._index(versus)
+        self._index(treatment)  # an unknown name is an error, not "no direct evidence"
+        self._index(versus)
         return None
 
     def p_scores(self, larger_is_better: bool = True) -> Mapping[str, float]:

@@ -112,8 +112,9 @@ def render(kb: KnowledgeBase) -> str:
         "the doses or did not state them (our nodes are regimens).",
         "",
         "How regimens become nodes: a node is (drug, maintenance dose, interval); a loading dose makes no other "
-        "node; weight-tiered doses for adolescents and children join the licensed fixed dose at their interval "
-        "(dupilumab 200/300 mg every 2 weeks in ADOL is dupilumab 300 mg every 2 weeks); arms with no fixed "
+        "node; weight-tiered doses join the licensed fixed dose at their interval when it is one of their tiers "
+        "(dupilumab 200/300 mg every 2 weeks in ADOL is dupilumab 300 mg every 2 weeks; 100/200 mg every 2 weeks "
+        "in PEDS is a node of its own, 'weight-tiered every 2 weeks'); arms with no fixed "
         "regimen (dose not recorded, two intervals combined, dose escalated on response) are left out. Trials "
         "with and without topical steroids form one network unless a question (or, here, the source's cohort) "
         "asks for one kind.",

@@ -92,7 +92,7 @@ def test_indirect_only_says_so_and_is_downgraded(service):
     assert any(r.startswith("indirect evidence through the common comparator") for r in pair.certainty.reasons)
     assert not any(r.startswith("direct evidence") for r in pair.certainty.reasons)
     reply = text(result.reply)
-    assert "no trial randomised tralokinumab 300 mg every 2 weeks against lebrikizumab 250 mg every 2 weeks" in reply
+    assert "Direct: no trial randomised the two; this is indirect evidence" in reply
     assert "direct and indirect evidence" not in reply  # no coherence line without both
 
 

@@ -36,6 +36,10 @@ def test_weight_tiered_arms_join_the_licensed_fixed_dose_at_their_interval(servi
     assert adolescents.node == Node("dupilumab", 300, 2) and adolescents.grouped
     assert place(kb, _arm(kb, "preschool", "wt_q4w")).node == Node("dupilumab", 300, 4)
     assert place(kb, _arm(kb, "adol", "300q4w")).node == Node("dupilumab", 300, 4)
+    # 100/200 mg in children has no tier of 300 mg: a node of its own, never labelled as a dose nobody had
+    children = place(kb, _arm(kb, "peds", "wt_q2w"))
+    assert children.node == Node("dupilumab", None, 2) and children.node.label(kb) == \
+        "dupilumab weight-tiered every 2 weeks"
 
 
 def test_a_loading_dose_makes_no_other_node_and_placebo_is_one_node(service):
@@ -92,13 +96,25 @@ def test_every_answer_says_how_background_therapy_was_handled(service):
     assert "trials with topical steroids only" in reply
 
 
+def test_left_out_populations_and_one_kind_of_trial_are_said(service):
+    reply = text(service.ask("abro 200 vs dupi EASI-75 excluding adolescents").reply, sections=())
+    assert "trials of adolescents left out as asked" in reply
+    # "children" is 6 months to 11 years (issue 19: PEDS and PRESCHOOL); "school-age children" is PEDS alone
+    reply = text(service.ask("which biologic is best for EASI-75 in school-age children").reply, sections=())
+    assert "Children; 1 trial, with topical steroids" in reply
+    reply = text(service.ask("which biologic is best for EASI-75 in children").reply, sections=())
+    assert "Children (6 months to 11 years); 2 trials, all with topical steroids" in reply
+
+
 # --- comparisons --------------------------------------------------------------------------------------------------
 
 def test_a_drug_named_without_a_dose_means_each_licensed_regimen_separately(service):
     c = service.ask("upadacitinib vs dupilumab EASI-75").answer.comparisons[0]
     assert [(p.a, p.b) for p in c.pairs] == [(Node("upadacitinib", 15), Node("dupilumab", 300, 2)),
                                              (Node("upadacitinib", 30), Node("dupilumab", 300, 2))]
-    assert any("upadacitinib as its licensed regimens, 15 mg and 30 mg, each separately" in s for s in c.sides)
+    assert any("upadacitinib 15 mg and 30 mg (licensed), each separately" in s for s in c.sides)
+    assert "No dose named, so upadacitinib 15 mg and 30 mg (licensed), each separately" in text(
+        service.ask("upadacitinib vs dupilumab EASI-75").reply, sections=())
 
 
 def test_a_regimen_not_in_the_network_is_said_to_be_missing_never_replaced(service):
@@ -121,6 +137,14 @@ def test_the_network_estimate_matches_a_direct_fit_of_the_engine(service):
         (by_hand.estimate, by_hand.ci_low, by_hand.ci_high), rel=1e-12)
     assert pair.direct_trials == ("BREEZE-AD1", "BREEZE-AD2") or set(pair.direct_trials) <= {
         "BREEZE-AD1", "BREEZE-AD2", "BREEZE-AD7"}
+
+
+def test_indirect_evidence_only_from_other_trials(service):
+    """Upadacitinib 15 and 30 mg are held only in trials that have both: netsplit's 'indirect' estimate would
+    rest on those trials' own placebo arms, so none is shown and there is no coherence line."""
+    (pair,) = service.ask("upadacitinib 30 mg vs 15 mg EASI-75").answer.comparisons[0].pairs
+    assert pair.direct is not None and pair.indirect is None and pair.p_difference is None
+    assert "no indirect evidence" in text(service.ask("upadacitinib 30 mg vs 15 mg EASI-75").reply, sections=())
 
 
 def test_absolute_numbers_are_at_a_stated_baseline(service):
@@ -220,3 +244,39 @@ def test_class_versus_class_ranks_both_classes(service):
 def _json_args(service, question):
     result = service.ask(question)
     return result.answer, result.reply, service.kb, ""
+
+
+# --- display toggles ----------------------------------------------------------------------------------------------
+
+TOGGLES = ("as odds ratio", "as risk difference", "random effects", "fixed effect", "risk ratio", "peto")
+
+
+@pytest.mark.parametrize("question", ["abrocitinib 200 mg vs dupilumab EASI-75", "upa 30 vs 15 EASI-90",
+                                      "tralokinumab vs lebrikizumab conjunctivitis"])
+def test_a_display_toggle_never_changes_a_comparison_s_bottom_line(service, question):
+    def bottom(answer):
+        return [(p.a, p.b, p.network.estimate, p.network.ci_low, p.network.ci_high,
+                 None if p.absolute is None else (p.absolute.control_per_1000, p.absolute.treatment_per_1000))
+                for p in answer.comparisons[0].pairs]
+
+    base = bottom(service.ask(question).answer)
+    assert base
+    for toggle in TOGGLES:
+        answer = service.ask(f"{question} {toggle}").answer
+        assert bottom(answer) == base, toggle
+
+
+@pytest.mark.parametrize("question", ["which is best for EASI-75", "which biologic has the least conjunctivitis"])
+def test_a_display_toggle_never_changes_a_ranking_s_order_or_numbers(service, question):
+    def bottom(answer):
+        r = answer.rankings[0]
+        return [(x.node, x.p_score, x.vs_placebo.estimate,
+                 None if x.absolute is None else x.absolute.treatment_per_1000) for x in r.rows]
+
+    base = bottom(service.ask(question).answer)
+    for toggle in TOGGLES:
+        answer = service.ask(f"{question} {toggle}").answer
+        assert bottom(answer) == base, toggle
+        r = answer.rankings[0]
+        if toggle in ("as risk difference", "fixed effect", "risk ratio"):
+            assert r.asked_fit is not None and all(x.as_asked is not None for x in r.rows), toggle

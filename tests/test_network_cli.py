@@ -78,6 +78,7 @@ def test_text_tables_name_the_reference_the_excluded_studies_and_the_split(tmp_p
     assert run(parse(str(csv_file), "--reference", "ctrl")) == 0
     out = capsys.readouterr().out
     assert "reference ctrl" in out and "Left out" in out and "Z3, Z5, Z6" in out
+    assert "0.5 events and 1 participant added to every arm (a zero cell): Z1, Z2, Z4, Z9" in out
     assert "Every pair" in out and "Direct and indirect evidence" in out and "Not medical advice" in out
     ref = FIXTURES["datasets"]["zero_cells"]["results"]["OR_random"]
     first = next(e for e in ref["estimates"] if e["treatment"] == "A")

@@ -225,3 +225,28 @@ def test_a_ranking_among_named_drugs_or_a_class_never_shows_another_drug(service
     for c in kb.classes.values():
         r = service.ask(f"which {c.label} is best for EASI-75").answer.rankings[0]
         assert {x.node.drug for x in r.rows} <= set(c.members) and r.rows, c.label
+
+
+ORDER_WORDS = {"most": ("which {c} has the most {o}", "{c} with the highest {o}"),
+               "least": ("which {c} has the least {o}", "which {c} has the fewest {o}", "{c} with the lowest {o}"),
+               "best": ("which {c} is best for {o}", "best {c} for {o}"),
+               "": ("compare all {p} for {o}", "rank the {p} by {o}", "{p} {o}")}
+
+
+def test_every_class_every_order_word_every_outcome(service, lx):
+    """A class named with an order word: a ranking among exactly its members, in the order asked."""
+    kb = service.kb
+    checked = 0
+    for c in kb.classes.values():
+        names_ = [t for t in c.terms if t.endswith("s")][:2] or [c.plural.lower()]
+        singular = c.label.lower() if " " not in c.label else c.terms[0]
+        for order, forms in ORDER_WORDS.items():
+            for form, outcome in itertools.product(forms, ("EASI-75", "conjunctivitis", "acne", "herpes zoster")):
+                for plural in names_:
+                    question = form.format(c=singular, p=plural, o=outcome)
+                    p = parse(question, lx)
+                    assert (p.status, p.intent) == ("answer", "rank"), (question, p)
+                    assert set(p.drugs) == set(c.members) and p.drug_classes == (c.label,), (question, p.drugs)
+                    assert p.order == order, (question, p.order)
+                    checked += 1
+    assert checked >= 100

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_label
+from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, age_groups, trial_filter_reason, trial_label
 from bot.answers.regimens import Node, place
 from bot.understand.options import Options
 from knowledge.records import Count, KnowledgeBase, Trial
@@ -66,10 +66,11 @@ class NetworkData:
     # Regimens licensed for this population: nodes holding an arm marked licensed in a trial of the population
     # (whether or not it counted this outcome), so a licensed regimen missing here can be said to be missing.
     licensed: frozenset[Node] = frozenset()
+    excluded_populations: tuple[str, ...] = ()  # "excluding adolescents": their trials left out, said
 
     @property
     def nodes(self) -> tuple[Node, ...]:
-        return tuple(sorted({a.node for a in self.arms}))
+        return tuple(sorted({a.node for a in self.arms}, key=lambda n: n.sort_key))
 
     def arrays(self, labels: dict[Node, str]) -> tuple[list[str], list[str], list[int], list[int]]:
         """The engine's long format: study, treatment (node labels), events, n."""
@@ -90,37 +91,41 @@ class NetworkData:
                        trials=tuple(t for t in self.trials if t.trial_id in keep))
 
     @property
-    def backgrounds(self) -> Counter:
-        return Counter(t.background for t in self.trials)
-
-    @property
     def placebo_risks(self) -> tuple[tuple[int, int], ...]:
         return tuple((a.events, a.n) for a in self.arms if a.node.is_placebo)
 
 
 def population_words(data: NetworkData) -> str:
+    """'adults and adolescents (default)', 'children', 'adults and adolescents (default), adolescents' trials
+    left out as asked'."""
     words = "adults and adolescents" if data.population == DEFAULT_POPULATION else \
         AGE_GROUP_WORDS.get(data.population, data.population)
-    return words if data.population_asked else f"{words} (by default)"
+    words = words if data.population_asked else f"{words} (default)"
+    if data.excluded_populations:
+        left = " and ".join(AGE_GROUP_WORDS.get(p, p) for p in data.excluded_populations)
+        words += f", trials of {left} left out as asked"
+    return words
 
 
-def background_words(data: NetworkData, held: Counter | None = None) -> str:
-    """'trials with and without topical steroids (5 and 9)', or one kind when the question asked for it;
-    ``held`` counts the trials a fit used (all of the network's when None)."""
+def background_words(data: NetworkData, held: set[str] | None = None) -> str:
+    """'trials with and without topical steroids in one network', or the one kind the question asked for, or
+    the one kind the trials used (``held``: their background therapies) happen to be."""
     if data.background == "tcs":
         return "trials with topical steroids only"
     if data.background == "monotherapy":
         return "trials without topical steroids only"
-    held = data.backgrounds if held is None else held
-    return (f"trials with and without topical steroids ({held.get('tcs', 0)} and {held.get('monotherapy', 0)}, "
-            "one network)")
+    if held == {"tcs"}:
+        return "trials, all with topical steroids"
+    if held == {"monotherapy"}:
+        return "trials, all without topical steroids"
+    return "trials with and without topical steroids in one network"
 
 
 def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:
     """Every trial with counts of the outcome, reduced to its regimen nodes; every trial that is not used named."""
     outcome = kb.outcomes[outcome_id]
     key = population or DEFAULT_POPULATION
-    ages = POPULATION_GROUPS.get(key, frozenset({key}))
+    ages = POPULATION_GROUPS.get(key) or frozenset(age_groups(kb, key))  # "kids": the vocabulary's age groups
     counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
     licensed = frozenset(p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
                          if a.licensed == "yes" for p in (place(kb, a),) if p.node is not None)
@@ -131,7 +136,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         if not any(c for _, c in arms):
             continue
         label = trial_label(trial)
-        reason = _trial_reason(kb, trial, options, ages)
+        reason = _trial_reason(trial, options, ages, kb)
         if reason:
             excluded.append((label, reason))
             continue
@@ -168,29 +173,11 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                                    tuple(c for _, c, _ in items), any(g for _, _, g in items)))
         excluded.extend((label, f"arm left out: {why}") for why in dropped)
     return NetworkData(outcome_id, key, population is not None, options.background, tuple(families.most_common()),
-                       tuple(used), tuple(excluded), tuple(trials), licensed)
+                       tuple(used), tuple(excluded), tuple(trials), licensed, tuple(options.exclude_populations))
 
 
-def _trial_reason(kb: KnowledgeBase, trial: Trial, options: Options, ages: frozenset[str]) -> str:
-    if options.only_trials and trial.trial_id not in options.only_trials:
-        return "not among the trials you asked for"
-    if trial.trial_id in options.exclude_trials:
-        return "left out as you asked"
-    if trial.age_group not in ages:
-        return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    excluded_ages = set(options.exclude_populations)
-    if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
-        return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    if options.background and trial.background != options.background:
-        return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
-                                              else " (no topical steroids)")
-    if options.followup_weeks and trial.followup_weeks != options.followup_weeks:
-        return f"other length ({trial.followup_weeks or 'not recorded'} weeks)"
-    if options.exclude_followup_weeks and trial.followup_weeks == options.exclude_followup_weeks:
-        return f"left out as you asked ({trial.followup_weeks} weeks)"
-    if trial.design == "randomised_withdrawal" and trial.trial_id not in options.only_trials + options.include_trials:
-        return "randomised-withdrawal design (everyone had the drug first); ask for it by name to include it"
-    return ""
+def _trial_reason(trial: Trial, options: Options, ages: frozenset[str], kb: KnowledgeBase) -> str:
+    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug", kb) or ""
 
 
 def _family(preferred: str, counts: list[Count]) -> str:

@@ -12,15 +12,24 @@ regimen is not in the network for the outcome is said to be missing, never repla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analysis import AbsoluteEffect, absolute_effect, treatment_risk
 from analysis.network import NetworkEstimate
 from bot.answers.certainty import Certainty, rate
 from bot.answers.certainty import Evidence as CertaintyInputs
 from bot.answers.certainty_network import network_rating
+from bot.answers.evidence import trial_label
 from bot.answers.network_data import DEFAULT_POPULATION, POPULATION_GROUPS, NetworkData, build_network
-from bot.answers.network_fit import NetworkFit, analysis_of, connected, difference_p, fit_network
+from bot.answers.network_fit import (
+    DEFAULT_MEASURE,
+    DEFAULT_MODEL,
+    NetworkFit,
+    analysis_of,
+    connected,
+    difference_p,
+    fit_network,
+)
 from bot.answers.regimens import PLACEBO, PLACEBO_NODE, Node, drug_nodes, licensed_nodes, matching_nodes
 from bot.understand.options import Options
 from bot.understand.reading import Regimen
@@ -61,6 +70,9 @@ class RegimenPair:
     by_background: tuple[tuple[str, NetworkEstimate], ...]  # shown when the two networks differ
     background_p: float | None
     certainty: Certainty | None
+    # The same pair under the measure or model the question asked for, shown beside: a display toggle never
+    # changes the bottom line (the odds ratio, random effects, its absolute numbers and direction).
+    as_asked: NetworkEstimate | None = None
 
     @property
     def coherence_flag(self) -> bool | None:
@@ -81,6 +93,7 @@ class NetworkComparison:
     # Published network estimates of the two drugs with their doses pooled, turned to A vs B: shown beside the
     # regimen pairs when the question named no dose, never compared with a regimen pair of ours.
     published_pooled: tuple[PublishedPair, ...] = ()
+    asked_analysis: tuple[str, str] | None = None  # (measure, model) asked for, when not the default
 
 
 def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[tuple[Node, ...], str, str]:
@@ -102,10 +115,10 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
         if len(found) > 1:
             licensed = tuple(n for n in found if n in data.licensed)
             if len(licensed) == 1:
-                return licensed, f"{label} {_named(side)} as {licensed[0].regimen}, the licensed one", ""
-            return found, f"{label} {_named(side)} as each regimen held, separately", ""
+                return licensed, f"{label} {_named(side)} read as the licensed {licensed[0].regimen}", ""
+            return found, f"{label} {_named(side)}: each regimen held, separately", ""
         return found, "", ""
-    licensed = tuple(n for n in sorted(data.licensed) if n.drug == side.drug)
+    licensed = tuple(n for n in sorted(data.licensed, key=lambda n: n.sort_key) if n.drug == side.drug)
     mine = tuple(n for n in in_network if n.drug == side.drug)
     present = tuple(n for n in licensed if n in mine)
     absent = [n.regimen for n in licensed if n not in mine]
@@ -114,12 +127,12 @@ def resolve_side(kb: KnowledgeBase, data: NetworkData, side: Regimen) -> tuple[t
     if not mine:
         return (), "", gap or f"{label} is not in the network for this outcome (no trial of it has counts here)"
     if not present:
-        return mine, f"{label} as each regimen held (none licensed here)", gap
+        return mine, f"{label}: each regimen held (none licensed here)", gap
     regimens = " and ".join(n.regimen for n in licensed)
     if len(licensed) == 1:
-        return present, f"{label} as its licensed regimen, {regimens}", gap
+        return present, f"{label} {regimens} (licensed)", gap
     each = ", each separately" if len(present) > 1 else ""
-    return present, f"{label} as its licensed regimens, {regimens}{each}", gap
+    return present, f"{label} {regimens} (licensed){each}", gap
 
 
 def _named(side: Regimen) -> str:
@@ -132,19 +145,31 @@ def compare_regimens(kb: KnowledgeBase, outcome_id: str, a: Regimen, b: Regimen,
     data = build_network(kb, outcome_id, options, population)
     a_nodes, a_read, a_missing = resolve_side(kb, data, a)
     b_nodes, b_read, b_missing = resolve_side(kb, data, b)
-    measure, model, notes = analysis_of(outcome, options)
     wanted = [(x, y) for x in a_nodes for y in b_nodes if x != y]
     missing = [m for m in (a_missing, b_missing) if m]
     reachable = [(x, y) for x, y in wanted if connected(data, x, y)]
     missing += [f"{x.label(kb)} and {y.label(kb)} are not connected by any chain of trials for this outcome"
                 for x, y in wanted if (x, y) not in reachable]
     keep = [n for pair in reachable for n in pair]
-    fit = fit_network(kb, data, measure, model, keep, notes)
-    pairs = tuple(pair_estimates(kb, fit, x, y, options) for x, y in reachable if fit.has(x) and fit.has(y))
+    fit, asked_fit = fits_as_asked(kb, data, outcome, options, keep)
+    pairs = tuple(replace(pair_estimates(kb, fit, x, y, options),
+                          as_asked=asked_fit.estimate(x, y) if asked_fit is not None else None)
+                  for x, y in reachable if fit.has(x) and fit.has(y))
     asked = f"{side_label(kb, a)} vs {side_label(kb, b)}"
     pooled = tuple(_doses_pooled(kb, outcome_id, a, b)) if _no_regimen(a) and _no_regimen(b) else ()
     return NetworkComparison(outcome, fit, pairs, tuple(missing), tuple(s for s in (a_read, b_read) if s), asked,
-                             pooled)
+                             pooled, None if asked_fit is None else (asked_fit.measure, asked_fit.model))
+
+
+def fits_as_asked(kb: KnowledgeBase, data: NetworkData, outcome: Outcome, options: Options, keep
+                  ) -> tuple[NetworkFit, NetworkFit | None]:
+    """The network under the default analysis (odds ratio, random effects: it sets the bottom line), and under
+    the measure or model the question asked for when that differs (shown beside, as the effect reply does)."""
+    measure, model, notes = analysis_of(outcome, options)
+    fit = fit_network(kb, data, DEFAULT_MEASURE, DEFAULT_MODEL, keep, notes)
+    if (measure, model) == (DEFAULT_MEASURE, DEFAULT_MODEL):
+        return fit, None
+    return fit, fit_network(kb, data, measure, model, keep)
 
 
 def _no_regimen(side: Regimen) -> bool:
@@ -170,8 +195,15 @@ def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options
     outcome = kb.outcomes[fit.data.outcome_id]
     network = fit.estimate(a, b)
     direct, indirect, k_direct, p = fit.split(a, b)
-    direct_trials = tuple(t.acronym.removeprefix("LIBERTY AD ") for t in fit.data.trials_with(a, b)
-                          if t.trial_id in set(fit.result.studies)) if k_direct else ()
+    used = set(fit.result.studies)
+    both = [t for t in fit.data.trials_with(a, b) if t.trial_id in used]
+    direct_trials = tuple(trial_label(t) for t in both) if k_direct else ()
+    elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - {
+        t.trial_id for t in both}
+    if k_direct and not elsewhere:
+        # No other trial holds either regimen: netsplit's "indirect" estimate would rest on the direct trials'
+        # own other arms (their placebo), which is no independent evidence, so none is shown.
+        indirect, p = None, None
     risk_b, source = _risk_on(fit, b, options)
     absolute = None
     if network is not None and risk_b is not None:

@@ -23,6 +23,9 @@ from bot.understand.options import Options
 from knowledge.records import KnowledgeBase, Outcome
 
 FIXED_METHODS = frozenset({"MH", "IV", "PETO"})
+# The analysis every bottom line comes from, as published network meta-analyses of these drugs report them; a
+# measure or model asked for is shown beside it.
+DEFAULT_MEASURE, DEFAULT_MODEL = "OR", "random"
 MEASURE_WORDS = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
 
 
@@ -146,7 +149,7 @@ def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model
                                        else None)
     except DisconnectedNetwork as exc:  # the component search above should make this impossible
         return NetworkFit(data, measure, model, None, labels, left_out, f"the network is not connected ({exc})", notes)
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:  # never a crash: the answer says no network could be fitted
         return NetworkFit(data, measure, model, None, labels, left_out, f"the network could not be fitted ({exc})",
                           notes)
     names = {a.trial_id: a.trial for a in arms}

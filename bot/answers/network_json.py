@@ -15,8 +15,12 @@ from bot.understand.reading import Parse
 NOT_RATED = {"rating": "not rated", "source": None, "reasons": []}
 
 
+def _dose(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _node(node: Node, label: str) -> dict:
-    return {"drug": node.drug, "dose_mg": node.dose_mg, "interval_weeks": node.interval_weeks, "label": label}
+    return {"drug": node.drug, "dose_mg": _dose(node.dose_mg), "interval_weeks": node.interval_weeks, "label": label}
 
 
 def _estimate(e: NetworkEstimate | None, measure: str) -> dict | None:
@@ -55,6 +59,10 @@ def pair_json(c: NetworkComparison, p: RegimenPair) -> dict:
         "intervention_regimen": _node(p.a, p.a_label), "comparator_regimen": _node(p.b, p.b_label),
         "lead": "network",
         "network": network_json(c.fit, p.network),
+        "as_asked": None if c.asked_analysis is None else {
+            "measure": c.asked_analysis[0], "model": c.asked_analysis[1],
+            **({} if p.as_asked is None else {"estimate": p.as_asked.estimate, "ci_low": p.as_asked.ci_low,
+                                              "ci_high": p.as_asked.ci_high})},
         "direct": None if p.direct is None else {**_estimate(p.direct, measure), "k": len(p.direct_trials),
                                                  "trials": list(p.direct_trials)},
         "indirect": _estimate(p.indirect, measure),
@@ -93,12 +101,13 @@ def network_ranking_json(r: NetworkRanking, parsed: Parse) -> dict:
         "drug_classes": list(parsed.drug_classes), "drugs": list(parsed.drugs), "order": r.order,
         "high_first": r.high_first, "network": network_json(r.fit), "baseline_risk": r.baseline,
         "baseline": r.baseline_source or None,
-        "ranked": [{"drug": x.node.drug, "dose_mg": x.node.dose_mg, "interval_weeks": x.node.interval_weeks,
+        "ranked": [{"drug": x.node.drug, "dose_mg": _dose(x.node.dose_mg), "interval_weeks": x.node.interval_weeks,
                     "label": x.label, **_estimate(x.vs_placebo, measure), "k": x.direct_trials,
                     "participants": None, "p_score": x.p_score,
                     "per_1000": None if x.absolute is None else x.absolute.treatment_per_1000,
                     "per_1000_ci": None if x.absolute is None else [x.absolute.treatment_per_1000_low,
                                                                     x.absolute.treatment_per_1000_high],
+                    "as_asked": _estimate(x.as_asked, r.asked_fit.measure) if r.asked_fit is not None else None,
                     "certainty": x.certainty.as_dict() if x.certainty else NOT_RATED} for x in r.rows],
         "not_licensed": list(r.not_licensed), "missing": list(r.missing), **_context(r.fit),
     }

@@ -11,8 +11,9 @@ from bot.answers.wording import AGE_WORDS, citation_line
 from knowledge.records import KnowledgeBase, Synthesis
 
 GROUPING = ("Nodes are regimens (drug, maintenance dose, interval); a loading dose makes no other node; "
-            "weight-tiered doses for adolescents and children join the licensed fixed dose at their interval; arms "
-            "with no fixed regimen (dose not recorded, two intervals combined, dose escalated) are left out.")
+            "weight-tiered doses join the licensed fixed dose at their interval when it is one of their tiers "
+            "(else they are a node of their own); arms with no fixed regimen (dose not recorded, two intervals "
+            "combined, dose escalated) are left out.")
 
 
 def network_trials_lines(fit: NetworkFit, kb: KnowledgeBase) -> tuple[Line, ...]:
@@ -46,8 +47,10 @@ def network_method_lines(fit: NetworkFit) -> tuple[Line, ...]:
              f"handled exactly): {MEASURE_WORDS[fit.measure]}, {model}; heterogeneity Q = {r.Q:.1f} on {r.df} df; "
              f"{r.k} trials, {len(r.treatments)} regimens including placebo."),
         line("Direct and indirect evidence are separated by back-calculation (as netmeta's netsplit); they are said "
-             "to disagree below p = 0.05. A trial with a zero cell gets 0.5 added to the events and 1 to the people "
-             "of every arm; a trial with no events in any arm is left out, named under Trials."),
+             "to disagree below p = 0.05. Indirect evidence is shown only when some other trial holds one of the two "
+             "regimens (otherwise it would rest on the same trials' other arms). A trial with a zero cell gets 0.5 "
+             "added to the events and 1 to the people of every arm; a trial with no events in any arm is left out, "
+             "named under Trials."),
         line(GROUPING),
         line(f"Outcome definitions as each trial reported them: {families}." if families else ""),
         line("Absolute numbers apply the network estimate to a baseline risk: the middle placebo risk of the "

@@ -9,8 +9,6 @@ without a dose was read. A ranking says what its order means and how sure it is 
 
 from __future__ import annotations
 
-from collections import Counter
-
 from analysis.network import NetworkEstimate
 from bot.answers.compose import Estimate
 from bot.answers.network_data import background_words, population_words
@@ -31,6 +29,7 @@ from bot.answers.wording import (
     per_value,
     synthesis_short,
 )
+from knowledge.records import Outcome
 
 MAX_TRIALS_NAMED = 4
 
@@ -50,16 +49,17 @@ def short_estimate(e: NetworkEstimate, measure: str) -> str:
     return f"{fmt_ratio(e.estimate)} ({fmt_ratio(e.ci_low)} to {fmt_ratio(e.ci_high)})"
 
 
-def model_words(fit: NetworkFit) -> str:
-    k = fit.result.k if fit.result is not None else 0
-    model = "random effects" if fit.model == "random" else "fixed effect"
-    return f"{MEASURE_WORDS[fit.measure]}, {model}, {k} trial{'s' if k != 1 else ''}"
-
-
 def context_line(fit: NetworkFit) -> Line:
+    """'Adults and adolescents (default); 24 trials with and without topical steroids in one network; random
+    effects.' (The measure is named with each estimate.)"""
+    k = fit.result.k if fit.result is not None else 0
     used = set(fit.result.studies) if fit.result is not None else set()
-    kinds = Counter(t.background for t in fit.data.trials if t.trial_id in used)
-    return line(f"{capital(population_words(fit.data))}; {background_words(fit.data, kinds)}; {model_words(fit)}.")
+    held = {t.background for t in fit.data.trials if t.trial_id in used}
+    trials = f"{k} trial{'s' if k != 1 else ''}" + background_words(fit.data, held).removeprefix("trials")
+    if k == 1:
+        trials = trials.replace(", all with", ", with").replace(", all without", ", without")
+    model = "random effects" if fit.model == "random" else "fixed effect"
+    return line(f"{capital(population_words(fit.data))}; {trials}; {model}.")
 
 
 def _named_trials(trials: tuple[str, ...]) -> str:
@@ -75,15 +75,20 @@ def network_comparison_lines(c: NetworkComparison) -> list[Line]:
     lines = [line(bold(f"{capital(title or 'Comparison')}: {c.outcome.plural}"))]
     if c.fit.result is not None:
         lines.append(context_line(c.fit))
-    if c.sides:
-        lines.append(line("Read " + "; ".join(c.sides) + "."))
+    if c.sides and all(x.endswith("(licensed)") and " and " not in x for x in c.sides):
+        lines.append(line("No dose named: the licensed regimen" + ("s." if len(c.sides) > 1 else ".")))
+    elif c.sides:
+        lines.append(line("No dose named, so " + "; ".join(c.sides) + "."))
     lines.extend(line(capital(s) + ".") for s in c.fit.notes)
     short = len(c.pairs) > 1
-    if short and any(p.absolute for p in c.pairs):
-        lines.append(line(f"People per 100 (or 1,000) who would {c.outcome.event}, "
-                          + baseline_words(c, c.pairs[0]) + ":"))
+    if short:
+        with_risk = [p for p in c.pairs if p.absolute is not None]
+        per = max((choose_per(p.absolute, c.outcome.per) for p in with_risk), default=c.outcome.per)
+        where = f" {baseline_words(c, with_risk[0])}" if with_risk else ""
+        lines.append(line(f"People per {per:,} who would {c.outcome.event}{where}; "
+                          f"{MEASURE_WORDS[c.fit.measure]}s (95% CI):"))
     for pair in c.pairs:
-        lines.extend(pair_lines(c, pair, short=short))
+        lines.extend(short_pair_lines(c, pair) if short else pair_lines(c, pair))
     lines.extend(line(pooled_sentence(c, pub)) for pub in c.published_pooled)
     lines.extend(line(capital(m) + ".") for m in c.missing)
     if not c.pairs and not c.missing:
@@ -92,54 +97,93 @@ def network_comparison_lines(c: NetworkComparison) -> list[Line]:
     return lines
 
 
-def pair_lines(c: NetworkComparison, p: RegimenPair, *, short: bool = False) -> list[Line]:
-    """The pair's absolute numbers, network estimate, direct and indirect evidence with their agreement,
-    published estimates and certainty; ``short`` (several pairs in one answer) words the direction briefly."""
+def pair_lines(c: NetworkComparison, p: RegimenPair) -> list[Line]:
+    """One pair: absolute numbers, the network estimate in words, direct and indirect evidence with their
+    agreement, the two kinds of trial where they differ, published estimates, certainty."""
     measure = c.fit.measure
     out: list[Line] = []
     counts_a, counts_b = node_counts(c.fit.data.arms, p.a), node_counts(c.fit.data.arms, p.b)
-    few = sparse_counts(counts_a[0], counts_b[0])  # bot/answers/sparse.py: the counts lead, not a rate per 1,000
-    if short:
-        out.append(line(bold(f"{capital(p.a_label)} vs {p.b_label}"), short_absolute(c, p) if not few else
-                        f": {counts_a[0]}/{counts_a[1]:,} vs {counts_b[0]}/{counts_b[1]:,} (few events)"))
-    elif few:
+    if sparse_counts(counts_a[0], counts_b[0]):  # bot/answers/sparse.py: the counts lead, not a rate per 1,000
         out.append(line(network_counts_sentence(c.outcome, p.a_label, p.b_label, counts_a, counts_b)))
     elif p.absolute is not None:
         out.append(line(absolute_line(c, p)))
     est = as_estimate(p.network, measure)
-    statement = (short_direction(est, p.a_label) if short
-                 else direction_statement(est, c.outcome, p.a_label, p.b_label))
-    out.append(line(f"Network {fmt_estimate(est)}: {statement}."))
-    out.append(line(evidence_sentence(p, measure, short=short)))
+    out.append(line(f"Network {fmt_estimate(est)}: {pair_statement(est, c.outcome, p.a_label)}."))
+    if c.asked_analysis is not None:
+        out.append(line(as_asked_sentence(c.asked_analysis, p.as_asked)))
+    out.append(line(evidence_sentence(p, measure)))
+    out.extend(_background_and_published(p, measure))
+    if p.certainty is not None:
+        label = "as published" if p.certainty.source == "published" else p.certainty.rule_words
+        out.append(line(f"Certainty: {p.certainty.rating} ({label})."))
+    return out
+
+
+def short_pair_lines(c: NetworkComparison, p: RegimenPair) -> list[Line]:
+    """One of several pairs, in two lines: its numbers, estimate and certainty; then direct and indirect."""
+    measure = c.fit.measure
+    est = as_estimate(p.network, measure)
+    risk = ""
+    if p.absolute is not None:
+        a, per = p.absolute, choose_per(p.absolute, c.outcome.per)
+        risk = (f" {per_value(a.treatment_per_1000, per)} ({per_value(a.treatment_per_1000_low, per)} to "
+                f"{per_value(a.treatment_per_1000_high, per)}) vs {per_value(a.control_per_1000, per)};")
+    rating = f"; certainty {p.certainty.rating}" if p.certainty is not None else ""
+    out = [line(bold(f"{capital(p.a_label)} vs {p.b_label}:"),
+                f"{risk} {short_estimate(p.network, measure)}, {short_direction(est, p.a_label)}{rating}.")]
+    if c.asked_analysis is not None:
+        out.append(line(as_asked_sentence(c.asked_analysis, p.as_asked)))
+    out.append(line(evidence_sentence(p, measure, short=True)))
+    return out + _background_and_published(p, measure)
+
+
+def _background_and_published(p: RegimenPair, measure: str) -> list[Line]:
+    out: list[Line] = []
     if p.by_background:
         parts = [f"{'without' if b == 'monotherapy' else 'with'} topical steroids {short_estimate(e, measure)}"
                  for b, e in p.by_background]
         out.append(line(f"The two kinds of trial differ ({fmt_p(p.background_p)}): " + "; ".join(parts) + "."))
     out.extend(line(published_sentence(pub, measure)) for pub in p.published)
-    if p.certainty is not None:
-        label = "as published" if p.certainty.source == "published" else (
-            "rule-based, see Method" if short else p.certainty.rule_words)
-        out.append(line(f"Certainty: {p.certainty.rating} ({label})."))
     return out
+
+
+def as_asked_sentence(analysis: tuple[str, str], estimate: NetworkEstimate | None) -> str:
+    """The measure or model the question asked for, beside the bottom line (which it never changes)."""
+    measure, model = analysis
+    what = f"{MEASURE_WORDS[measure]}, {'random effects' if model == 'random' else 'fixed effect'}"
+    if estimate is None:
+        return f"As asked ({what}): could not be estimated."
+    return f"As asked ({what}): {short_estimate(estimate, measure)}."
 
 
 def evidence_sentence(p: RegimenPair, measure: str, *, short: bool = False) -> str:
     """'Direct, head-to-head (JADE COMPARE): 1.63 (1.01 to 2.63); indirect: 1.19 (0.83 to 1.71); direct and
     indirect evidence agree (p = 0.30).' Or that no trial randomised the two, so the estimate is indirect only."""
     if p.direct is None and short:
-        return "Indirect only: no trial randomised the two (not randomised evidence)."
+        return "Indirect only: no trial randomised the two."
     if p.direct is None:
-        return (f"Direct: no trial randomised {p.a_label} against {p.b_label}; the estimate is indirect, through "
-                "the rest of the network (not randomised).")
+        return "Direct: no trial randomised the two; this is indirect evidence through the rest of the network."
     kind = ("within the same trials" if p.a.drug == p.b.drug else
             "placebo-controlled" if p.b.is_placebo or p.a.is_placebo else "head-to-head")
-    text = f"Direct, {kind} ({_named_trials(p.direct_trials)}): {short_estimate(p.direct, measure)}"
+    text = (f"Direct ({_named_trials(p.direct_trials)}): {short_estimate(p.direct, measure)}" if short else
+            f"Direct, {kind} ({_named_trials(p.direct_trials)}): {short_estimate(p.direct, measure)}")
     if p.indirect is None or p.p_difference is None:
         return text + "; no indirect evidence."
     verdict = ("direct and indirect evidence disagree" if p.coherence_flag
                else "direct and indirect evidence agree")
     tail = ": trust neither blindly" if p.coherence_flag else ""
     return text + f"; indirect: {short_estimate(p.indirect, measure)}; {verdict} ({fmt_p(p.p_difference)}){tail}."
+
+
+def pair_statement(est: Estimate, outcome: Outcome, a_label: str) -> str:
+    """The direction statement of the effect reply without its comparator, which the line before names:
+    'more people reached EASI-75 on upadacitinib 30 mg', 'compatible with both fewer and more'."""
+    full = direction_statement(est, outcome, a_label, "B")
+    if full.startswith(("more people", "fewer people")):
+        return full.removesuffix(" than on B")
+    if full.startswith("little or no difference"):
+        return "little or no difference"
+    return "the results are compatible with both fewer and more"
 
 
 def short_direction(est: Estimate, a_label: str) -> str:
@@ -213,18 +257,23 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
     if not r.rows:
         lines.append(line(f"I hold no trial counts for {r.outcome.plural} that connect these regimens to placebo."))
     per = r.outcome.per
+    measure = MEASURE_WORDS[r.fit.measure]
+    if r.asked_fit is not None:
+        model = "random effects" if r.asked_fit.model == "random" else "fixed effect"
+        measure = (f"{MEASURE_WORDS[r.asked_fit.measure]}, {model}, as asked (the order, P-scores and numbers "
+                   "from odds ratios, random effects)")
     counted = {row.node: with_common(r.fit.data.arms, row.node, PLACEBO_NODE) for row in r.rows}
     sparse_rows = {n for n, v in counted.items() if v.trials and sparse_counts(v.events, v.control_events)}
     if r.rows and len(sparse_rows) == len(r.rows):
-        lines.append(line(f"Each regimen against placebo: {MEASURE_WORDS[r.fit.measure]} (95% CI) and [events/people "
-                          "on it vs on placebo, in the trials of both]: too few events for a risk per "
-                          f"{per:,}; P-score; certainty."))
+        lines.append(line(f"Each against placebo: {measure} (95% CI) [events/people on it vs on placebo in the "
+                          f"trials of both: too few for a risk per {per:,}]; P-score; certainty."))
     elif r.rows and r.rows[0].absolute is not None:
         per = max(choose_per(x.absolute, r.outcome.per) for x in r.rows if x.absolute is not None)
-        baseline = "as you gave" if r.baseline_source == "user" else "the middle of the network's trials"
-        lines.append(line(f"Each regimen against placebo: people per {per:,} who would {r.outcome.event} at a "
-                          f"placebo risk of {per_value(r.baseline * 1000, per)} in {per:,} ({baseline}); "
-                          f"{MEASURE_WORDS[r.fit.measure]} (95% CI); P-score; certainty."))
+        given = " (as you gave)" if r.baseline_source == "user" else ""
+        lines.append(line(f"Each against placebo: per {per:,} at a placebo risk of {per_value(r.baseline * 1000, per)}"
+                          f"{given} (95% CI); {measure} (95% CI); P-score; certainty."))
+    elif r.rows:
+        lines.append(line(f"Each against placebo: {measure} (95% CI); P-score; certainty."))
     for rank, row in enumerate(r.rows, 1):
         risk = ""
         if row.absolute is not None:
@@ -232,20 +281,20 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
             risk = (f"{per_value(a.treatment_per_1000, per)} ({per_value(a.treatment_per_1000_low, per)} to "
                     f"{per_value(a.treatment_per_1000_high, per)}); ")
         rating = row.certainty.rating if row.certainty else "not rated"
-        shown = short_estimate(row.vs_placebo, r.fit.measure)
-        versus = counted[row.node]
-        few = row.node in sparse_rows
+        shown = (short_estimate(row.as_asked, r.asked_fit.measure) if r.asked_fit is not None and row.as_asked
+                 else short_estimate(row.vs_placebo, r.fit.measure))
+        versus, few = counted[row.node], row.node in sparse_rows
         if versus.trials and (few or wide(row.vs_placebo.ci_low, row.vs_placebo.ci_high)):
             shown += " " + counts_tag(versus)  # a wide or sparse ratio never without its counts
         if few:
             risk = ""  # no rate per 1,000 drawn from a handful of events
-        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{shown}; P-score {row.p_score:.2f}; {rating}"))
+        lines.append(line(f"{rank}. {capital(row.label)}: {risk}{shown}; {row.p_score:.2f}; {rating}"))
     if len(r.rows) > 1:
         top = r.rows[0].p_score
         sure = "fairly sure" if top >= 0.9 else "not sure" if top >= 0.75 else "uncertain"
         lines.append(line("The order carries uncertainty: a P-score (0 to 1) is how surely a regimen is ahead of "
-                          f"the others listed; first place here is {sure} ({top:.2f})."))
+                          f"the others listed; first place is {sure} ({top:.2f})."))
     if r.not_licensed:
-        lines.append(line("Also in the network, not licensed: " + ", ".join(r.not_licensed) + "."))
+        lines.append(line("Not licensed, not listed: " + ", ".join(r.not_licensed) + "."))
     lines.extend(line(capital(m) + ".") for m in r.missing)
     return lines

@@ -18,8 +18,8 @@ from analysis import AbsoluteEffect, absolute_effect
 from analysis.network import NetworkEstimate
 from bot.answers.certainty import Certainty
 from bot.answers.network_data import build_network
-from bot.answers.network_evidence import network_certainty
-from bot.answers.network_fit import NetworkFit, analysis_of, fit_network
+from bot.answers.network_evidence import fits_as_asked, network_certainty
+from bot.answers.network_fit import NetworkFit
 from bot.answers.regimens import PLACEBO_NODE, Node, matching_nodes
 from bot.understand.options import Options
 from bot.understand.reading import Regimen
@@ -36,12 +36,13 @@ class RankedRegimen:
     p_score: float
     certainty: Certainty | None
     direct_trials: int  # trials that randomised this regimen against placebo
+    as_asked: NetworkEstimate | None = None  # under the measure or model asked for (display only)
 
 
 @dataclass(frozen=True)
 class NetworkRanking:
     outcome: Outcome
-    fit: NetworkFit
+    fit: NetworkFit  # odds ratio, random effects: the order, P-scores and absolute numbers come from it
     rows: tuple[RankedRegimen, ...]  # in the order shown: the first answers the question
     high_first: bool  # rows go from the highest risk (or response) to the lowest
     order: str  # most, least, best, worst
@@ -50,6 +51,7 @@ class NetworkRanking:
     baseline_source: str  # "user" or "placebo"
     not_licensed: tuple[str, ...]  # labels of regimens of these drugs in the network but not licensed
     missing: tuple[str, ...]  # sentences: drugs asked about with no regimen in this network, and why
+    asked_fit: NetworkFit | None = None  # the measure or model the question asked for, when it differs
 
 
 def high_first(outcome: Outcome, order: str) -> bool:
@@ -70,8 +72,8 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
     outcome = kb.outcomes[outcome_id]
     asked = drugs or kb.covered_drugs
     data = build_network(kb, outcome_id, options, population)
-    measure, model, notes = analysis_of(outcome, options)
-    fit = fit_network(kb, data, measure, model, (PLACEBO_NODE,), notes)
+    fit, asked_fit = fits_as_asked(kb, data, outcome, options, (PLACEBO_NODE,))
+    measure = fit.measure
     in_network = [n for n in fit.nodes if n.drug in asked]
     dosed = {r.drug for r in regimens if r.dose_mg is not None or r.interval_weeks is not None}
     named = [n for r in regimens if r.drug in dosed
@@ -96,7 +98,8 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         direct = len(fit.data.trials_with(node, PLACEBO_NODE))
         rows.append(RankedRegimen(node, node.label(kb), kb.drugs[node.drug].drug_class, estimate, absolute,
                                   scores[node], network_certainty(fit, estimate, (node, PLACEBO_NODE),
-                                                                  indirect_only=direct == 0, kb=kb), direct))
+                                                                  indirect_only=direct == 0, kb=kb), direct,
+                                  asked_fit.estimate(node, PLACEBO_NODE) if asked_fit is not None else None))
     rows.sort(key=lambda r: (-r.p_score, -r.vs_placebo.log_estimate if up else r.vs_placebo.log_estimate))
     not_licensed = tuple(n.label(kb) for n in in_network if n not in shown and n.drug not in dosed)
     absent = [r for r in regimens if r.drug in dosed and not matching_nodes(in_network, r.drug, r.dose_mg,
@@ -107,7 +110,7 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         if any(n.drug == d for n in data.nodes) else f"{kb.drug_label(d)}: no trial with counts of {outcome.plural}"
         for d in asked if not any(n.drug == d for n in in_network))
     return NetworkRanking(outcome, fit, tuple(rows), up, order or "best", who or "drugs", baseline,
-                          source if baseline is not None else "", not_licensed, missing)
+                          source if baseline is not None else "", not_licensed, missing, asked_fit)
 
 
 def p_scores_among(fit: NetworkFit, nodes: list[Node], *, larger_is_better: bool) -> dict[Node, float]:

@@ -6,9 +6,10 @@ Grouping rules (docs/network_validation.md repeats them for readers):
   regimen used the label loading dose (dupilumab 600 mg, tralokinumab 600 mg, lebrikizumab 500 mg twice) or
   none, so "300 mg every 2 weeks (600 mg loading)" is the node "300 mg every 2 weeks".
 - A weight-tiered arm (doses by body weight, one interval: "200/300 mg every 2 weeks" in adolescents) joins the
-  drug's licensed fixed dose at the same interval (dupilumab 300 mg every 2 weeks), because that is the label
-  regimen the tiers put into practice for a lighter patient; the node's label says so when such arms are in.
-  Without a licensed fixed dose at that interval it is a node of its own ("weight-tiered every 4 weeks").
+  drug's licensed fixed dose at the same interval when that dose is one of its tiers (dupilumab 300 mg every 2
+  weeks: heavier adolescents get exactly that), because it is the label regimen the tiers put into practice; the
+  trial list marks such arms "weight-tiered". Otherwise ("100/200 mg every 2 weeks" in children, no tier of 300
+  mg) it is a node of its own ("weight-tiered every 2 weeks"), never labelled as a dose nobody in it had.
 - An arm whose dose or interval was not recorded, that combines two regimens ("300 mg qw or q2w"), or whose
   dose was escalated on response ("15 mg, escalated to 30 mg") is no regimen a prescriber can choose: it is
   left out of the network, and its trial is named with that reason.
@@ -16,6 +17,7 @@ Grouping rules (docs/network_validation.md repeats them for readers):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge.records import Arm, KnowledgeBase
@@ -24,13 +26,18 @@ PLACEBO = "placebo"
 _INTERVAL_WORDS = {1: "every week", 2: "every 2 weeks", 4: "every 4 weeks", 8: "every 8 weeks"}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Node:
     """One regimen of the network. ``dose_mg`` None with ``drug`` set means weight-tiered doses."""
 
     drug: str
     dose_mg: float | None = None
     interval_weeks: int | None = None  # None for a daily oral drug (and placebo)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Drug, then fixed doses from the lowest (weight-tiered last), then interval."""
+        return (self.drug, self.dose_mg is None, self.dose_mg or 0.0, self.interval_weeks or 0)
 
     @property
     def is_placebo(self) -> bool:
@@ -90,7 +97,7 @@ def place(kb: KnowledgeBase, arm: Arm) -> Placement:
         return Placement(arm, Node(arm.drug, arm.dose_mg, arm.interval_weeks))
     if arm.dose_mg is None and arm.interval_weeks is not None and "weight" in text:
         fixed = licensed_fixed_dose(kb, arm.drug, arm.interval_weeks)
-        if fixed is not None:
+        if fixed is not None and fixed in tiers(arm.regimen):
             return Placement(arm, Node(arm.drug, fixed, arm.interval_weeks), grouped=True)
         return Placement(arm, Node(arm.drug, None, arm.interval_weeks))
     if arm.dose_mg is not None:
@@ -98,10 +105,16 @@ def place(kb: KnowledgeBase, arm: Arm) -> Placement:
     return Placement(arm, None, "its dose was not recorded")
 
 
+def tiers(regimen: str) -> tuple[float, ...]:
+    """The doses of a weight-tiered regimen as arms.csv writes them: '200/300 mg q2w' -> (200, 300)."""
+    found = re.search(r"(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)+)\s*mg", regimen)
+    return tuple(float(x) for x in re.split(r"\s*/\s*", found.group(1))) if found else ()
+
+
 def drug_nodes(kb: KnowledgeBase, drug: str) -> tuple[Node, ...]:
     """Every node of one drug that some arm of the knowledge base holds, in dose then interval order."""
     nodes = {p.node for a in kb.arms if a.drug == drug for p in (place(kb, a),) if p.node is not None}
-    return tuple(sorted(nodes, key=_order))
+    return tuple(sorted(nodes, key=lambda n: n.sort_key))
 
 
 def licensed_nodes(kb: KnowledgeBase, drug: str, age_groups: frozenset[str] | None = None) -> tuple[Node, ...]:
@@ -110,11 +123,7 @@ def licensed_nodes(kb: KnowledgeBase, drug: str, age_groups: frozenset[str] | No
     nodes = {p.node for a in kb.arms if a.drug == drug and a.licensed == "yes"
              and (age_groups is None or kb.trial(a.trial_id).age_group in age_groups)
              for p in (place(kb, a),) if p.node is not None}
-    return tuple(sorted(nodes, key=_order))
-
-
-def _order(node: Node) -> tuple:
-    return (node.dose_mg is None, node.dose_mg or 0.0, node.interval_weeks or 0)
+    return tuple(sorted(nodes, key=lambda n: n.sort_key))
 
 
 def matching_nodes(nodes: tuple[Node, ...] | list[Node], drug: str, dose_mg: float | None,

@@ -95,11 +95,10 @@ def ratio_detail(oa: OutcomeAnswer) -> str:
 
 
 def network_counts_sentence(outcome, a_label: str, b_label: str, a: tuple[int, int], b: tuple[int, int]) -> str:
-    """Few events in a network comparison: the counts on each regimen, said to come from the network's trials
-    (not all the same trials), before any ratio."""
-    return (f"Few events: {a[0]} of {fmt_count(a[1])} people on {a_label} and {b[0]} of {fmt_count(b[1])} on "
-            f"{b_label} {outcome.had}, in the network's trials (not all the same trials); the ratio below rests "
-            "on them.")
+    """Few events in a network comparison: each regimen's counts, from the network's trials (not all the same
+    trials), before any ratio."""
+    return (f"Few events: {a[0]} of {fmt_count(a[1])} on {a_label}, {b[0]} of {fmt_count(b[1])} on {b_label} "
+            f"{outcome.had} (the network's trials, not all the same ones).")
 
 
 def counts_tag(c) -> str:

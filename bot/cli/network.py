@@ -107,6 +107,9 @@ def as_text(result: NetworkResult) -> str:
              f"{result.k} studies, {len(result.treatments)} treatments"]
     if result.excluded:
         lines.append(f"Left out (no events, or only events, in every arm): {', '.join(map(name, result.excluded))}")
+    if result.corrected:
+        lines.append("0.5 events and 1 participant added to every arm (a zero cell): "
+                     f"{', '.join(map(name, result.corrected))}")
     q = f"Q = {_fmt(result.Q, 2)} on {result.df} df"
     if result.Q_pval is not None:
         q += " (p < 0.001)" if result.Q_pval < 0.001 else f" (p = {result.Q_pval:.3f})"

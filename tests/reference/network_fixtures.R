@@ -29,11 +29,14 @@
 #   epsilon) (all evidence direct), as netmeta.
 # * tau2: metafor's optimisers stop within about 1e-6 (relative) of the REML optimum and disagree with each
 #   other at that level (nlminb 0.4307621, optim/BFGS 0.4307625, bobyqa 0.4307625 on hasselblad1998, OR),
-#   and a tighter nlminb rel.tol fails to converge. So the default fit is polished with optimize() on
-#   metafor's own restricted log-likelihood, logLik(rma.mv(..., tau2 = t)), to a tolerance of 1e-11 * tau2,
-#   and the estimates are those of rma.mv with tau2 fixed at the optimum; when the default fit ends
-#   below 1e-8 and logLik at tau2 = 0 is at least as high, tau2 = 0 (the boundary). The default fit's
-#   tau2 is kept in the fixtures as tau2_nlminb.
+#   and a tighter nlminb rel.tol fails to converge; optimize() on logLik() cannot do better than about 1e-6
+#   either where tau2 is small (dong2013: 8e-7). So tau2 is the root of the REML score, computed here from
+#   the contrast-level matrices, -1/2 [tr(P B) - y'P B P y] with Sigma = V + tau2 B (B: 1 on the diagonal,
+#   1/2 between contrasts of one study, i.e. struct CS with rho = 1/2) and
+#   P = Sigma^-1 - Sigma^-1 X (X' Sigma^-1 X)^-1 X' Sigma^-1, found by uniroot() to 1e-14 x tau2 near
+#   metafor's own estimate; the script stops unless metafor's logLik there is at least that of its own
+#   fit. Estimates and intervals are those of rma.mv with tau2 fixed at the root. tau2 = 0 (the boundary)
+#   when the score at 0 is not positive. metafor's own estimate is kept in the fixtures as tau2_nlminb.
 #
 # Datasets: metafor's dat.hasselblad1998, dat.woods2010 (a four-arm trial) and dat.dong2013, and synthetic
 # networks made here with fixed seeds (three- and four-arm trials, zero cells, a homogeneous network, a star,
@@ -203,13 +206,21 @@ fit_one <- function(inp, measure, model, reference) {
                                  method = "REML", data = d, tau2 = t)
     fit0 <- rma.mv(d$yi, p$V, mods = ~ 0 + X, random = ~ comp | study, rho = 1 / 2, method = "REML", data = d)
     t0 <- fit0$tau2
-    ll <- function(t) as.numeric(logLik(fit_at(t)))
-    if (t0 < 1e-8 && ll(0) >= ll(t0)) {
+    B <- outer(d$study, d$study, "==") * 0.5 + diag(nrow(d)) * 0.5
+    score <- function(t) {
+      Si <- solve(p$V + t * B)
+      P <- Si - Si %*% X %*% solve(t(X) %*% Si %*% X, t(X) %*% Si)
+      -0.5 * (sum(diag(P %*% B)) - as.numeric(t(d$yi) %*% P %*% B %*% P %*% d$yi))
+    }
+    if (score(0) <= 0) {
       tau2 <- 0
     } else {
-      opt <- optimize(ll, interval = c(0.9 * t0, 1.1 * t0), maximum = TRUE, tol = 1e-11 * t0)
-      tau2 <- opt$maximum
-      if (tau2 - 0.9 * t0 < 1e-3 * t0 || 1.1 * t0 - tau2 < 1e-3 * t0) stop("tau2 polish hit its bracket")
+      lo <- t0 / 2
+      hi <- 2 * t0
+      while (score(lo) <= 0) lo <- lo / 2
+      while (score(hi) >= 0) hi <- hi * 2
+      tau2 <- uniroot(score, c(lo, hi), tol = 1e-14 * t0, maxiter = 1000)$root
+      if (as.numeric(logLik(fit_at(tau2))) < as.numeric(logLik(fit0)) - 1e-12) stop("tau2 root below metafor's fit")
     }
     fit <- fit_at(tau2)
   } else {
@@ -294,7 +305,7 @@ out <- list(
   generator = "tests/reference/network_fixtures.R",
   r_version = R.version.string,
   metafor_version = as.character(packageVersion("metafor")),
-  tau2_polish = "optimize() on logLik(rma.mv(..., tau2 = t)) in 0.9-1.1 x the default fit, tol 1e-11 x tau2",
+  tau2_method = "uniroot() on the REML score from the contrast-level matrices, tol 1e-14 x tau2; rma.mv(tau2 = root)",
   datasets = out_ds
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"), out_file)

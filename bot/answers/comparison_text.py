@@ -135,6 +135,8 @@ def _lead_sentence(c: Comparison) -> str:
         return "Certainty of the evidence: not rated."
     what = {"published": "the published estimate", "direct": "the head-to-head evidence",
             "indirect": "the indirect estimate"}[c.lead]
+    if c.certainty.source == "published" and not c.certainty.rated:
+        return f"Certainty of {what}: not rated by its source ({c.certainty.citation})."
     label = "as published" if c.certainty.source == "published" else c.certainty.rule_words
     return f"Certainty of {what}: {c.certainty.rating} ({label})."
 

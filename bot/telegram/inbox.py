@@ -14,6 +14,10 @@ names, titles, or the text of a message replied to. The content is deleted (``da
 is answered; the bare update_id is kept for a day so a late repeat is still recognised, then deleted with the daily
 expiry. The file is mode 0600.
 
+python-telegram-bot has no durable update queue: its ``update_queue`` is in memory, and its persistence
+(``BasePersistence``) keeps user, chat and bot data, written on an interval, not updates before they are
+confirmed; so the inbox is ours, and the library's queue, update processor and handlers run on top of it.
+
 A write that fails (disk full, the database locked by another process) does not stop the bot: the batch is
 answered from memory as before the inbox existed, and one log line says that a crash meanwhile would lose it.
 """
@@ -38,6 +42,7 @@ SCHEMA = (  # (name, statement), created by state_db when missing
     ("inbox_done", "CREATE INDEX IF NOT EXISTS inbox_done ON inbox(done) WHERE done IS NOT NULL"),
 )
 KEEP_DONE = 86_400.0  # seconds an answered update's id is kept, so a late repeat is still recognised
+MAX_AGE = 86_400.0  # an update older than this when the bot starts is not answered (Telegram keeps them a day)
 
 # --- the minimum an answer needs -----------------------------------------------------------------------------
 
@@ -258,12 +263,19 @@ class Inbox:
         except (sqlite3.Error, OSError) as exc:
             self._failed(exc)
 
-    def pending(self) -> list[dict]:
-        """The updates not answered yet, oldest first (after a restart)."""
+    def pending(self, max_age: float | None = None) -> list[dict]:
+        """The updates not answered yet, oldest first (after a restart). With ``max_age``, older ones are marked
+        done unanswered (a question from days ago, or from a restored backup, is not answered now)."""
         db = self._db
         if db is None:
             return []
         try:
+            if max_age is not None:
+                cursor = db.execute("UPDATE inbox SET data=NULL, done=? WHERE done IS NULL AND t < ?",
+                                    (self.clock(), self.clock() - max_age))
+                if cursor.rowcount:
+                    log.warning("%d update%s in the inbox older than %.0f hours: not answered", cursor.rowcount,
+                                "" if cursor.rowcount == 1 else "s", max_age / 3600)
             rows = db.execute("SELECT update_id, data FROM inbox WHERE done IS NULL ORDER BY update_id").fetchall()
         except sqlite3.Error as exc:
             log.error("inbox not readable (%s): unanswered updates stay for the next start", type(exc).__name__)

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_filter_reason, trial_label
+from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, age_groups, trial_filter_reason, trial_label
 from bot.answers.regimens import Node, place
 from bot.understand.options import Options
 from knowledge.records import Count, KnowledgeBase, Trial
@@ -184,7 +184,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
 def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:
     outcome = kb.outcomes[outcome_id]
     key = population or DEFAULT_POPULATION
-    ages = POPULATION_GROUPS.get(key, frozenset({key}))
+    ages = POPULATION_GROUPS.get(key) or frozenset(age_groups(kb, key))  # "kids": the vocabulary's age groups
     counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
     counted = {trial_id for trial_id, _ in counts}
     placements = kb.cached(("placements",), lambda: {(a.trial_id, a.arm_id): place(kb, a) for a in kb.arms})
@@ -200,7 +200,7 @@ def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populat
         if not any(c for _, c in arms):
             continue
         label = trial_label(trial)
-        reason = _trial_reason(trial, options, ages)
+        reason = _trial_reason(trial, options, ages, kb)
         if reason:
             excluded.append((label, reason))
             continue
@@ -240,8 +240,8 @@ def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populat
                        tuple(used), tuple(excluded), tuple(trials), licensed, tuple(options.exclude_populations))
 
 
-def _trial_reason(trial: Trial, options: Options, ages: frozenset[str]) -> str:
-    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug") or ""
+def _trial_reason(trial: Trial, options: Options, ages: frozenset[str], kb: KnowledgeBase) -> str:
+    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug", kb) or ""
 
 
 def _family(preferred: str, counts: list[Count]) -> str:

@@ -18,6 +18,7 @@ from analysis import AbsoluteEffect, absolute_effect, treatment_risk
 from analysis.network import NetworkEstimate
 from bot.answers.certainty import Certainty, rate
 from bot.answers.certainty import Evidence as CertaintyInputs
+from bot.answers.certainty_network import network_rating
 from bot.answers.evidence import trial_label
 from bot.answers.network_data import DEFAULT_POPULATION, POPULATION_GROUPS, NetworkData, build_network
 from bot.answers.network_fit import (
@@ -218,7 +219,7 @@ def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options
                                    events_are_harmful=not outcome.is_benefit)
     by_background, background_p = _by_background(kb, fit, a, b)
     published = tuple(_published(kb, fit, a, b))
-    certainty = network_certainty(fit, network, (a, b), indirect_only=k_direct == 0) if network else None
+    certainty = network_certainty(fit, network, (a, b), indirect_only=k_direct == 0, kb=kb) if network else None
     return RegimenPair(a, b, a.label(kb), b.label(kb), network, direct if k_direct else None, direct_trials,
                        indirect if k_direct else network, p, absolute, risk_b, source, published, by_background,
                        background_p, certainty)
@@ -357,9 +358,21 @@ class _Heterogeneity:
     random_effects: bool = False
 
 
-def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indirect_only: bool) -> Certainty:
-    """The one place a network estimate gets its certainty (the rule-based rating of bot.answers.certainty, with
-    the network's heterogeneity and the events of the regimens compared)."""
+def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indirect_only: bool,
+                      kb: KnowledgeBase | None = None) -> Certainty:
+    """The one place a network estimate gets its certainty: GRADE for network meta-analysis
+    (bot/answers/certainty_network.py) from the trials of the pair and of each regimen against placebo, with
+    their published risk of bias; without the knowledge base, the pairwise rules on the network's interval."""
+    if kb is not None and fit.result is not None:
+        a, b = nodes
+        used = set(fit.result.studies)
+        _, indirect, k_direct, p = fit.split(a, b)
+        return network_rating(
+            tuple(x for x in fit.data.arms if x.trial_id in used), fit.data.trials, a, b, PLACEBO_NODE,
+            measure=fit.measure, estimate=(estimate.estimate, estimate.ci_low, estimate.ci_high),
+            indirect=(indirect.estimate, indirect.ci_low, indirect.ci_high) if indirect is not None and k_direct
+            else None, p_difference=p, outcome=kb.outcomes[fit.data.outcome_id], assessments=kb.assessments,
+            control_risk=fit.placebo_risk, names=(a.label(kb), b.label(kb)))
     result = fit.result
     i2 = max(0.0, (result.Q - result.df) / result.Q * 100) if result.Q > 0 and result.df > 0 else 0.0
     k = fit.trials_of(nodes)

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from knowledge.assessments import FILES as ASSESSMENT_FILES
 from knowledge.assessments import load_assessments
 from knowledge.rows import RowError, parse_arm, parse_count, parse_disagreement, parse_synthesis, parse_trial
@@ -114,6 +112,8 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
 
 
 def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
+    import yaml  # here, not at the top: a start from the snapshot (bot/snapshot.py) reads no YAML
+
     try:
         data = _parse_yaml((directory / name).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -129,16 +129,16 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
     return data
 
 
-# libyaml's parser, when PyYAML was built with it: about ten times faster than the pure-Python one
-_C_LOADER = getattr(yaml, "CSafeLoader", None)
-
-
 def _parse_yaml(text: str) -> object:
-    """The C parser when there is one; on any error the pure-Python parser reads the text again, so that a
-    curator sees the message and line it always gave (and the same data either way: tests/test_snapshot.py)."""
-    if _C_LOADER is not None:
+    """libyaml's parser when PyYAML was built with it (about ten times faster than the pure-Python one); on any
+    error the pure-Python parser reads the text again, so that a curator sees the message and line it always
+    gave."""
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)  # the safe loader, in C
+    if fast is not None:
         try:
-            return yaml.load(text, Loader=_C_LOADER)  # CSafeLoader: the safe loader, in C
+            return yaml.load(text, Loader=fast)
         except yaml.YAMLError:
             pass
     return yaml.safe_load(text)

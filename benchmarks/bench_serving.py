@@ -115,7 +115,7 @@ class Driver:
 def start(api: FakeBotAPI, which: str, data_dir: Path, rate_limited: bool, log) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "EVIDENCE_BOT_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, TELEGRAM_BASE_FILE_URL=api.base_file_url,
-               EVIDENCE_BOT_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+               EVIDENCE_BOT_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     if "EVIDENCE_BOT_CACHE_DIR" in os.environ:
         env["EVIDENCE_BOT_CACHE_DIR"] = os.environ["EVIDENCE_BOT_CACHE_DIR"]
     if not rate_limited:

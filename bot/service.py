@@ -68,8 +68,29 @@ class EvidenceService:
     def lexicon(self) -> Lexicon:
         return build_lexicon(self.kb)
 
+    def warm(self) -> None:
+        """Fill the memo with what most questions share: every covered drug's outcomes against placebo (its
+        overview) and every outcome's network under the default filters (a ranking of all drugs), so that a
+        serving bot's first answers cost what later ones do. The answers are the same warm or cold."""
+        from bot.answers.overview import overview
+        from bot.answers.ranking import rank_regimens
+        from bot.understand.options import Options
+
+        if self.kb.memo is None:
+            return
+        for drug in self.kb.covered_drugs:
+            overview(self.kb, drug, Options(), None)
+        for outcome in self.kb.outcomes.values():
+            if not outcome.is_continuous:
+                rank_regimens(self.kb, outcome.id, Options(), None)
+
     def understand(self, question: str) -> Parse:
         return parse(question, self.lexicon)
+
+    def understand_button(self, question: str) -> Parse:
+        """The reading of a menu button's question (made by the answers from the knowledge base's labels): kept
+        in the memo, because many replies carry the same buttons and each is read with every answer."""
+        return self.kb.cached(("button", question), lambda: self.understand(question))
 
     def answer_parse(self, parsed: Parse, settings: Settings | None = None, *, sensitivity: bool = True
                      ) -> tuple[Answer, Reply]:

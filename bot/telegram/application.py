@@ -120,6 +120,7 @@ async def post_init(application: Application) -> None:
     deps: Deps = application.bot_data["deps"]
     await application.bot.set_my_commands(commands.bot_commands())
     deps.service.understand("does dupilumab reduce skin infections")
+    deps.service.warm()  # every drug's outcomes and every outcome's network, before the first question
     ordinary_words()  # the word list read (or built by a child process) now, not at the first unknown word
     deps.store.key()
     freeze_loaded()  # what is loaded now is never garbage: full collections stop tracing it (issue 23)

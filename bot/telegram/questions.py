@@ -39,7 +39,7 @@ def tap_frames(service: EvidenceService, shown: Parse, reply: Reply) -> tuple[Pa
     asks = [b.action[4:] for b in reply.buttons if b.action.startswith("ask:")]
     if not is_frame(shown):
         return (None,) * len(asks)
-    return tuple(follow_up(service.understand(q), shown, service.lexicon, tap=True) for q in asks)
+    return tuple(follow_up(service.understand_button(q), shown, service.lexicon, tap=True) for q in asks)
 
 
 RESET = re.compile(r"^\s*/?(?:reset|start\s+over|new\s+question|clear|forget\s+(?:it|that))\s*[.!]*\s*$", re.I)

@@ -199,19 +199,32 @@ def side_label(kb: KnowledgeBase, side: Regimen) -> str:
     return f"{kb.drug_label(side.drug)} {_named(side)}".strip()
 
 
+# An indirect estimate whose standard error on the model scale is above this carries no information (an interval
+# spanning more than e^±39): back-calculation when nearly all evidence is direct. It is said to be absent.
+UNINFORMATIVE_SE = 10.0
+
+
+def independent_split(fit: NetworkFit, a: Node, b: Node):
+    """netsplit's (direct, indirect, k_direct, p) for the pair, with the indirect estimate (and p) dropped where it
+    is not independent evidence: no other trial holds either regimen, so it would rest on the direct trials' own
+    other arms (their placebo); or it is uninformative. The answer and its certainty both read this one split."""
+    direct, indirect, k_direct, p = fit.split(a, b)
+    if k_direct and indirect is not None:
+        used = set(fit.result.studies)
+        both = {t.trial_id for t in fit.data.trials_with(a, b)}
+        elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - both
+        if not elsewhere or indirect.se > UNINFORMATIVE_SE:
+            return direct, None, k_direct, None
+    return direct, indirect, k_direct, p
+
+
 def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options: Options) -> RegimenPair:
     outcome = kb.outcomes[fit.data.outcome_id]
     network = fit.estimate(a, b)
-    direct, indirect, k_direct, p = fit.split(a, b)
+    direct, indirect, k_direct, p = independent_split(fit, a, b)
     used = set(fit.result.studies)
     both = [t for t in fit.data.trials_with(a, b) if t.trial_id in used]
     direct_trials = tuple(trial_label(t) for t in both) if k_direct else ()
-    elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - {
-        t.trial_id for t in both}
-    if k_direct and not elsewhere:
-        # No other trial holds either regimen: netsplit's "indirect" estimate would rest on the direct trials'
-        # own other arms (their placebo), which is no independent evidence, so none is shown.
-        indirect, p = None, None
     risk_b, source = _risk_on(fit, b, options)
     absolute = None
     if network is not None and risk_b is not None:
@@ -366,7 +379,7 @@ def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indi
     if kb is not None and fit.result is not None:
         a, b = nodes
         used = set(fit.result.studies)
-        _, indirect, k_direct, p = fit.split(a, b)
+        _, indirect, k_direct, p = independent_split(fit, a, b)
         return network_rating(
             tuple(x for x in fit.data.arms if x.trial_id in used), fit.data.trials, a, b, PLACEBO_NODE,
             measure=fit.measure, estimate=(estimate.estimate, estimate.ci_low, estimate.ci_high),

@@ -11,9 +11,10 @@ questions at 30 updates/s (Telegram's ceiling for one bot), each from its own pr
 set of tests/data/questions.csv (typos, brand names, options, other drugs, comparisons, rankings, chit-chat) in
 a shuffled order. Measured per process: CPU time (utime + stime from /proc) from the first update offered to the
 last answer, per update answered; and latency from an update being available to getUpdates to its first
-sendMessage reaching the stand-in (p50, p99). The bot runs as shipped (AIORateLimiter on) and again with
-EVIDENCE_BOT_NO_RATE_LIMIT=1. The rounds alternate, so both see the same machine load; the ratios are taken
-within a round, and their median reported.
+sendMessage reaching the stand-in (p50, p99). The bot runs as shipped (AIORateLimiter on, default logging) and
+again with EVIDENCE_BOT_NO_RATE_LIMIT=1; with --breakdown also without its typing indicator and with one canned
+answer (benchmarks/serve_variant.py), to say what each part costs. The runs of a round follow each other, so
+they see the same machine load; the ratios are taken within a round, and their median reported.
 
 Then one `serve` answers QUESTIONS varied questions (the set above, each also asked with a baseline risk of 1 to
 30% so that most are new to its memo), at most 200 at a time, rate limiter off, and its resident memory
@@ -120,7 +121,8 @@ def start(api: FakeBotAPI, which: str, data_dir: Path, rate_limited: bool, log) 
         env["EVIDENCE_BOT_CACHE_DIR"] = os.environ["EVIDENCE_BOT_CACHE_DIR"]
     if not rate_limited:
         env["EVIDENCE_BOT_NO_RATE_LIMIT"] = "1"
-    program = [str(ROOT / "benchmarks" / "echo_bot.py")] if which == "echo" else ["-m", "bot.cli", "serve"]
+    program = ([str(ROOT / "benchmarks" / "echo_bot.py")] if which == "echo" else ["-m", "bot.cli", "serve"]
+               if which == "bot" else [str(ROOT / "benchmarks" / "serve_variant.py"), which])
     taskset = shutil.which("taskset")
     command = ([taskset, "-c", "0"] if taskset else []) + [sys.executable, *program]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -205,6 +207,12 @@ def gc_pauses(rounds: int = 5) -> tuple[float, float, int, int]:
     return before, after, tracked_before, tracked_after
 
 
+VARIANTS = (("echo", False, "echo bot"), ("bot", True, "evidence-bot (as shipped)"),
+            ("bot", False, "evidence-bot (rate limiter off)"),
+            ("no-typing", True, "evidence-bot without the typing indicator (breakdown only)"),
+            ("canned", True, "evidence-bot with one canned answer (breakdown only)"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 rounds of 15 s, 2,000 questions for memory")
@@ -212,6 +220,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="length of each paced phase")
     parser.add_argument("--questions", type=int, default=10_000, help="questions before memory is read")
     parser.add_argument("--skip", default="", help="parts to skip: any of 'paced', 'memory', 'gc'")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also run the bot without its typing indicator, and with one canned answer "
+                             "(benchmarks/serve_variant.py): what each costs")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.questions = 2, 15, 2_000
@@ -228,14 +239,18 @@ def main() -> None:
         print("| round | process | answered | CPU ms per update | p50 ms | p99 ms | max ms | RSS MiB |")
         print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         ratios: dict[str, list[float]] = {"cpu": [], "p99": [], "cpu_off": [], "p99_off": []}
+        breakdown: dict[str, list[float]] = {}
         for r in range(args.rounds):
             runs = {}
-            for which, limited, label in (("echo", False, "echo bot"), ("bot", True, "evidence-bot (as shipped)"),
-                                          ("bot", False, "evidence-bot (rate limiter off)")):
+            for which, limited, label in VARIANTS[:None if args.breakdown else 3]:
                 runs[label] = res = paced_run(which, limited, paced, 30, log)
                 print(f"| {r + 1} | {label} | {res['answered']}/{res['offered']} | {res['cpu_ms']:.2f} | "
                       f"{res['p50_ms']:.0f} | {res['p99_ms']:.0f} | {res['max_ms']:.0f} | {res['rss_mib']:.0f} |",
                       flush=True)
+            if args.breakdown:
+                full = runs["evidence-bot (as shipped)"]["cpu_ms"]
+                for label in VARIANTS[3:]:
+                    breakdown.setdefault(label[2], []).append(full - runs[label[2]]["cpu_ms"])
             echo = runs["echo bot"]
             ratios["cpu"].append(runs["evidence-bot (as shipped)"]["cpu_ms"] / echo["cpu_ms"])
             ratios["p99"].append(runs["evidence-bot (as shipped)"]["p99_ms"] / echo["p99_ms"])
@@ -247,6 +262,9 @@ def main() -> None:
             shipped, off = ratios[key], ratios[key + "_off"]
             print(f"| {name} | {statistics.median(shipped):.2f} ({', '.join(f'{x:.2f}' for x in shipped)}) | "
                   f"{statistics.median(off):.2f} ({', '.join(f'{x:.2f}' for x in off)}) |", flush=True)
+        for label, saved in breakdown.items():
+            print(f"\nCPU ms per update saved by running the {label.split(' (')[0].removeprefix('evidence-bot ')}: "
+                  f"median {statistics.median(saved):.2f} ({', '.join(f'{x:.2f}' for x in saved)})")
     if "memory" not in args.skip:
         base = texts
         varied = [f"{q} if the baseline risk is {1 + i % 30}%" if i % 2 else q

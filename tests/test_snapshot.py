@@ -148,6 +148,19 @@ def test_a_snapshot_others_can_write_is_never_unpickled(kb_dir, cache, monkeypat
     assert snapshot.read_snapshot(link, key, load(kb_dir).content_hash) is None  # a link is not followed
 
 
+def test_kb_check_writes_the_snapshot_ask_starts_from(kb_dir, cache, monkeypatch, capsys):
+    from bot.cli import main
+
+    for name, value in cache.items():
+        monkeypatch.setenv(name, value)
+    assert main(["kb", "check", str(kb_dir)]) == 0
+    assert len(_snapshot_files(cache)) == 1
+    monkeypatch.setattr(snapshot, "load", _no_files)
+    kb, _ = snapshot.load_compiled(kb_dir, cache)
+    monkeypatch.undo()
+    assert kb == load(kb_dir)
+
+
 def test_no_cache_folder_means_the_files(kb_dir):
     kb, lexicon = snapshot.load_compiled(kb_dir, {"EVIDENCE_BOT_CACHE_DIR": "off"})
     assert kb == load(kb_dir) and lexicon == build_lexicon(kb)

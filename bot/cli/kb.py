@@ -91,6 +91,9 @@ def _check(kb: KnowledgeBase, directory: Path, records: str | None) -> int:
                      f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes; "
                      f"{rederived} counts re-derived from stored registry records, {not_stored} registry counts "
                      "whose record is not stored (listed in registry_rules.yaml)"))
+    from bot.snapshot import save
+
+    save(kb)  # the compiled snapshot `ask` and `serve` start from (bot/snapshot.py); none without a cache folder
     return 0
 
 

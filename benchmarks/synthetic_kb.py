@@ -2,7 +2,9 @@
 
 Not data: every trial of knowledge/data is repeated ``factor`` times under a new id and acronym ("SOLO 1 x3"),
 with its arms, its counts (each copy's event counts moved by up to +-2, within 0..n, seeded, so that copies are
-not identical studies) and its risk-of-bias rows. Everything else (drugs, outcomes, vocabulary, published
+not identical studies) and its risk-of-bias rows. A copy's provenance text (citation, source, location, URL,
+quote, note) is its own ("... [copy 3]"), as a real trial's would be, so that the copies cost the memory and
+load time of new trials, not of repeated strings. Everything else (drugs, outcomes, vocabulary, published
 syntheses, thresholds, ratings) is the bundled files as they are, so the copy validates like the original. The
 answers it gives are meaningless; only their cost is measured (benchmarks/bench_scaling.py).
 
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "knowledge" / "data"
 PER_TRIAL = ("trials.csv", "arms.csv", "counts.csv", "risk_of_bias.csv")
+TEXT = ("citation", "source", "location", "url", "quote", "note")  # made unique per copy
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -42,6 +45,9 @@ def write_synthetic(target: Path, factor: int, seed: int = 23) -> Path:
                 row = dict(row)
                 if copy:
                     row["trial_id"] = f"{row['trial_id']}_x{copy}"
+                    for column in TEXT:
+                        if row.get(column):
+                            row[column] = f"{row[column]} [copy {copy}]"
                     if name == "trials.csv":
                         row["acronym"] = f"{row['acronym']} x{copy}"
                         row["nct"] = ""  # registry ids are unique to the real trial

@@ -185,12 +185,14 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 raise CsvError("No columns to parse from file")
             header = _column_names(header)
             width, rows = len(header), []
+            cells: dict[str, str] = {}  # one string object per distinct value: sources, URLs, populations repeat
             for raw in reader:
                 if _blank(raw):
                     continue
                 if len(raw) > width:
                     raise CsvError(f"Expected {width} fields in line {reader.line_num}, saw {len(raw)}")
-                rows.append(dict(zip(header, raw + [""] * (width - len(raw)), strict=True)))
+                values = [cells.setdefault(v, v) for v in raw] + [""] * (width - len(raw))
+                rows.append(dict(zip(header, values, strict=True)))
         except csv.Error as exc:
             raise CsvError(str(exc)) from None
     return header, rows

@@ -375,20 +375,26 @@ def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indi
                       kb: KnowledgeBase | None = None) -> Certainty:
     """The one place a network estimate gets its certainty: GRADE for network meta-analysis
     (bot/answers/certainty_network.py) from the trials of the pair and of each regimen against placebo, with
-    their published risk of bias; without the knowledge base, the pairwise rules on the network's interval."""
+    their published risk of bias; without the knowledge base, the pairwise rules on the network's interval.
+    Kept in the knowledge base's memo with the fit it rates (rankings of one outcome share their rows)."""
     if kb is not None and fit.result is not None:
-        a, b = nodes
-        used = set(fit.result.studies)
-        _, indirect, k_direct, p = independent_split(fit, a, b)
-        return network_rating(
-            tuple(x for x in fit.data.arms if x.trial_id in used), fit.data.trials, a, b, PLACEBO_NODE,
-            measure=fit.measure, estimate=(estimate.estimate, estimate.ci_low, estimate.ci_high),
-            indirect=(indirect.estimate, indirect.ci_low, indirect.ci_high) if indirect is not None and k_direct
-            else None, p_difference=p, outcome=kb.outcomes[fit.data.outcome_id], assessments=kb.assessments,
-            control_risk=fit.placebo_risk, names=(a.label(kb), b.label(kb)))
+        return kb.cached(("network_certainty", id(fit), estimate, tuple(nodes)),
+                         lambda: (fit, _rated(fit, estimate, nodes, kb)))[1]
     result = fit.result
     i2 = max(0.0, (result.Q - result.df) / result.Q * 100) if result.Q > 0 and result.df > 0 else 0.0
     k = fit.trials_of(nodes)
     pooled = _Heterogeneity(fit.measure, result.k, i2, estimate.ci_low, estimate.ci_high) if result.df > 0 else None
     return rate(CertaintyInputs(fit.measure, estimate.ci_low, estimate.ci_high, k, pooled, fit.events(nodes),
                                 indirect=indirect_only))
+
+
+def _rated(fit: NetworkFit, estimate: NetworkEstimate, nodes, kb: KnowledgeBase) -> Certainty:
+    a, b = nodes
+    used = set(fit.result.studies)
+    _, indirect, k_direct, p = independent_split(fit, a, b)
+    return network_rating(
+        tuple(x for x in fit.data.arms if x.trial_id in used), fit.data.trials, a, b, PLACEBO_NODE,
+        measure=fit.measure, estimate=(estimate.estimate, estimate.ci_low, estimate.ci_high),
+        indirect=(indirect.estimate, indirect.ci_low, indirect.ci_high) if indirect is not None and k_direct
+        else None, p_difference=p, outcome=kb.outcomes[fit.data.outcome_id], assessments=kb.assessments,
+        control_risk=fit.placebo_risk, names=(a.label(kb), b.label(kb)))

@@ -8,9 +8,11 @@ moved a little). For each size and checkout, a child process measures:
 
 - load: reading and validating the files (knowledge.loader.load), median of 3; and, where the checkout has one,
   the start from the compiled snapshot (bot/snapshot.py load_compiled, the way ask and serve start), median of 3;
-- answers: one question of each kind (effect, comparison, ranking, overview), question to rendered HTML: the
-  first answer in a service with an empty memo, then the same question again (median and p99 of the repeats);
-  and the ranking of the same outcome for another group of drugs, after the first (its network already fitted).
+- answers: one question of each kind (effect, comparison, ranking, overview), question to the HTML a chat is
+  sent with it (effect answers, comparisons and rankings: the headline, their trial lists behind buttons; an
+  overview: everything, as bot/telegram/delivery.py does): the first answer in a service with an empty memo,
+  then the same question again (median and p99 of the repeats); and the ranking of the same outcome for another
+  group of drugs, after the first (its network already fitted).
 
 The children of the two checkouts alternate for each size, so that both see the same machine load.
 """
@@ -36,6 +38,15 @@ QUESTIONS = {
     "overview": "is tralokinumab safe",
 }
 OTHER_RANKING = "which JAK has the least conjunctivitis"
+
+
+def shown_sections(result) -> tuple[str, ...]:
+    """The sections a chat shows with the answer, as bot/telegram/delivery.py send_reply decides: effect answers,
+    comparisons and rankings show their headline (trials, method and sources behind buttons), others all."""
+    parsed = result.answer.parse
+    if parsed.status == "answer" and parsed.intent in ("effect", "compare", "rank"):
+        return ()
+    return tuple(s.key for s in result.reply.sections)
 
 
 def child(directory: str, repeats: int) -> dict:
@@ -76,7 +87,8 @@ def child(directory: str, repeats: int) -> dict:
 
     def answer(svc, question) -> float:
         start = time.perf_counter()
-        html_messages(svc.ask(question).reply, ("trials", "method", "sources"))
+        result = svc.ask(question)
+        html_messages(result.reply, shown_sections(result))
         return time.perf_counter() - start
 
     answer(service, "does dupilumab reduce skin infections")  # imports, lexicon

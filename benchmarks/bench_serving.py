@@ -113,19 +113,23 @@ class Driver:
         return queued
 
 
+BEFORE: list[Path] = []  # an older checkout (--before): its `serve` is the variant "before"
+
+
 def start(api: FakeBotAPI, which: str, data_dir: Path, rate_limited: bool, log) -> subprocess.Popen:
+    tree = BEFORE[0] if which == "before" else ROOT
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "EVIDENCE_BOT_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, TELEGRAM_BASE_FILE_URL=api.base_file_url,
-               EVIDENCE_BOT_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
+               EVIDENCE_BOT_DATA_DIR=str(data_dir), PYTHONPATH=str(tree))
     if "EVIDENCE_BOT_CACHE_DIR" in os.environ:
         env["EVIDENCE_BOT_CACHE_DIR"] = os.environ["EVIDENCE_BOT_CACHE_DIR"]
     if not rate_limited:
         env["EVIDENCE_BOT_NO_RATE_LIMIT"] = "1"
     program = ([str(ROOT / "benchmarks" / "echo_bot.py")] if which == "echo" else ["-m", "bot.cli", "serve"]
-               if which == "bot" else [str(ROOT / "benchmarks" / "serve_variant.py"), which])
+               if which in ("bot", "before") else [str(ROOT / "benchmarks" / "serve_variant.py"), which])
     taskset = shutil.which("taskset")
     command = ([taskset, "-c", "0"] if taskset else []) + [sys.executable, *program]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL)
     api.wait_for("getUpdates", count=len(api.calls_of("getUpdates")) + 1, timeout=120)
     return process
@@ -211,6 +215,7 @@ VARIANTS = (("echo", False, "echo bot"), ("bot", True, "evidence-bot (as shipped
             ("bot", False, "evidence-bot (rate limiter off)"),
             ("no-typing", True, "evidence-bot without the typing indicator (breakdown only)"),
             ("canned", True, "evidence-bot with one canned answer (breakdown only)"))
+BEFORE_VARIANT = ("before", True, "evidence-bot before (as shipped)")
 
 
 def main() -> None:
@@ -220,12 +225,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="length of each paced phase")
     parser.add_argument("--questions", type=int, default=10_000, help="questions before memory is read")
     parser.add_argument("--skip", default="", help="parts to skip: any of 'paced', 'memory', 'gc'")
+    parser.add_argument("--before", type=Path, help="an older checkout whose `serve` runs in the same rounds")
+    parser.add_argument("--echo-memory", action="store_true", help="also the echo bot's memory after as many")
     parser.add_argument("--breakdown", action="store_true",
                         help="also run the bot without its typing indicator, and with one canned answer "
                              "(benchmarks/serve_variant.py): what each costs")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.questions = 2, 15, 2_000
+    if args.before:
+        BEFORE.append(args.before.resolve())
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # the stand-in and this driver on core 1; the bots on core 0
     texts = questions()
@@ -242,7 +251,8 @@ def main() -> None:
         breakdown: dict[str, list[float]] = {}
         for r in range(args.rounds):
             runs = {}
-            for which, limited, label in VARIANTS[:None if args.breakdown else 3]:
+            chosen = VARIANTS[:None if args.breakdown else 3] + ((BEFORE_VARIANT,) if args.before else ())
+            for which, limited, label in chosen:
                 runs[label] = res = paced_run(which, limited, paced, 30, log)
                 print(f"| {r + 1} | {label} | {res['answered']}/{res['offered']} | {res['cpu_ms']:.2f} | "
                       f"{res['p50_ms']:.0f} | {res['p99_ms']:.0f} | {res['max_ms']:.0f} | {res['rss_mib']:.0f} |",
@@ -256,12 +266,19 @@ def main() -> None:
             ratios["p99"].append(runs["evidence-bot (as shipped)"]["p99_ms"] / echo["p99_ms"])
             ratios["cpu_off"].append(runs["evidence-bot (rate limiter off)"]["cpu_ms"] / echo["cpu_ms"])
             ratios["p99_off"].append(runs["evidence-bot (rate limiter off)"]["p99_ms"] / echo["p99_ms"])
+            if args.before:
+                ratios.setdefault("cpu_before", []).append(runs[BEFORE_VARIANT[2]]["cpu_ms"] / echo["cpu_ms"])
+                ratios.setdefault("p99_before", []).append(runs[BEFORE_VARIANT[2]]["p99_ms"] / echo["p99_ms"])
         print("\n| ratio to the echo bot (median of rounds; each round's) | as shipped | rate limiter off |")
         print("| --- | ---: | ---: |")
         for name, key in (("CPU per update", "cpu"), ("p99 latency at 30 updates/s", "p99")):
             shipped, off = ratios[key], ratios[key + "_off"]
             print(f"| {name} | {statistics.median(shipped):.2f} ({', '.join(f'{x:.2f}' for x in shipped)}) | "
                   f"{statistics.median(off):.2f} ({', '.join(f'{x:.2f}' for x in off)}) |", flush=True)
+        for name, key in (("CPU per update", "cpu_before"), ("p99 latency at 30 updates/s", "p99_before")):
+            if key in ratios:
+                print(f"| {name}, the older checkout (as shipped) | {statistics.median(ratios[key]):.2f} "
+                      f"({', '.join(f'{x:.2f}' for x in ratios[key])}) | |")
         for label, saved in breakdown.items():
             print(f"\nCPU ms per update saved by running the {label.split(' (')[0].removeprefix('evidence-bot ')}: "
                   f"median {statistics.median(saved):.2f} ({', '.join(f'{x:.2f}' for x in saved)})")
@@ -272,7 +289,8 @@ def main() -> None:
         print(f"\n## Memory after {len(varied):,} varied questions (rate limiter off, at most 200 in flight)\n")
         print("| process | answered | seconds | VmRSS MiB | peak (VmHWM) MiB |")
         print("| --- | ---: | ---: | ---: | ---: |")
-        for which, label in (("bot", "evidence-bot"), ("echo", "echo bot")):
+        for which, label in (("bot", "evidence-bot"), ("echo", "echo bot"))[:None if args.echo_memory else 1] + \
+                ((("before", "evidence-bot before"),) if args.before else ()):
             res = memory_run(which, varied, log)
             print(f"| {label} | {res['answered']:,}/{res['offered']:,} | {res['seconds']:.0f} | {res['rss_mib']:.0f} | "
                   f"{res['peak_mib']:.0f} |", flush=True)

@@ -33,8 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # imported here, not at the top: the loader brings pandas, which `evidence-bot pool` and `serve`'s
-    # argument parsing do not need (about 130 MB and a second of start-up)
+    # imported here, not at the top: the loader and its records are not needed to parse the command line
     from knowledge.loader import default_directory, load
 
     directory = args.directory or default_directory()

@@ -14,7 +14,9 @@ Ours starts from raw counts (validation, per-study effects, the model, p-values,
 per-study records for forest plots are made only when read, and one row times reading them); statsmodels is
 timed for combine_effects alone (given yi/vi) and with its own effect-size step (effectsize_2proportions), so
 the pipelines can be compared like for like. Both are given the counts as numpy arrays (statsmodels takes
-nothing else); one more row gives ours Python lists, as the bot does.
+nothing else); one more row gives ours Python lists, as the bot does. With --before, an older checkout's
+analysis.pool (imported as analysis_before) runs in the same rounds (for thousands of studies every tenth
+round, as pool_all does).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ OURS = [("RR", "MH", False), ("OR", "PETO", False), ("RR", "IV", False), ("RR", 
         ("RR", "REML", False), ("RR", "PM", False), ("RR", "DL", True), ("RR", "REML", True)]
 # (ours, statsmodels) rows whose per-round ratio is reported
 PAIRS = (("ours pool RR DL", "statsmodels effectsize_2proportions + combine_effects DL"),
+         ("before: pool RR DL", "statsmodels effectsize_2proportions + combine_effects DL"),
          ("ours core RR DL: counts -> estimate, no result record", "statsmodels effectsize_2proportions + "
           "combine_effects DL"),
          ("ours pool RR PM", "statsmodels effectsize_2proportions + combine_effects PM"))
@@ -66,6 +69,22 @@ def rounds_for(k: int, quick: bool) -> int:
     return max(10, base // 5) if quick else base
 
 
+def load_before(tree: Path):
+    """The analysis package of an older checkout, imported under another name (``analysis_before``), so that
+    both versions are called in the same rounds of one process."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("analysis_before", tree / "analysis" / "__init__.py",
+                                                  submodule_search_locations=[str(tree / "analysis")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["analysis_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BEFORE: list = []  # the older analysis package, with --before
+
+
 def analyses(k: int) -> list[tuple[str, Callable[[], object]]]:
     lists = make_tables(k)
     a, n1, c, n2 = (np.asarray(x, dtype=np.int64) for x in lists)
@@ -80,6 +99,9 @@ def analyses(k: int) -> list[tuple[str, Callable[[], object]]]:
     out.append(("ours core RR DL: counts -> estimate, no result record",
                 lambda: random_effects(effect_sizes(validate_tables(a, n1, c, n2), "RR"), "DL")))
     out.append(("ours pool_all (22 analyses)", lambda: pool_all(a, n1, c, n2)))
+    for before in BEFORE:
+        for method in ("MH", "DL"):
+            out.append((f"before: pool RR {method}", lambda m=method, b=before: b.pool(a, n1, c, n2, method=m)))
     if combine_effects is not None:
         es = effect_sizes(validate_tables(a, n1, c, n2), "RR")
         yi, vi = es.yi[es.ok], es.vi[es.ok]
@@ -94,9 +116,9 @@ def analyses(k: int) -> list[tuple[str, Callable[[], object]]]:
 
 def bench(k: int, quick: bool) -> tuple[list[tuple[str, float, float]], list[tuple[str, str, float, float]]]:
     todo = analyses(k)
-    samples: dict[str, list[float]] = {name: [] for name, _ in todo}
+    samples: dict[str, dict[int, float]] = {name: {} for name, _ in todo}  # round -> µs
     rounds = rounds_for(k, quick)
-    slow = {"ours pool_all (22 analyses)"}
+    slow = {"ours pool_all (22 analyses)"} | ({"before: pool RR MH", "before: pool RR DL"} if k >= 1000 else set())
     for _, fn in todo:  # warm-up
         fn()
     for r in range(rounds):
@@ -106,17 +128,17 @@ def bench(k: int, quick: bool) -> tuple[list[tuple[str, float, float]], list[tup
                 continue  # 22 analyses a call: every tenth round
             t0 = time.perf_counter_ns()
             fn()
-            samples[name].append((time.perf_counter_ns() - t0) / 1000.0)
+            samples[name][r] = (time.perf_counter_ns() - t0) / 1000.0
     rows = []
     for name, _ in todo:
-        ordered = sorted(samples[name])
+        ordered = sorted(samples[name].values())
         rows.append((name, statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]))
     ratios = []
     for ours, theirs in PAIRS:
-        if samples.get(theirs):
-            per_round = [x / y for x, y in zip(samples[ours], samples[theirs], strict=True)]
+        if samples.get(theirs) and samples.get(ours):
+            per_round = [x / samples[theirs][r] for r, x in samples[ours].items() if r in samples[theirs]]
             ratios.append((ours, theirs, statistics.median(per_round),
-                           statistics.median(samples[ours]) / statistics.median(samples[theirs])))
+                           statistics.median(samples[ours].values()) / statistics.median(samples[theirs].values())))
     return rows, ratios
 
 
@@ -124,7 +146,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--sizes", type=int, nargs="*", default=[8, 100, 1000, 10000])
+    parser.add_argument("--before", type=Path, help="an older checkout whose analysis.pool runs in the same rounds")
     args = parser.parse_args()
+    if args.before:
+        BEFORE.append(load_before(args.before.resolve()))
     warnings.simplefilter("ignore")
     import scipy
     import statsmodels

@@ -130,11 +130,13 @@ def compare(kb: KnowledgeBase, directory: Path, records: Path = RECORDS) -> tupl
     held = {(c.trial_id, c.arm_id, c.outcome_id): c for c in kb.counts}
     problems: list[str] = []
     derived_keys: set[tuple[str, str, str]] = set()
+    failed: set[str] = set()  # trials whose record could not be read: reported once, not row by row
     for nct, rule in (rules.get("records") or {}).items():
         try:
             rows = derive(kb, nct, rule, records)
         except (RuleError, OSError, ValueError, KeyError) as exc:
             problems.append(f"{nct}: {exc}")
+            failed.add(str(rule.get("trial_id")))
             continue
         for d in rows:
             derived_keys.add(d.key)
@@ -149,11 +151,11 @@ def compare(kb: KnowledgeBase, directory: Path, records: Path = RECORDS) -> tupl
                                 f"{' ' + c.percent + '%' if c.percent else ''}, {c.definition_family}, week "
                                 f"{c.timepoint_weeks}); the record gives {d.events}/{d.n} ({d.obtained}"
                                 f"{' ' + d.percent + '%' if d.percent else ''}, {d.family}, week {d.timepoint_weeks})"
-                                f" [{d.provenance}]")
+                                f" [{d.provenance}; read: {d.quote}]")
     waived = {str(k): str(why) for k, why in (rules.get("not_stored") or {}).items()}
     used: set[str] = set()
     for key, c in held.items():
-        if not registry_sourced(c.url) or key in derived_keys:
+        if not registry_sourced(c.url) or key in derived_keys or c.trial_id in failed:
             continue
         pattern = next((p for p in waived if fnmatch.fnmatchcase("/".join(key), p if "/" in p else p + "/*")), None)
         if pattern is None:

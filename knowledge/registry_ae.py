@@ -27,9 +27,10 @@ class Cell:
 
 
 def layout(record: Record, rule: dict, row: dict, where: str) -> str:
-    """Which stored copy a row reads: the one the row (or rule) names, else the only one stored."""
+    """Which stored copy a row reads: the one the row (or rule) names, else the only one stored that holds the
+    row's module (the atlas keeps no serious-event terms)."""
     named = row.get("layout") or rule.get("layout")
-    stored = record.layouts
+    stored = record.layouts - ({"atlas"} if row.get("module") == "serious_terms" else set())
     if named:
         if named not in stored:
             raise RuleError(f"{where}: layout '{named}' is not stored for {record.nct} (stored: {sorted(stored)})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from bot.answers.certainty_text import certainty_lines, certainty_sentence
 from bot.answers.compose import Answer, OutcomeAnswer
 from bot.answers.evidence import family_words, obtained_label
 from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
@@ -281,17 +282,6 @@ def definition_sentence(oa: OutcomeAnswer) -> list[str]:
             f"count it another way: {aside}. Sensitivity shows all pooled together."]
 
 
-def certainty_sentence(oa: OutcomeAnswer) -> str:
-    c = oa.certainty
-    if c is None:
-        return "Certainty of the evidence: not rated."
-    if c.source == "published":
-        if not c.rated:
-            return f"Certainty of the evidence: not rated by its source ({c.citation})."
-        return f"Certainty of the evidence (GRADE, as rated by {c.citation}): {c.rating}."
-    return f"Certainty of the evidence: {c.rating} ({c.rule_words}; see Method)."
-
-
 def trials_lines(oa: OutcomeAnswer, kb: KnowledgeBase) -> tuple[Line, ...]:
     lines: list[Line] = []
     weights = dict(zip([s.label for s in oa.pooled.studies], oa.pooled.weights, strict=True)) if oa.pooled \
@@ -382,20 +372,6 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
         lines.append(line(ratio_detail(oa)))
     lines.extend(certainty_lines(oa))
     return tuple(lines)
-
-
-def certainty_lines(oa: OutcomeAnswer) -> list[Line]:
-    """Each rating with the estimate it rates: the published lead's own, then our pooling's with its reasons."""
-    lines: list[Line] = []
-    c, ours = oa.certainty, oa.pooled_certainty
-    if c is not None and c.source == "published":
-        lines.append(line(f"Certainty of the published estimate: {c.rating}" + (
-            f" (GRADE, as rated by {c.citation})." if c.rated else f" by its source ({c.citation}).")))
-    if ours is not None:
-        what = "our pooling" if c is not None and c.source == "published" else "the evidence"
-        lines.append(line(f"Certainty of {what}: {ours.rating} (rule-based, see docs/certainty.md):"))
-        lines.extend(line(f"• {reason}") for reason in ours.reasons)
-    return lines
 
 
 def _pooled_text(measure: str, result) -> str:

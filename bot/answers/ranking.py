@@ -68,7 +68,13 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                   drugs: tuple[str, ...] = (), order: str = "", who: str = "",
                   regimens: tuple[Regimen, ...] = ()) -> NetworkRanking:
     """``regimens``: the doses a question named for some drugs (those drugs are ranked by those doses only);
-    other drugs by their licensed regimens in this population."""
+    other drugs by their licensed regimens in this population. Kept in the knowledge base's memo."""
+    return kb.cached(("rank", outcome_id, options, population, drugs, order, who, regimens),
+                     lambda: _rank_regimens(kb, outcome_id, options, population, drugs, order, who, regimens))
+
+
+def _rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None,
+                   drugs: tuple[str, ...], order: str, who: str, regimens: tuple[Regimen, ...]) -> NetworkRanking:
     outcome = kb.outcomes[outcome_id]
     asked = drugs or kb.covered_drugs
     data = build_network(kb, outcome_id, options, population)
@@ -98,7 +104,7 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         direct = len(fit.data.trials_with(node, PLACEBO_NODE))
         rows.append(RankedRegimen(node, node.label(kb), kb.drugs[node.drug].drug_class, estimate, absolute,
                                   scores[node], network_certainty(fit, estimate, (node, PLACEBO_NODE),
-                                                                  indirect_only=direct == 0), direct,
+                                                                  indirect_only=direct == 0, kb=kb), direct,
                                   asked_fit.estimate(node, PLACEBO_NODE) if asked_fit is not None else None))
     rows.sort(key=lambda r: (-r.p_score, -r.vs_placebo.log_estimate if up else r.vs_placebo.log_estimate))
     not_licensed = tuple(n.label(kb) for n in in_network if n not in shown and n.drug not in dosed)

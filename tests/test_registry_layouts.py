@@ -228,3 +228,12 @@ def test_a_denominator_from_another_measure_only_where_it_alone_reproduces(kb):
 ])
 def test_binomial_intervals_against_intervals_registries_print(events, n, lower, upper, method, expected):
     assert intervals.reproduces(events, n, lower, upper, method) is expected
+
+
+@pytest.mark.parametrize(("events", "n"), [(0, 10), (1, 300), (23, 83), (44, 83), (150, 301), (10, 10)])
+def test_the_exact_interval_agrees_with_scipy(events, n):
+    from scipy.stats import beta
+
+    lower = 0.0 if events == 0 else 100 * beta.ppf(0.025, events, n - events + 1)
+    upper = 100.0 if events == n else 100 * beta.ppf(0.975, events + 1, n - events)
+    assert intervals.interval(events, n, "clopper_pearson") == pytest.approx((lower, upper), abs=1e-7)

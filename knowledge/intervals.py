@@ -66,6 +66,6 @@ def reproduces(events: int, n: int, lower: str, upper: str, method: str) -> bool
 
 
 def printed(value: object) -> str:
-    """A bound as the record prints it: JSON numbers keep at least one decimal (21.5, -0.42, 8.0)."""
-    text = value if isinstance(value, str) else repr(float(value)) if isinstance(value, (int, float)) else ""
-    return text
+    """A bound as the record prints it: a string as it is, a JSON number with at least one decimal (21.5, -0.42,
+    8.0), so the precision a bound is tested at is never coarser than a tenth."""
+    return value if isinstance(value, str) else repr(float(value))

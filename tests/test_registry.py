@@ -158,7 +158,7 @@ def test_a_registry_sourced_row_must_be_re_derived_or_listed(kb_dir, records, ca
 def test_kb_derive_prints_staged_rows_with_provenance(kb_dir, capsys):
     assert main(["kb", "derive", "NCT00000001", str(kb_dir), "--records", str(FIXTURE_RECORDS)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("registry_module,registry_groups,registry_terms,registry_time_frame")
+    assert out[0].endswith("registry_module,registry_groups,registry_terms,registry_time_frame,registry_copy")
     assert any(line.startswith("zorb1,z100,conjunctivitis,12,100,exact_sum,") for line in out)
 
 

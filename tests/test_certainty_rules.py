@@ -167,6 +167,7 @@ def test_a_rating_sits_beside_the_estimate_it_was_computed_for(service):
     assert oa.pooled_certainty.source == "rule-based" and oa.pooled_certainty.rated
     reply = text(result.reply, sections=())
     assert "Certainty of the evidence: not rated by its source (Zhao 2023)." in reply  # authors named since 2026.12.0
-    pooling = next(s for s in reply.splitlines() if s.startswith("Our pooling of the 5 trials"))
+    others = text(result.reply, sections=("estimates",))  # our pooling sits one tap away, with its own rating
+    pooling = next(s for s in others.splitlines() if s.startswith("Our pooling of the 5 trials"))
     assert f"certainty {oa.pooled_certainty.rating} (rule-based)" in pooling
     assert not re.search(r"Certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)

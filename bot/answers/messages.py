@@ -57,8 +57,7 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
     return Reply(notice_lines(parsed, kb) + reply.headline, reply.sections, buttons, footer(answer))
 
 
-NOT_ADVICE = ("I don't give treatment advice: what follows is what the trials show, for you to weigh for your "
-              "patient.")
+NOT_ADVICE = "I give no treatment advice: this is what the trials show, for you to weigh for your patient."
 
 
 def notice_lines(parsed: Parse, kb: KnowledgeBase) -> tuple[Line, ...]:

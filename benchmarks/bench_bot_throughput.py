@@ -99,6 +99,12 @@ class Run:
         }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/PID/stat): what an answer costs, whatever the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -129,7 +135,9 @@ def bench(rate_limited: bool, quick: bool) -> list[tuple[str, dict]]:
             seconds = 5 if quick else 10
             results.append(("30 updates/s", run.phase(30 * seconds, 30, timeout=60)))
             burst = 300 if rate_limited else (1000 if quick else 3000)
+            cpu = cpu_seconds(process.pid)
             limit = run.phase(burst, None, timeout=120)
+            limit["cpu_ms"] = 1000 * (cpu_seconds(process.pid) - cpu) / max(1, limit["answered"])
             results.append((f"burst of {burst}: the bot's limit", limit))
             near = max(1.0, 0.8 * limit["throughput"])
             results.append((f"{near:.0f} updates/s (80% of the limit)",
@@ -278,16 +286,18 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # the stand-in and this driver on core 1; the bot on core 0
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; bot on core 0, stand-in on core 1")
-    print("| rate limiter | load | answered | updates/s | p50 ms | p99 ms |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    print("| rate limiter | load | answered | updates/s | p50 ms | p99 ms | CPU ms per answer |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for rate_limited in (True, False):
         name = "AIORateLimiter (as shipped)" if rate_limited else "off (EVIDENCE_BOT_NO_RATE_LIMIT=1)"
         for label, r in bench(rate_limited, args.quick):
             if "rss_mib" in r:
                 print(f"| {name} | {label} | | | | RSS {r['rss_mib']:.0f} MiB |")
                 continue
+            cpu = f"{r['cpu_ms']:.2f}" if "cpu_ms" in r else ""
             print(f"| {name} | {label} | {r['answered']}/{r['offered']} | {r['throughput']:.1f} | "
-                  f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} |", flush=True)
+                  f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {cpu} |", flush=True)
 
 
 if __name__ == "__main__":

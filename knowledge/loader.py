@@ -120,6 +120,9 @@ def _read_yaml(directory: Path, name: str, issues: list[DataIssue]) -> dict:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         issues.append(DataIssue(name, None if line is None else line + 1, None, f"not valid YAML: {exc}"))
         return {}
+    except RecursionError:  # lists or mappings nested thousands deep
+        issues.append(DataIssue(name, None, None, "not valid YAML: nested too deeply"))
+        return {}
     if not isinstance(data, dict):
         issues.append(DataIssue(name, None, None, "expected a mapping at the top level"))
         return {}

@@ -209,7 +209,8 @@ class DrugClass:
 
 @dataclass(frozen=True)
 class Concept:
-    """Something a question can name: a drug, outcome, condition, population or comparator."""
+    """Something a question can name: a drug, outcome, condition, population or comparator; or a treatment,
+    special situation, risk factor or qualifier that it can only be told is not covered or not usable."""
 
     kind: str
     id: str
@@ -224,6 +225,17 @@ class Concept:
     # Whether the uncovered term is counted within its nearest outcome (cold sores within herpes infections) or
     # only related to it (blepharitis is not conjunctivitis): the wording must not claim the first for the second.
     within: bool = True
+    # Populations: the trial age groups answering a question about it, those left out by "excluding" it (every
+    # trial that enrolled any of it), and the ages in years it spans (for "a 14 year old").
+    age_groups: tuple[str, ...] = ()
+    overlaps: tuple[str, ...] = ()
+    ages: tuple[float, float] | None = None
+    # An uncovered population answered as a covered one, with `why` said back ("over 65" -> adults).
+    answer_as: str = ""
+    # Why a recognised word cannot be used (said back: "I could not use 'smoker': <why>").
+    why: str = ""
+    # Risk factors: the outcomes a patient-specific question about it is answered with.
+    bears_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ MD_IMPROVEMENT = frozenset({"positive", "negative", ""})
 METHODS = frozenset({"MH", "PETO", "IV", "DL", "REML", "PM"})
 SYNTHESIS_MEASURES = frozenset({"RR", "OR", "PETO_OR", "RD", "IRR", "HR", "MD", "IR"})
 RATIO_MEASURES = frozenset({"RR", "OR", "PETO_OR", "IRR", "HR"})
-CONCEPT_KINDS = ("comparator", "outcome", "condition", "population")  # drugs come from drugs.yaml
+CONCEPT_KINDS = ("comparator", "outcome", "condition", "population",  # drugs come from drugs.yaml
+                 "treatment", "situation", "risk_factor", "qualifier")
 
 # Another source's count for a held (trial, arm, outcome) that disagrees with it: both are held, the note says
 # which is used and why, and the Trials detail shows the disagreement (disagreements.csv, optional).

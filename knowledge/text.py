@@ -14,6 +14,7 @@ _SPELLING = {
     "leukaemia": "leukemia", "impetiginised": "impetiginized", "foetal": "fetal",
 }
 _NON_WORD = re.compile(r"[^a-z0-9%.]+")
+_SPACE_RUN = re.compile(r"(\s)\s+")  # a run of white space: kept as its first character
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 
 
@@ -25,6 +26,7 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = _SPACE_RUN.sub(r"\1", text)  # before any other pattern sees it; the result is the same
     text = text.replace("'s ", " ").replace("’s ", " ")
     text = _NON_WORD.sub(" ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # keep only decimal points

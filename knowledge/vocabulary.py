@@ -137,12 +137,52 @@ def parse_concepts(data: dict, outcomes: dict[str, Outcome], issues: list[DataIs
                 kind=kind, id=str(concept_id), label=str(entry.get("label", concept_id)), covered=covered,
                 terms=terms, lookalikes=tuple(normalise(str(t)) for t in entry.get("lookalikes", [])),
                 nearest=nearest, group=group, within=bool(entry.get("counted_within", True)),
+                why=str(entry.get("why", "")), **_extra_fields(kind, entry, where, outcomes, issues),
             ))
+    populations = {c.id: c for c in concepts if c.kind == "population"}
+    for c in concepts:
+        if c.answer_as and not (c.answer_as in populations and populations[c.answer_as].covered):
+            issues.append(DataIssue("vocabulary.yaml", None, f"populations.{c.id}.answer_as",
+                                    f"'{c.answer_as}' is not a covered population"))
     for outcome_id in outcomes:
         if not any(c.kind == "outcome" and c.id == outcome_id for c in concepts):
             issues.append(DataIssue("vocabulary.yaml", None, f"outcomes.{outcome_id}",
                                     "outcome in outcomes.yaml has no vocabulary entry"))
     return tuple(concepts)
+
+
+def _extra_fields(kind: str, entry: dict, where: str, outcomes: dict[str, Outcome], issues: list[DataIssue]
+                  ) -> dict:
+    """The fields only populations (age groups, ages, answered as) and risk factors (outcomes they bear on)
+    have; a field given to another kind, or naming what does not exist, is reported."""
+    fields: dict = {}
+    allowed = {"population": ("age_groups", "overlaps", "ages", "answer_as"), "risk_factor": ("bears_on",)}
+    for name in ("age_groups", "overlaps", "ages", "answer_as", "bears_on"):
+        if name in entry and name not in allowed.get(kind, ()):
+            issues.append(DataIssue("vocabulary.yaml", None, f"{where}.{name}", f"not a field of a {kind}"))
+    if kind == "population":
+        for name in ("age_groups", "overlaps"):
+            groups = tuple(str(g) for g in entry.get(name, []) or [])
+            unknown = [g for g in groups if g not in schema.AGE_GROUPS]
+            if unknown:
+                issues.append(DataIssue("vocabulary.yaml", None, f"{where}.{name}",
+                                        f"not trial age groups: {unknown}"))
+            fields[name] = groups
+        ages = entry.get("ages")
+        if ages is not None:
+            if not (isinstance(ages, list) and len(ages) == 2 and all(isinstance(a, int | float) for a in ages)
+                    and ages[0] <= ages[1]):
+                issues.append(DataIssue("vocabulary.yaml", None, f"{where}.ages", "must be [youngest, oldest]"))
+            else:
+                fields["ages"] = (float(ages[0]), float(ages[1]))
+        fields["answer_as"] = str(entry.get("answer_as", "") or "")
+    if kind == "risk_factor":
+        bears_on = tuple(str(o) for o in entry.get("bears_on", []) or [])
+        unknown = [o for o in bears_on if o not in outcomes]
+        if unknown:
+            issues.append(DataIssue("vocabulary.yaml", None, f"{where}.bears_on", f"not outcomes: {unknown}"))
+        fields["bears_on"] = tuple(o for o in bears_on if o in outcomes)
+    return fields
 
 
 def parse_drugs(data: dict, issues: list[DataIssue]) -> tuple[dict[str, Drug], list[Concept]]:

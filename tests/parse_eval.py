@@ -35,11 +35,11 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.csv"
 REGIMEN_QUESTIONS = ROOT / "tests" / "data" / "questions_regimens.csv"
 SLOTS = ("status", "intent", "intervention", "outcomes", "population", "measure", "method", "dose_mg",
          "interval_weeks", "background", "followup_weeks", "exclude_trials", "only_trials", "baseline_risk",
-         "exclusions")
+         "exclusions", "timepoint_weeks")
 # Slots whose difference means the answer is about another question (with instead of without TCS, adolescents
 # only instead of excluding them): a wrong answer, not just an imperfect reading.
 SCOPE_SLOTS = ("intervention", "outcomes", "population", "background", "dose_mg", "interval_weeks",
-               "followup_weeks", "exclude_trials", "only_trials", "exclusions")
+               "followup_weeks", "exclude_trials", "only_trials", "exclusions", "timepoint_weeks")
 # The regimen file's slots: each side as "drug|dose|interval", the drugs and classes of a ranking, its order.
 REGIMEN_SLOTS = ("status", "intent", "intervention", "comparator", "intervention_regimen", "comparator_regimen",
                  "drugs", "drug_classes", "order", "outcomes", "exclusions")
@@ -81,6 +81,9 @@ def predicted(p: Parse) -> dict[str, str]:
             + [f"followup={o.exclude_followup_weeks}" for _ in [0] if o.exclude_followup_weeks]
             + [f"population={p}" for p in o.exclude_populations] + [f"include={t}" for t in o.include_trials])),
         "notices": ";".join(sorted(p.notices)),
+        # the time asked about ("at week 16", "1 year"), apart from the trials' length; a column added for
+        # issue 19, filled only on the rows that name a time (an absent cell reads as empty)
+        "timepoint_weeks": text(o.timepoint_weeks),
         "comparator": text(p.comparator) if p.intent in ("compare", "effect", "rank") else "",
         "intervention_regimen": _regimen(p.intervention_regimen), "comparator_regimen": _regimen(p.comparator_regimen),
         "drugs": ";".join(p.drugs), "drug_classes": ";".join(p.drug_classes), "order": p.order,

@@ -28,13 +28,17 @@ async def test_filters_that_carry_over_are_announced_and_clearable(bot):  # noqa
     labels = [b["text"] for b in reply.buttons()]
     assert "Clear filters" in labels
     cleared = sent_messages(await bot.press(reply, "Clear filters"))[-1]
-    assert "Still filtered" not in cleared.text and "CHRONOS" not in cleared.text.split("\n")[1]
+    assert "Still filtered" not in cleared.text and "without CHRONOS" not in cleared.text
+    assert "IGA 0/1" in cleared.text.split("\n")[1]  # the drug and outcome stay; only the filter is cleared
 
 
 async def test_population_and_exclusion_follow_ups(bot):  # noqa: F811
     await _ask(bot, "dupilumab EASI-75")
     teens = await _ask(bot, "in adolescents?")
-    assert "Dupilumab vs placebo: EASI-75" in teens.text and "adolescents" in teens.text.split("\n")[1]
+    lines = teens.text.split("\n")
+    assert lines[0] == "Kept from your last question: dupilumab; EASI-75."  # every carried slot is announced
+    headline = next(i for i, text in enumerate(lines) if "Dupilumab vs placebo: EASI-75" in text)
+    assert "adolescents" in lines[headline + 1]
     without = await _ask(bot, "exclude chronos")
     assert "without CHRONOS" in without.text
 

@@ -103,6 +103,18 @@ def test_an_update_is_stored_once_and_its_content_deleted_once_answered(tmp_path
     assert b"question one" not in (tmp_path / "d" / "state.sqlite3").read_bytes()  # zeroed, not just unlinked
 
 
+def test_an_update_older_than_a_day_is_not_answered_after_a_restart(tmp_path, caplog):
+    now = [time.time() - 2 * inbox_module.MAX_AGE]
+    store = Store(tmp_path / "d")
+    inbox = Inbox(lambda: store._db, clock=lambda: now[0])
+    inbox.add([{"update_id": 1}, {"update_id": 2}])  # two days ago (a restored backup, a long outage)
+    now[0] = time.time()
+    inbox.add([{"update_id": 3}])
+    assert [item["update_id"] for item in inbox.pending(inbox_module.MAX_AGE)] == [3]
+    assert inbox.count() == 1 and store._db.execute("SELECT data FROM inbox WHERE update_id=1").fetchone() == (None,)
+    assert any("2 updates in the inbox older than 24 hours" in r.getMessage() for r in caplog.records)
+
+
 def test_a_failing_inbox_answers_from_memory_and_says_so_once(tmp_path, caplog):
     conn = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
     conn.close()  # every statement now fails

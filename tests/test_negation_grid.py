@@ -28,7 +28,12 @@ OPTIONS = {
     "16-week trials": ({"followup_weeks": 16}, {"exclude_followup_weeks": 16}),
     "CHRONOS": ({"only_trials": ["chronos"]}, {"exclude_trials": ["chronos"]}),
     "adolescents": ({"population": "adolescents"}, {"exclude_populations": ["adolescents"]}),
-    "children": ({"population": "children"}, {"exclude_populations": ["children"]}),
+    # "children"/"kids" are 6 months to 11 years (issue 19): excluding them leaves out the preschool trial too
+    "children": ({"population": "under_12"}, {"exclude_populations": ["under_12"]}),
+    "kids": ({"population": "under_12"}, {"exclude_populations": ["under_12"]}),
+    "school-age children": ({"population": "children"}, {"exclude_populations": ["children"]}),
+    "under 6s": ({"population": "infants_preschool"}, {"exclude_populations": ["infants_preschool"]}),
+    "adults": ({"population": "adults"}, {"exclude_populations": ["adults"]}),
 }
 
 

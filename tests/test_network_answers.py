@@ -99,8 +99,12 @@ def test_every_answer_says_how_background_therapy_was_handled(service):
 def test_left_out_populations_and_one_kind_of_trial_are_said(service):
     reply = text(service.ask("abro 200 vs dupi EASI-75 excluding adolescents").reply, sections=())
     assert "trials of adolescents left out as asked" in reply
-    reply = text(service.ask("which biologic is best for EASI-75 in children").reply, sections=())
+    # "children" is 6 months to 11 years (issue 19: PEDS and PRESCHOOL); "school-age children" is PEDS alone
+    reply = text(service.ask("which biologic is best for EASI-75 in school-age children").reply, sections=())
     assert reply.splitlines()[1].startswith("Children") and "1 trial, with topical steroids" in reply
+    reply = text(service.ask("which biologic is best for EASI-75 in children").reply, sections=())
+    assert reply.splitlines()[1].startswith("Children (6 months to 11 years)")
+    assert "2 trials, all with topical steroids" in reply
 
 
 # --- comparisons --------------------------------------------------------------------------------------------------

@@ -121,16 +121,13 @@ def test_a_corrupt_database_is_moved_aside_with_one_log_line(tmp_path, caplog):
     assert len(lines) == 1 and kept[0].name in lines[0]
 
 
-def test_a_database_failing_its_integrity_check_is_moved_aside(tmp_path, caplog):
-    directory = tmp_path / "data"
-    store = Store(directory)
-    for chat in range(3_000):
-        store.set_settings(chat, Settings(per=100))
-    store.close()
+def scribble(directory, first_page: int = 2) -> None:
+    """Write over the b-tree pages of a closed database from ``first_page`` on (the first holds the header and
+    the schema): it opens, then fails its check."""
     path = directory / DB_FILE
     data = bytearray(path.read_bytes())
     assert len(data) > 40_000
-    for offset in range(4096, len(data) - 4096, 4096):  # scribble over every b-tree page, keep the header
+    for offset in range(4096 * (first_page - 1), len(data) - 4096, 4096):
         data[offset + 8:offset + 200] = os.urandom(192)
     path.write_bytes(bytes(data))
     with sqlite3.connect(path) as conn:
@@ -139,20 +136,57 @@ def test_a_database_failing_its_integrity_check_is_moved_aside(tmp_path, caplog)
         except sqlite3.DatabaseError:
             result = None
     assert result != [("ok",)]
-    Store(directory).set_settings(1, Settings(per=1000))
+
+
+def filled(directory, chats: int = 3_000) -> None:
+    store = Store(directory)
+    for chat in range(chats):
+        store.set_settings(chat, Settings(per=100))
+    store.close()
+
+
+def test_a_database_failing_its_integrity_check_is_moved_aside(tmp_path, caplog):
+    """On demand (serve --check-state): the full check runs before serving and sets a corrupt file aside."""
+    directory = tmp_path / "data"
+    filled(directory)
+    scribble(directory)
+    Store(directory, full_check=True).set_settings(1, Settings(per=1000))
     assert Store(directory).settings(1).per == 1000
     assert [p for p in directory.iterdir() if p.name.startswith(DB_FILE + ".corrupt-")]
 
 
-def test_a_database_that_cannot_be_opened_is_kept_not_overwritten(tmp_path, caplog):
+def test_corruption_met_while_serving_is_checked_and_set_aside_at_the_next_start(tmp_path, caplog):
+    """No full check at a clean start (it read the whole file every time); corruption met while serving leaves a
+    flag, and the next start runs the full check and sets the file aside."""
+    directory = tmp_path / "data"
+    filled(directory)
+    scribble(directory, first_page=12)  # the tables' first pages (meta among them) intact, the chats' rows not
+    store = Store(directory)  # clean stop before: opened without reading the whole file
+    store.set_settings(1, Settings(per=1000))  # the write meets the corruption: not saved, flagged
+    assert store.settings(1).per == 1000  # kept in memory meanwhile
+    assert (directory / (DB_FILE + ".check")).exists()
+    assert not [p for p in directory.iterdir() if p.name.startswith(DB_FILE + ".corrupt-")]
+    again = Store(directory)
+    assert [p for p in directory.iterdir() if p.name.startswith(DB_FILE + ".corrupt-")]
+    assert not (directory / (DB_FILE + ".check")).exists()
+    again.set_settings(1, Settings(per=1000))
+    assert Store(directory).settings(1).per == 1000
+    assert sum("will be fully checked at the next start" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_database_that_cannot_be_opened_is_left_in_place_with_one_line(tmp_path, caplog):
+    """Cannot open is not corrupt: the start stops with one line and the file is left as it is (before: moved
+    aside, and the bot started with no chats)."""
+    from bot.telegram.state_db import StateUnavailable
+
     directory = tmp_path / "data"
     (directory / DB_FILE).mkdir(parents=True)  # in the way, and unopenable as a database (even for root)
     (directory / DB_FILE / "keep.txt").write_text("operator's file")
-    Store(directory).set_settings(2, Settings(per=1000))
-    assert Store(directory).settings(2).per == 1000
-    (kept,) = [p for p in directory.iterdir() if p.name.startswith(DB_FILE + ".corrupt-")]
-    assert (kept / "keep.txt").read_text() == "operator's file"
-    assert sum("state database unusable" in r.getMessage() for r in caplog.records) == 1
+    with pytest.raises(StateUnavailable, match=r"cannot open the state database .*left as it is"):
+        Store(directory)
+    assert (directory / DB_FILE / "keep.txt").read_text() == "operator's file"
+    assert not [p for p in directory.iterdir() if ".corrupt-" in p.name]
+    assert not any("moved aside" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe{not utf-8", b"[" * 100_000 + b"]" * 100_000, b"{not json"])

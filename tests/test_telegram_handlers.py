@@ -237,16 +237,17 @@ async def test_tampered_and_foreign_callback_data_get_a_polite_note(bot, api):
 
 async def test_stale_buttons_after_restart(bot):
     answer = sent_messages(await bot.say(QUESTION))[-1]
+    await bot.say("reset")  # else "dupilumab" continues the question before (it names nothing new)
     clarify = sent_messages(await bot.say("dupilumab"))[-1]
     assert clarify.buttons(), "a clarifying question offers choices"
     await bot.restart()
     # an answer's buttons keep working: its reading (ids and options) was persisted
     calls = await bot.press(answer, "Forest plot")
     assert [c.method for c in calls if c.method == "sendPhoto"]
-    # canned questions that are not the fixed examples lived in memory only
-    calls = await bot.press(clarify, clarify.buttons()[0]["text"])
-    assert [c.method for c in calls] == ["answerCallbackQuery"]
-    assert "expired" in calls[0].params["text"]
+    # a menu button keeps the frame it carries (ids and options, kept as its difference from the question)
+    label = next(b["text"] for b in clarify.buttons() if "conjunctivitis" in b["text"].lower())
+    calls = await bot.press(clarify, label)
+    assert "Dupilumab vs placebo: conjunctivitis" in sent_messages(calls)[-1].text
     # a well-signed token that was never issued
     data = callbacks.encode(bot.store.key(), 42, "plot", "zzzzzzzz")
     calls = await bot.send(callback_update(data, answer))

@@ -20,8 +20,8 @@ from bot.telegram.callbacks import CallbackError, Entry, Recent
 from bot.telegram.commands import parse_settings
 from bot.telegram.delivery import FloodGuard
 from bot.telegram.groups import addressed_text
-from bot.telegram.questions import follow_up
 from bot.telegram.store import Store, restore, snapshot
+from bot.understand.frame import follow_up
 from bot.understand.options import Options
 from bot.understand.reading import Parse
 from tests.fake_bot_api import BOT_ID, BOT_USERNAME, assert_telegram_html, html_problems, message
@@ -163,15 +163,16 @@ def test_store_survives_a_corrupt_or_foreign_file(tmp_path, caplog):
 
 # --- follow-ups ---------------------------------------------------------------------------------------------
 
+
 def test_follow_up_merges_outcomes_and_options(service):
     last = effect(dose_mg=300, measure="OR")
-    new = follow_up(service.understand("and eczema herpeticum?"), last)
+    new = follow_up(service.understand("and eczema herpeticum?"), last, service.lexicon)
     assert new.outcomes == ("eczema_herpeticum",) and new.options.dose_mg == 300 and new.options.measure == "OR"
-    new = follow_up(service.understand("as risk difference"), last)
+    new = follow_up(service.understand("as risk difference"), last, service.lexicon)
     assert new.outcomes == ("skin_infection",) and new.options.measure == "RD" and new.options.dose_mg == 300
-    new = follow_up(service.understand("only 300 mg q2w"), effect())
+    new = follow_up(service.understand("only 300 mg q2w"), effect(), service.lexicon)
     assert new.status == "answer" and (new.options.dose_mg, new.options.interval_weeks) == (300, 2)
-    new = follow_up(service.understand("random effects"), effect(method="PETO", measure="OR"))
+    new = follow_up(service.understand("random effects"), effect(method="PETO", measure="OR"), service.lexicon)
     assert new.options.method == "DL" and new.options.measure == "OR"
 
 
@@ -180,10 +181,10 @@ def test_follow_up_leaves_fresh_questions_alone(service):
     for question in ("does dupilumab cause conjunctivitis", "hello", "thanks", "what trials", "sources",
                      "does tralokinumab cause conjunctivitis"):
         parsed = service.understand(question)
-        assert follow_up(parsed, last) is parsed, question
+        assert follow_up(parsed, last, service.lexicon) is parsed, question
     parsed = service.understand("as odds ratio")
-    assert follow_up(parsed, None) is parsed
-    assert follow_up(parsed, Parse(status="answer", intent="trials")) is parsed
+    assert follow_up(parsed, None, service.lexicon) is parsed
+    assert follow_up(parsed, Parse(status="answer", intent="trials"), service.lexicon) is parsed
 
 
 # --- settings arguments ----------------------------------------------------------------------------------------

@@ -143,6 +143,9 @@ def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> d
         "clarify": parsed["clarify"],
         "corrections": parsed["corrections"],
         "notices": parsed["notices"],
+        "ignored": parsed["ignored"],  # words said back as unusable ("week 2"), with `unused` saying why
+        "unused": parsed["unused"],
+        "carried": parsed["carried"],  # frame slots a follow-up kept from the question before
         "negated": parsed["negated"],
         "results": _results(answer, kb),
         # exactly the first message's lines (headline and footer, as Telegram shows them): docs/answer_layout.md

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from analysis import combine_arms, median_control_risk
 from bot.understand.options import Options
+from knowledge.periods import count_period, covers, rate_period, when_words
 from knowledge.records import Arm, Count, KnowledgeBase, Outcome, Synthesis, Trial
 
 
@@ -129,6 +130,8 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
         table, why = _table(kb, trial, arms, counts, options, query, outcome)
         if table is None:
             excluded.append((label, why))
+        elif not _at_time(table, trial, options, outcome.is_benefit):
+            excluded.append((label, _other_time(table, trial, outcome.is_benefit)))
         elif outcome.serious_only(table.family):  # serious cases only: never pooled with, nor shown as, all cases
             excluded.append((label, f"counts {family_words(outcome, table.family)}, not all cases"))
         else:
@@ -143,10 +146,15 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
     missing: tuple[str, ...] = ()
     synthesis_filters = filters
     rates = tuple(s for s in kb.syntheses_for(query.outcome_id, query.intervention, "none")
-                  if query.comparator == "placebo" and _within_regimen(s, options))
+                  if query.comparator == "placebo" and _within_regimen(s, options)
+                  and (options.timepoint_weeks is None or covers(rate_period(s), options.timepoint_weeks)))
     beyond_regimen = filters_in_words(kb, query, replace(options, dose_mg=None, interval_weeks=None))
+    beyond_time = filters_in_words(kb, query, replace(options, dose_mg=None, interval_weeks=None,
+                                                      timepoint_weeks=None))
     if beyond_regimen:  # a one-dose estimate covers all its trials, not the subset the other filters ask for
-        by_dose, rates = (), ()
+        by_dose = ()
+    if beyond_time:  # a rate is of its whole cohort; the time asked selects the cohort (periods.py)
+        rates = ()
     if syntheses:
         pooled = {t.trial_id for t in tables}
         missing = tuple(trial_label(kb.trial(t)) for t in syntheses[0].trials if t not in pooled)
@@ -207,25 +215,42 @@ def _compares(arms: tuple[Arm, ...], query: Query) -> bool:
     return query.intervention in drugs and query.comparator in drugs
 
 
+def age_groups(kb: KnowledgeBase, population: str, overlapping: bool = False) -> tuple[str, ...]:
+    """The trial age groups a population names (vocabulary.yaml): those answering a question about it, or with
+    ``overlapping`` every one that enrolled any of it (what "excluding" it leaves out)."""
+    concept = kb.concept("population", population)
+    groups = () if concept is None else (concept.overlaps if overlapping else concept.age_groups)
+    if groups:
+        return groups
+    mixed = population == "adults" or (overlapping and population == "adolescents")  # a vocabulary without them
+    return (population, "adults_adolescents") if mixed else (population,)
+
+
+def population_words(kb: KnowledgeBase, population: str) -> str:
+    concept = kb.concept("population", population)
+    return concept.label if concept is not None else AGE_GROUP_WORDS.get(population, population)
+
+
 def _trial_filter(kb: KnowledgeBase, trial: Trial, options: Options, query: Query) -> str | None:
     population = query.population
-    in_population = not population or trial.age_group == population or (
-        population == "adults" and trial.age_group == "adults_adolescents")
-    return trial_filter_reason(trial, options, in_population, kb.drug_label(query.intervention))
+    in_population = not population or trial.age_group in age_groups(kb, population)
+    return trial_filter_reason(trial, options, in_population, kb.drug_label(query.intervention), kb)
 
 
-def trial_filter_reason(trial: Trial, options: Options, in_population: bool, drug: str) -> str | None:
+def trial_filter_reason(trial: Trial, options: Options, in_population: bool, drug: str,
+                        kb: KnowledgeBase | None = None) -> str | None:
     """Why the question's filters leave a trial out (None when they keep it): trials named, population, ages
-    excluded, background therapy, length, and the randomised-withdrawal design (only when named). Shared by
-    the pairwise evidence and the network of one outcome (network_data)."""
+    excluded (every trial that enrolled any of an excluded population, from the vocabulary when ``kb`` is
+    given), background therapy, length, and the randomised-withdrawal design (only when named). Shared by the
+    pairwise evidence and the network of one outcome (network_data)."""
     if options.only_trials and trial.trial_id not in options.only_trials:
         return "not among the trials you asked for"
     if trial.trial_id in options.exclude_trials:
         return "left out as you asked"
     if not in_population:
         return f"other age group ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
-    excluded_ages = set(options.exclude_populations)
-    if trial.age_group in excluded_ages or (trial.age_group == "adults_adolescents" and "adolescents" in excluded_ages):
+    if any(trial.age_group in (age_groups(kb, p, overlapping=True) if kb is not None else (p,))
+           for p in options.exclude_populations):
         return f"left out as you asked ({AGE_GROUP_WORDS.get(trial.age_group, trial.age_group)})"
     if options.background and trial.background != options.background:
         return "other background therapy" + (" (with topical steroids)" if trial.background == "tcs"
@@ -241,7 +266,10 @@ def trial_filter_reason(trial: Trial, options: Options, in_population: bool, dru
 
 
 AGE_GROUP_WORDS = {"adults": "adults", "adolescents": "adolescents", "adults_adolescents": "adults and adolescents",
-                   "children": "children", "infants_preschool": "infants and preschool children"}
+                   "children": "children", "infants_preschool": "infants and preschool children",
+                   # populations of the vocabulary that span several trial age groups (issue 19)
+                   "under_12": "children (6 months to 11 years)",
+                   "under_18": "children and adolescents (6 months to 17 years)"}
 
 
 def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict, options: Options, query: Query,
@@ -280,6 +308,22 @@ def _table(kb: KnowledgeBase, trial: Trial, arms: tuple[Arm, ...], counts: dict,
         control_arms=tuple(a.regimen for a, _ in controls),
         timepoint_weeks=weeks.pop() if len(weeks) == 1 else None, design=trial.design,
     ), ""
+
+
+def _at_time(table: StudyTable, trial: Trial, options: Options, is_benefit: bool) -> bool:
+    """Whether the trial's counts speak for the time asked (any time when none was asked)."""
+    if options.timepoint_weeks is None:
+        return True
+    return all(covers(count_period(c, trial, is_benefit), options.timepoint_weeks) for c in table.counts)
+
+
+def _other_time(table: StudyTable, trial: Trial, is_benefit: bool) -> str:
+    periods = {count_period(c, trial, is_benefit) for c in table.counts}
+    if None in periods:
+        return "the time its counts speak for is not recorded"
+    words = sorted({f"week {a}" if a == b else "a year or more" for a, b in periods})
+    return ("assessed at " if is_benefit else "counted over ") + ", ".join(words).replace(
+        "counted over week", "counted to week")
 
 
 def obtained_label(table: StudyTable) -> str:
@@ -338,7 +382,7 @@ def regimen_words(dose_mg: float | None, interval_weeks: int | None) -> str:
 def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple[str, ...]:
     words = []
     if query.population:
-        words.append(AGE_GROUP_WORDS.get(query.population, query.population))
+        words.append(population_words(kb, query.population))
     drug = kb.drug_label(query.intervention)
     if options.dose_mg or options.interval_weeks:
         words.append(f"{drug} {regimen_words(options.dose_mg, options.interval_weeks)}")
@@ -352,8 +396,10 @@ def filters_in_words(kb: KnowledgeBase, query: Query, options: Options) -> tuple
         words.append(f"{options.followup_weeks}-week trials")
     if options.exclude_followup_weeks:
         words.append(f"not the {options.exclude_followup_weeks}-week trials")
+    if options.timepoint_weeks:
+        words.append(when_words(options.timepoint_weeks))
     if options.exclude_populations:
-        words.append("not " + " or ".join(AGE_GROUP_WORDS.get(p, p) for p in options.exclude_populations))
+        words.append("not " + " or ".join(population_words(kb, p) for p in options.exclude_populations))
     if options.include_trials:
         words.append("including " + ", ".join(trial_label(kb.trial(t)) for t in options.include_trials))
     if options.only_trials:

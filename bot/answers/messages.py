@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from bot.answers.carried import carried_lines, clear_button
 from bot.answers.comparison_text import comparison_reply, overview_reply, ranking_reply
 from bot.answers.compose import Answer
 from bot.answers.effect_text import effect_reply
-from bot.answers.evidence import Query, filters_in_words, trial_label
+from bot.answers.evidence import trial_label
 from bot.answers.reply import Button, Line, Reply, bold, line
 from bot.answers.wording import (
     AGE_WORDS,
@@ -50,10 +51,7 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
         reply = ranking_reply(answer, kb)
     else:
         reply = effect_reply(answer, kb)
-    buttons = reply.buttons
-    if "carried_filters" in parsed.notices and parsed.intervention and parsed.outcomes:
-        plain = f"{kb.drug_label(parsed.intervention)} {' and '.join(kb.outcomes[o].name for o in parsed.outcomes)}"
-        buttons = (Button("Clear filters", f"ask:{plain}"), *buttons)
+    buttons = clear_button(parsed) + reply.buttons if parsed.status == "answer" else reply.buttons
     return Reply(notice_lines(parsed, kb) + reply.headline, reply.sections, buttons, footer(answer))
 
 
@@ -61,19 +59,16 @@ NOT_ADVICE = "I give no treatment advice: this is what the trials show, for you 
 
 
 def notice_lines(parsed: Parse, kb: KnowledgeBase) -> tuple[Line, ...]:
-    """What the reader must know before the answer: an advice question, a corrected word, an impossible value,
-    filters a follow-up kept from the question before."""
-    lines: list[Line] = []
-    if "carried_filters" in parsed.notices and parsed.intervention and parsed.outcomes:
-        query = Query(parsed.intervention, parsed.comparator, parsed.outcomes[0], parsed.population)
-        kept = filters_in_words(kb, query, parsed.options)
-        if kept:
-            lines.append(line(f"Still filtered to: {'; '.join(kept)}."))
+    """What the reader must know before the answer: what a follow-up kept from the question before, an advice
+    question, a corrected word, a word that could not be used, an impossible value."""
+    lines: list[Line] = list(carried_lines(parsed, kb))
     if "not_advice" in parsed.notices:
         lines.append(line(NOT_ADVICE))
     if parsed.corrections:
         lines.append(line("Read " + ", ".join(f"“{typed}” as “{meant}”" for typed, meant in parsed.corrections)
                           + "."))
+    if parsed.status != "no_data":  # a refused question is refused as a whole
+        lines.extend(line(f"I could not use “{u.said}”: {u.why}.") for u in parsed.unused)
     if "invalid_value" in parsed.notices:
         lines.append(line("A baseline risk must be above 0% and below 100% (for example 5%, 0.05, 1 in 20 or "
                           "50 per 1,000); I used the placebo risk of the trials instead."))

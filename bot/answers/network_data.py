@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, trial_filter_reason, trial_label
+from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, age_groups, trial_filter_reason, trial_label
 from bot.answers.regimens import Node, place
 from bot.understand.options import Options
 from knowledge.records import Count, KnowledgeBase, Trial
@@ -125,7 +125,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
     """Every trial with counts of the outcome, reduced to its regimen nodes; every trial that is not used named."""
     outcome = kb.outcomes[outcome_id]
     key = population or DEFAULT_POPULATION
-    ages = POPULATION_GROUPS.get(key, frozenset({key}))
+    ages = POPULATION_GROUPS.get(key) or frozenset(age_groups(kb, key))  # "kids": the vocabulary's age groups
     counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
     licensed = frozenset(p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
                          if a.licensed == "yes" for p in (place(kb, a),) if p.node is not None)
@@ -136,7 +136,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         if not any(c for _, c in arms):
             continue
         label = trial_label(trial)
-        reason = _trial_reason(trial, options, ages)
+        reason = _trial_reason(trial, options, ages, kb)
         if reason:
             excluded.append((label, reason))
             continue
@@ -176,8 +176,8 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                        tuple(used), tuple(excluded), tuple(trials), licensed, tuple(options.exclude_populations))
 
 
-def _trial_reason(trial: Trial, options: Options, ages: frozenset[str]) -> str:
-    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug") or ""
+def _trial_reason(trial: Trial, options: Options, ages: frozenset[str], kb: KnowledgeBase) -> str:
+    return trial_filter_reason(trial, options, trial.age_group in ages, "the drug", kb) or ""
 
 
 def _family(preferred: str, counts: list[Count]) -> str:

@@ -41,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         kb = load(directory)
     except KnowledgeBaseError as exc:
-        print(exc, file=sys.stderr)
+        print(safe_lines(str(exc)), file=sys.stderr)
         return 1
     except OSError as exc:  # a file that cannot be read (permissions, a directory in its place)
         name = getattr(exc, "filename", None) or directory
-        print(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        print(safe_lines(f"evidence-bot: cannot read {name} ({exc.strerror or type(exc).__name__})"),
+              file=sys.stderr)
         return 1
     if args.kb_command == "check":
         return _check(kb, Path(directory), args.records)
@@ -54,10 +55,18 @@ def run(args: argparse.Namespace) -> int:
     if args.obtained:
         from knowledge.coverage import obtained_table
 
-        print(obtained_table(kb))
+        print(safe_lines(obtained_table(kb)))
         return 0
-    print(coverage_table(kb))
+    print(safe_lines(coverage_table(kb)))
     return 0
+
+
+def safe_lines(text: str) -> str:
+    """Text read from the data files (YAML values, CSV header names, cells quoted in a problem) shown with any
+    control character escaped, line by line, so the output's own line breaks stay."""
+    from bot.cli.terminal import safe_text
+
+    return "\n".join(safe_text(line) for line in text.split("\n"))
 
 
 def _check(kb: KnowledgeBase, directory: Path, records: str | None) -> int:
@@ -74,14 +83,14 @@ def _check(kb: KnowledgeBase, directory: Path, records: str | None) -> int:
     except (registry.RuleError, OSError, ValueError) as exc:
         problems.append(f"registry: {exc}")
     if problems:
-        print(f"knowledge base invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n"
-              + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        print(safe_lines(f"knowledge base invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n"
+                         + "\n".join(f"  - {p}" for p in problems)), file=sys.stderr)
         return 1
-    print(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
-          f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
-          f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes; "
-          f"{rederived} counts re-derived from stored registry records, {not_stored} registry counts whose "
-          "record is not stored (listed in registry_rules.yaml)")
+    print(safe_lines(f"ok: {directory}\nversion {kb.version}, content hash {kb.short_hash}; "
+                     f"{len(kb.trials)} trials, {len(kb.arms)} arms, {len(kb.counts)} counts, "
+                     f"{len(kb.syntheses)} published syntheses, {len(kb.outcomes)} outcomes; "
+                     f"{rederived} counts re-derived from stored registry records, {not_stored} registry counts "
+                     "whose record is not stored (listed in registry_rules.yaml)"))
     return 0
 
 
@@ -92,12 +101,12 @@ def _derive(kb: KnowledgeBase, directory: Path, nct: str, records: str | None) -
 
     rule = (registry.load_rules(directory).get("records") or {}).get(nct)
     if rule is None:
-        print(f"evidence-bot: no rules for {nct} in {directory / registry.RULES_FILE}", file=sys.stderr)
+        print(safe_lines(f"evidence-bot: no rules for {nct} in {directory / registry.RULES_FILE}"), file=sys.stderr)
         return 1
     try:
         rows = registry.derive(kb, nct, rule, Path(records) if records else registry.RECORDS)
     except (registry.RuleError, OSError, ValueError, KeyError) as exc:
-        print(f"evidence-bot: {exc}", file=sys.stderr)
+        print(safe_lines(f"evidence-bot: {exc}"), file=sys.stderr)
         return 1
     columns = ("trial_id", "arm_id", "outcome_id", "events", "n", "obtained", "percent", "timepoint_weeks",
                "definition_family", "population", "quote", "registry_module", "registry_groups", "registry_terms",

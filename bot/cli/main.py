@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8443, help="webhook listen port (default 8443)")
     serve.add_argument("--kb", metavar="DIR", help="use another knowledge-base directory")
+    serve.add_argument("--check-state", action="store_true",
+                       help="run the full integrity check of the state database before serving")
     return parser
 
 
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evidence-bot: {exc}", file=sys.stderr)
         return 1
     except KnowledgeBaseError as exc:
-        print(f"evidence-bot: {exc}", file=sys.stderr)
+        print(kb_cli.safe_lines(f"evidence-bot: {exc}"), file=sys.stderr)  # control characters escaped
         return 1
     except KeyboardInterrupt:
         return 130

@@ -84,8 +84,21 @@ def analyses(tables: Tables, pairs: list[tuple[str, str]]) -> Iterator[tuple[str
         if measure != current:  # effect sizes are per measure: let the previous measure's go
             cache, current = {}, measure
         method, hksj = split_key(key)
-        result, weights = pool_summary(tables, measure=measure, method=method, hksj=hksj, _cache=cache)
+        try:
+            result, weights = pool_summary(tables, measure=measure, method=method, hksj=hksj, _cache=cache)
+        except ArithmeticError as exc:  # counts in the billions with extreme heterogeneity: floats run out
+            result, weights = not_computable(measure, method, hksj, tables.k, exc), np.full(tables.k, np.nan)
         yield measure, key, result, weights
+
+
+def not_computable(measure: str, method: str, hksj: bool, k: int, exc: ArithmeticError) -> PooledResult:
+    """The result of an analysis that floating point cannot carry out for these counts: reported as not defined
+    (its row and its JSON entry say why), so the other analyses and a valid JSON document still come out."""
+    return PooledResult(
+        measure=measure, method=method, hksj=hksj, level=0.95, defined=False,
+        reason=f"not computable in floating point for these counts ({type(exc).__name__})", k=k, estimate=None,
+        ci_low=None, ci_high=None, theta=None, se=None, pval=None, test="t" if hksj else "z", df=None, Q=None,
+        Q_df=0, Q_pval=None, I2=None, tau2=None, tau=None, pi_low=None, pi_high=None, weights=(), studies=())
 
 
 def _clean(value: Any) -> Any:

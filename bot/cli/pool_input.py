@@ -92,7 +92,10 @@ def _header(reader: Iterator[list[str]], path: str, columns: tuple[str, ...] = C
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(columns)}"
         )
-    return {name: i for i, name in enumerate(header)}  # a repeated name: the last one counts, as csv.DictReader
+    twice = [c for c in columns if header.count(c) > 1]
+    if twice:  # which copy was meant? (csv.DictReader would silently take the last)
+        raise InputError(f"{path}: column(s) {', '.join(twice)} appear more than once in the header")
+    return {name: i for i, name in enumerate(header)}
 
 
 def parse_count(text: str, name: str, where: str) -> int:
@@ -101,6 +104,8 @@ def parse_count(text: str, name: str, where: str) -> int:
     digits = text[1:] if text.startswith("-") else text  # a minus sign is reported as negative below
     if not (digits.isascii() and digits.isdigit()):
         raise InputError(f"{where}: {name} = {text!r} is not a whole number")
+    if len(digits.lstrip("0")) > len(str(MAX_COUNT)):  # no int() of thousands of digits (Python refuses)
+        raise InputError(f"{where}: {name} has {len(digits):,} digits: too large")
     value = int(text)
     if value < 0:
         raise InputError(f"{where}: {name} = {value} is negative")
@@ -128,13 +133,14 @@ def _row_error(path: str, line: int, label: str, raw: list[str]) -> InputError:
 
 def _read(handle, path: str) -> tuple[Labels, array]:
     reader = csv.reader(handle)
-    index = _header(reader, path)
-    i_study, i_a, i_n1, i_c, i_n2 = (index[c] for c in COLUMNS)
-    width = max(index[c] for c in COLUMNS) + 1
     labels = Labels()
     counts = array("q")  # ai, n1i, ci, n2i of each study in turn
-    end = reader.line_num
+    end = 0
     try:
+        index = _header(reader, path)  # a header field beyond the csv module's limit fails here
+        i_study, i_a, i_n1, i_c, i_n2 = (index[c] for c in COLUMNS)
+        width = max(index[c] for c in COLUMNS) + 1
+        end = reader.line_num
         for row in reader:
             line = end + 1  # the line the record starts on (a quoted field may span lines)
             end = reader.line_num
@@ -145,7 +151,7 @@ def _read(handle, path: str) -> tuple[Labels, array]:
             label = row[i_study].strip()
             a, n1, c, n2 = row[i_a].strip(), row[i_n1].strip(), row[i_c].strip(), row[i_n2].strip()
             digits = a + n1 + c + n2
-            if a and n1 and c and n2 and digits.isascii() and digits.isdigit():
+            if a and n1 and c and n2 and len(digits) <= 64 and digits.isascii() and digits.isdigit():
                 x, m, y, n = int(a), int(n1), int(c), int(n2)
                 if 0 < m <= MAX_COUNT and 0 < n <= MAX_COUNT and x <= m and y <= n:
                     counts.extend((x, m, y, n))
@@ -153,7 +159,7 @@ def _read(handle, path: str) -> tuple[Labels, array]:
                     continue
             raise _row_error(path, line, label, [a, n1, c, n2])
     except csv.Error as exc:
-        raise csv_problem(exc, path, end + 1) from None
+        raise csv_problem(exc, path, max(end + 1, reader.line_num) if not labels else end + 1) from None
     return labels, counts
 
 

@@ -46,6 +46,7 @@ from bot.telegram.confirming import ConfirmingApplication, shutdown_timeout_from
 from bot.telegram.delivery import Deps, FloodGuard
 from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
 from bot.telegram.ratelimit import AnswerRateLimiter
+from bot.telegram.state_db import StateUnavailable
 from bot.telegram.store import Store, default_data_dir
 from bot.telegram.turns import FairUpdateProcessor
 
@@ -119,7 +120,8 @@ async def post_init(application: Application) -> None:
     deps.service.understand("does dupilumab reduce skin infections")
     deps.store.key()
     kb = deps.service.kb
-    log.info("ready: knowledge base %s (%s), %d chats known", kb.version, kb.short_hash, deps.store.chat_count())
+    # no count of the chats here: at a million chats counting alone took longer than opening the database
+    log.info("ready: knowledge base %s (%s)", kb.version, kb.short_hash)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -196,10 +198,12 @@ def run_serve(args: argparse.Namespace) -> int:
             secret = webhook_secret()
             add_secret(secret)
             webhook = (url, path, secret)
-        data_dir = Path(default_data_dir())
+        data_dir = Path(default_data_dir(token))
         try:
-            store = Store(data_dir)
+            store = Store(data_dir, full_check=bool(getattr(args, "check_state", False)))
             store.key()
+        except StateUnavailable as exc:
+            raise SetupError(str(exc)) from None
         except OSError as exc:
             raise SetupError(f"cannot use the data directory {data_dir} ({type(exc).__name__}); "
                              "set EVIDENCE_BOT_DATA_DIR to a writable directory") from None

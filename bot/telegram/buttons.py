@@ -34,6 +34,7 @@ from bot.telegram.delivery import (
     with_footer,
 )
 from bot.telegram.questions import answer_parsed
+from bot.understand.frame import without_carried
 from bot.understand.reading import Parse
 
 MAX_PICTURES = 3  # outcomes drawn per button press
@@ -82,11 +83,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     entry = None
     if action.needs_answer:
-        entry = deps.recent.get(action.token, chat_id)
-        if entry is None and action.name != "ask":
-            parsed = deps.store.recall(chat_id, action.token)
-            entry = Entry(chat_id, parsed) if parsed is not None else None
-        if entry is None or (action.name == "ask" and int(action.value) >= len(entry.questions)):
+        entry = _entry(deps, chat_id, action)
+        if entry is None:
             log.info("callback stale: %s", action.name)
             await answer_query(query, STALE)
             return
@@ -97,7 +95,29 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     target = Target(chat_id, message.chat.type, getattr(message, "message_thread_id", None)
                     if getattr(message, "is_topic_message", False) else None)
     log.info("callback %s", action.name)
-    await run_action(context, target, action, entry)
+    await run_action(context, target, action, entry, query.from_user.id if query.from_user else None)
+
+
+def _entry(deps: Deps, chat_id: int, action: Action) -> Entry | None:
+    """The answer a button belongs to: from memory, else (after a restart) from the store; for a menu (ask)
+    button, only if the frame it carries (or, in memory, its canned question) is known."""
+    entry = deps.recent.get(action.token, chat_id)
+    if action.name != "ask":
+        if entry is None:
+            parsed = deps.store.recall(chat_id, action.token)
+            entry = Entry(chat_id, parsed) if parsed is not None else None
+        return entry
+    index = int(action.value)
+    if entry is not None and (index < len(entry.questions) or tapped(entry, index) is not None):
+        return entry
+    frame = deps.store.recall_tap(chat_id, action.token, index)
+    if frame is None:
+        return None
+    return Entry(chat_id, frame, taps=(None,) * index + (frame,))
+
+
+def tapped(entry: Entry, index: int) -> Parse | None:
+    return entry.taps[index] if index < len(entry.taps) else None
 
 
 async def _setting_pressed(query, deps: Deps, chat_id: int, action: Action) -> None:
@@ -118,7 +138,7 @@ async def _setting_pressed(query, deps: Deps, chat_id: int, action: Action) -> N
 
 
 async def run_action(context: ContextTypes.DEFAULT_TYPE, target: Target, action: Action,
-                     entry: Entry | None) -> None:
+                     entry: Entry | None, user_id: int | None = None) -> None:
     deps = deps_of(context)
     kb = deps.service.kb
     if action.name == "topics":
@@ -126,16 +146,26 @@ async def run_action(context: ContextTypes.DEFAULT_TYPE, target: Target, action:
     elif action.name == "help":
         await send_reply(context, target, with_footer(help_reply(kb), kb))
     elif action.name == "example":
-        await _answer_canned(context, target, EXAMPLES[int(action.value)])
+        await _answer_canned(context, target, EXAMPLES[int(action.value)], user_id)
     elif action.name == "ask":
-        await _answer_canned(context, target, entry.questions[int(action.value)])
+        frame = tapped(entry, int(action.value))
+        if frame is None:  # a menu under an answer that had no frame (help, a refusal): a question of its own
+            await _answer_canned(context, target, entry.questions[int(action.value)], user_id)
+        else:  # the frame of the answer the menu is under, with the slot the button names filled
+            await typing(context, target)
+            await answer_parsed(context, target, frame, kind="tap", user_id=user_id)
+    elif action.name == "clear":
+        await typing(context, target)
+        await answer_parsed(context, target, without_carried(entry.parse), kind="clear", user_id=user_id)
     elif action.name == "measure":
         await typing(context, target)
-        await answer_parsed(context, target, with_options(entry.parse, measure=action.value), kind="switch")
+        await answer_parsed(context, target, with_options(entry.parse, measure=action.value), kind="switch",
+                            user_id=user_id)
     elif action.name == "model":
         method = "DL" if action.value == "random" else "MH"
         await typing(context, target)
-        await answer_parsed(context, target, with_options(entry.parse, method=method, hksj=False), kind="switch")
+        await answer_parsed(context, target, with_options(entry.parse, method=method, hksj=False), kind="switch",
+                            user_id=user_id)
     elif action.name in ("plot", "icons"):
         await send_pictures(context, target, entry.parse, action.name)
     elif action.name == "sof":
@@ -144,12 +174,14 @@ async def run_action(context: ContextTypes.DEFAULT_TYPE, target: Target, action:
         await send_section(context, target, entry.parse, action.value)
 
 
-async def _answer_canned(context: ContextTypes.DEFAULT_TYPE, target: Target, question: str) -> None:
+async def _answer_canned(context: ContextTypes.DEFAULT_TYPE, target: Target, question: str,
+                         user_id: int | None = None) -> None:
     deps = deps_of(context)
     await typing(context, target)
     start = time.perf_counter()
     parsed = deps.service.understand(question)
-    await answer_parsed(context, target, parsed, start, (time.perf_counter() - start) * 1000, kind="canned")
+    await answer_parsed(context, target, parsed, start, (time.perf_counter() - start) * 1000, kind="canned",
+                        user_id=user_id)
 
 
 async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, key: str) -> None:

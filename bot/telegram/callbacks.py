@@ -8,9 +8,9 @@ data is treated as untrusted input. A button carries ``<code>.<arg>.<token>.<sig
 - ``sig`` is an HMAC of the chat id and the rest, under a key kept in the data directory, so data that was
   edited, or copied from another chat, is recognised as not ours instead of being acted on.
 
-The parse behind a token is kept in memory (with any canned questions its buttons carry); only its ids and
-options are also persisted (see store.py), so buttons keep working after a restart, except canned questions
-that are not among the fixed examples.
+The parse behind a token is kept in memory (with the frame each of its menu buttons carries); its ids and
+options, and each menu button's frame as a difference from it, are also persisted (see store.py), so buttons
+keep working, and keep the question, after a restart.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ TOKEN_CHARS = 8
 NO_TOKEN = "-"
 
 # action in Reply.buttons -> (code, argument); "ask:" and settings are handled apart
-_SIMPLE = {"plot": "p", "icons": "i", "sof": "g", "topics": "o", "help": "h"}
+_SIMPLE = {"plot": "p", "icons": "i", "sof": "g", "topics": "o", "help": "h", "clear": "c"}
 # any other one-word action shows the reply section of that name (trials, method, sources, sensitivity…)
 _SECTION = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _SIMPLE_BACK = {v: k for k, v in _SIMPLE.items()}
@@ -53,7 +53,8 @@ class CallbackError(ValueError):
 
 @dataclass(frozen=True)
 class Action:
-    # plot, icons, sof (summary-of-findings picture), section, topics, help, measure, model, ask, example, setting
+    # plot, icons, sof (summary-of-findings picture), section, topics, help, measure, model, ask, example, setting,
+    # clear (the same question without the filters a follow-up kept)
     name: str
     value: str = ""  # section key; RR/OR/RD; fixed/random; a canned question's index; "measure=OR" (settings)
     token: str = NO_TOKEN
@@ -61,7 +62,7 @@ class Action:
     @property
     def needs_answer(self) -> bool:
         """Whether the action works on the answer its token names."""
-        return self.name in ("plot", "icons", "sof", "section", "measure", "model", "ask")
+        return self.name in ("plot", "icons", "sof", "section", "measure", "model", "ask", "clear")
 
 
 def new_token() -> str:
@@ -81,8 +82,11 @@ def _encode(key: bytes, chat_id: int, code: str, arg: str, token: str) -> str:
     return data
 
 
-def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_index: int | None = None) -> str:
-    """Callback data for a Reply button action; ``ask:`` buttons need their index among the canned questions."""
+def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_index: int | None = None,
+           carries_frame: bool = False) -> str:
+    """Callback data for a Reply button action; ``ask:`` buttons need their index among the canned questions.
+    ``carries_frame``: the button continues the question it is under, so it is never the fixed example its
+    words may equal ("tralokinumab EASI-75" under "tralokinumab in adolescents" stays in adolescents)."""
     if action in _SIMPLE:
         return _encode(key, chat_id, _SIMPLE[action], "", token)
     if _SECTION.match(action):
@@ -93,7 +97,7 @@ def encode(key: bytes, chat_id: int, action: str, token: str = NO_TOKEN, ask_ind
     if kind == "model" and arg in _MODEL_ARGS:
         return _encode(key, chat_id, "F", _MODEL_ARGS[arg], token)
     if kind == "ask":
-        if arg in EXAMPLES:  # the fixed examples survive restarts and need no token
+        if arg in EXAMPLES and not carries_frame:  # the fixed examples survive restarts and need no token
             return _encode(key, chat_id, "x", str(EXAMPLES.index(arg)), NO_TOKEN)
         if ask_index is None or not 0 <= ask_index < 100:
             raise ValueError("an ask button needs its index")
@@ -142,6 +146,8 @@ class Entry:
     chat_id: int
     parse: Parse  # the question as understood (before chat settings); may hold typed words: memory only
     questions: tuple[str, ...] = ()  # canned questions of the reply's ask: buttons, by index
+    # the frame each ask: button carries (the canned question read as a follow-up of ``parse``), by index
+    taps: tuple[Parse | None, ...] = ()
 
 
 class Recent:

@@ -51,7 +51,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                              f"<i>{html.escape(EXAMPLES[0])}</i>")
             return
         await typing(context, target)  # flood_limited has counted it already
-        await answer_parsed(context, target, parsed, kind="deeplink")
+        user = update.effective_user
+        await answer_parsed(context, target, parsed, kind="deeplink", user_id=user.id if user else None)
         return
     log.info("command start")
     await send_reply(context, target, with_footer(help_reply(deps.service.kb), deps.service.kb))
@@ -82,7 +83,8 @@ def commands_lines() -> tuple[Line, ...]:
 
 
 async def reset_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reset_chat(context, Target.of(update.effective_message))
+    user = update.effective_user
+    await reset_chat(context, Target.of(update.effective_message), user.id if user else None)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

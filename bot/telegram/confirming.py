@@ -24,6 +24,8 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.telegram.inbox import MAX_AGE
+
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT = 10.0  # seconds stop() works through queued updates (EVIDENCE_BOT_SHUTDOWN_TIMEOUT)
@@ -73,7 +75,7 @@ class ConfirmingApplication(Application):
         processor = self.update_processor
         if self.inbox is None or not hasattr(processor, "admit"):
             return 0
-        pending = self.inbox.pending()
+        pending = self.inbox.pending(MAX_AGE)
         for item in pending:
             update = decode(item, self.bot)
             if update is None or update.to_dict() == {"update_id": update.update_id}:

@@ -25,6 +25,7 @@ from bot.service import EvidenceService
 from bot.telegram import callbacks
 from bot.telegram.callbacks import Entry, Recent
 from bot.telegram.store import Store
+from bot.understand.frame import is_frame
 from bot.understand.reading import Parse
 
 log = logging.getLogger("bot.telegram")
@@ -187,7 +188,8 @@ async def send_note(context: ContextTypes.DEFAULT_TYPE, target: Target, text: st
     await send_html(context, target, [text], markup)
 
 
-def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) -> InlineKeyboardMarkup | None:
+def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
+             taps: tuple[Parse | None, ...] = ()) -> InlineKeyboardMarkup | None:
     """Reply buttons laid out for a phone: pictures, details, switches, then one canned question a row."""
     rows: dict[str, list[InlineKeyboardButton]] = {"view": [], "detail": [], "switch": []}
     asks: list[list[InlineKeyboardButton]] = []
@@ -195,7 +197,8 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str) 
     for button in buttons:
         try:
             if button.action.startswith("ask:"):
-                data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index)
+                data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index,
+                                        carries_frame=ask_index < len(taps) and taps[ask_index] is not None)
                 ask_index += 1
                 asks.append([InlineKeyboardButton(button.label[:64], callback_data=data)])
                 continue
@@ -219,22 +222,23 @@ def is_effect(parsed: Parse) -> bool:
 
 
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply,
-                     parsed: Parse | None = None) -> str:
-    """Send a Reply: effect answers show the headline (details behind buttons), others show everything."""
+                     parsed: Parse | None = None, taps: tuple[Parse | None, ...] = ()) -> str:
+    """Send a Reply: effect answers show the headline (details behind buttons), others show everything.
+    ``taps``: the frame each ask: button carries, by index (see questions.tap_frames)."""
     deps = deps_of(context)
     token = callbacks.NO_TOKEN
     needs_token = any(not b.action.startswith("ask:") or b.action[4:] not in EXAMPLES for b in reply.buttons)
     if parsed is not None and needs_token:
         questions = tuple(b.action[4:] for b in reply.buttons if b.action.startswith("ask:"))
-        token = deps.recent.add(Entry(target.chat_id, parsed, questions))
-        if is_effect(parsed):
-            deps.store.remember(target.chat_id, token, parsed, save=False)
+        token = deps.recent.add(Entry(target.chat_id, parsed, questions, taps))
+        if is_effect(parsed) or is_frame(parsed):
+            deps.store.remember(target.chat_id, token, parsed, save=False, taps=taps)
     deps.store.flush()  # one write for the context and the recent answer, before anything is sent
     # effect answers, comparisons and rankings show the headline, their details behind buttons; others everything
     behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent in ("compare", "rank"))
     sections = () if behind_buttons else tuple(s.key for s in reply.sections)
     messages = html_messages(reply, sections) or ["…"]
-    await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token))
+    await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token, taps))
     return token
 
 

@@ -9,9 +9,14 @@ being sent at the moment the process died (sent, but not yet marked done). ``upd
 update that arrives again (a webhook retry, a getUpdates repeat) is recognised and not answered again.
 
 Privacy. The inbox keeps the minimum needed to answer (``minimal``): ids, chat type, the text or caption with its
-entities, the button data, the inline query; never names, user names, titles, or the text of a message replied
-to. The content is deleted (``data`` set to NULL) once the update is answered; the bare update_id is kept for a
-day so a late repeat is still recognised, then deleted with the daily expiry. The file is mode 0600.
+entities (runs of white space shortened to one character), the button data, the inline query; never names, user
+names, titles, or the text of a message replied to. The content is deleted (``data`` set to NULL) once the update
+is answered; the bare update_id is kept for a day so a late repeat is still recognised, then deleted with the daily
+expiry. The file is mode 0600.
+
+python-telegram-bot has no durable update queue: its ``update_queue`` is in memory, and its persistence
+(``BasePersistence``) keeps user, chat and bot data, written on an interval, not updates before they are
+confirmed; so the inbox is ours, and the library's queue, update processor and handlers run on top of it.
 
 A write that fails (disk full, the database locked by another process) does not stop the bot: the batch is
 answered from memory as before the inbox existed, and one log line says that a crash meanwhile would lose it.
@@ -20,6 +25,7 @@ answered from memory as before the inbox existed, and one log line says that a c
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -29,11 +35,14 @@ from typing import Any
 
 log = logging.getLogger("bot.telegram.inbox")
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, data TEXT, t REAL NOT NULL, done REAL)",
-    "CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(done) WHERE done IS NULL",
+SCHEMA = (  # (name, statement), created by state_db when missing
+    ("inbox", "CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, data TEXT, t REAL NOT NULL, "
+              "done REAL)"),
+    ("inbox_pending", "CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(update_id) WHERE done IS NULL"),
+    ("inbox_done", "CREATE INDEX IF NOT EXISTS inbox_done ON inbox(done) WHERE done IS NOT NULL"),
 )
 KEEP_DONE = 86_400.0  # seconds an answered update's id is kept, so a late repeat is still recognised
+MAX_AGE = 86_400.0  # an update older than this when the bot starts is not answered (Telegram keeps them a day)
 
 # --- the minimum an answer needs -----------------------------------------------------------------------------
 
@@ -72,6 +81,35 @@ def _entities(data: Any) -> list | None:
     return kept
 
 
+def collapse_whitespace(text: str, entities: list | None) -> tuple[str, list | None]:
+    """Each run of white space kept as its first character, the entities' offsets (UTF-16 code units, as
+    Telegram counts them) moved to match. Some patterns downstream (the reset and /settings commands) took time
+    quadratic in the length of a run; nothing the bot reads depends on how long a run is."""
+    if not any(a.isspace() and b.isspace() for a, b in itertools.pairwise(text)):
+        return text, entities
+    kept: list[str] = []
+    moved = [0]  # moved[old offset] = new offset, in UTF-16 code units
+    new = 0
+    previous_space = False
+    for char in text:
+        units = 2 if ord(char) > 0xFFFF else 1
+        space = char.isspace()
+        if not (space and previous_space):
+            kept.append(char)
+            new += units
+        moved.extend([new] * units)
+        previous_space = space
+    if entities:
+        shifted = []
+        for entity in entities:
+            start, length = entity.get("offset"), entity.get("length")
+            if isinstance(start, int) and isinstance(length, int) and 0 <= start <= start + length < len(moved):
+                entity = {**entity, "offset": moved[start], "length": moved[start + length] - moved[start]}
+            shifted.append(entity)
+        entities = shifted
+    return "".join(kept), entities
+
+
 def _message(data: Any, *, content: bool = True) -> dict | None:
     """A message: ids, chat, sender, and (``content``) its text or caption with entities; no names or media."""
     if not isinstance(data, dict):
@@ -83,10 +121,12 @@ def _message(data: Any, *, content: bool = True) -> dict | None:
         if value is not None:
             message[key] = value
     if content:
-        for key in ("entities", "caption_entities"):
-            value = _entities(data.get(key))
-            if value:
-                message[key] = value
+        for key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
+            entities = _entities(data.get(entities_key))
+            if isinstance(message.get(key), str):
+                message[key], entities = collapse_whitespace(message[key], entities)
+            if entities:
+                message[entities_key] = entities
         reply = _message(data.get("reply_to_message"), content=False)
         if reply is not None and "chat" in reply:
             message["reply_to_message"] = reply
@@ -223,12 +263,19 @@ class Inbox:
         except (sqlite3.Error, OSError) as exc:
             self._failed(exc)
 
-    def pending(self) -> list[dict]:
-        """The updates not answered yet, oldest first (after a restart)."""
+    def pending(self, max_age: float | None = None) -> list[dict]:
+        """The updates not answered yet, oldest first (after a restart). With ``max_age``, older ones are marked
+        done unanswered (a question from days ago, or from a restored backup, is not answered now)."""
         db = self._db
         if db is None:
             return []
         try:
+            if max_age is not None:
+                cursor = db.execute("UPDATE inbox SET data=NULL, done=? WHERE done IS NULL AND t < ?",
+                                    (self.clock(), self.clock() - max_age))
+                if cursor.rowcount:
+                    log.warning("%d update%s in the inbox older than %.0f hours: not answered", cursor.rowcount,
+                                "" if cursor.rowcount == 1 else "s", max_age / 3600)
             rows = db.execute("SELECT update_id, data FROM inbox WHERE done IS NULL ORDER BY update_id").fetchall()
         except sqlite3.Error as exc:
             log.error("inbox not readable (%s): unanswered updates stay for the next start", type(exc).__name__)

@@ -75,7 +75,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         _, reply = deps.service.answer_parse(parsed_one, sensitivity=False)
         token = inline_token(parsed_one)
         if deps.store.recall_inline(token) is None:
-            deps.store.remember_inline(token, parsed_one)
+            deps.store.remember_inline(token, parsed_one, query.from_user.id if query.from_user else None)
         link = f"https://t.me/{context.bot.username}?start=a{token}"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Details, plots and trials", url=link)]])
         results.append(card(reply, f"{token}{len(results)}", markup))

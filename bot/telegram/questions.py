@@ -1,17 +1,20 @@
-"""Questions in, answers out: follow-up context, chat settings, and a log line of the parsed reading (never the
-text)."""
+"""Questions in, answers out: each asker's frame (the question a follow-up or a menu tap continues; in a group,
+one per member), chat settings, and a log line of the parsed reading (never the text)."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
-from dataclasses import fields, replace
+from dataclasses import fields
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.telegram.delivery import Target, deps_of, flood_ok, is_effect, log, send_note, send_reply, typing
+from bot.answers.reply import Reply
+from bot.service import EvidenceService
+from bot.telegram.delivery import Target, deps_of, flood_ok, log, send_note, send_reply, typing
+from bot.understand.frame import follow_up, frame_after, is_frame
 from bot.understand.options import Options
 from bot.understand.reading import Parse
 
@@ -23,48 +26,22 @@ def changed_options(options: Options) -> dict:
             if getattr(options, f.name) != getattr(default, f.name)}
 
 
-def follow_up(new: Parse, last: Parse | None) -> Parse:
-    """Lean on the chat's last effect question when a message brings options or outcomes but no drug.
-
-    New outcomes replace the old ones; options the new message sets override the old ones; the rest is kept.
-    """
-    if last is None or last.intent != "effect" or not last.outcomes:
-        return new
-    if new.intervention is not None and not new.assumed_drug:
-        return new  # names the drug: a question of its own
-    # "and conjunctivitis?" asks which drug, "without CHRONOS" / "in adolescents?" ask which outcome: the last
-    # question answers both
-    leaning = new.status == "clarify" and new.clarification is not None and \
-        new.clarification.reason in ("need_drug", "need_outcome")
-    if not leaning and (new.status not in ("answer", "not_understood") or new.intent not in (None, "effect")):
-        return new
-    if new.uncovered or new.negated or new.condition:
-        return new
-    changes = changed_options(new.options)
-    if not new.outcomes and not changes and not new.population:
-        return new
-    outcomes = new.outcomes or last.outcomes
-    if outcomes != last.outcomes and "baseline_risk" not in changes:
-        changes["baseline_risk"] = None  # an assumed baseline risk belongs to one outcome, never carried over
-    if "method" in changes and "hksj" not in changes:
-        changes["hksj"] = False
-    options = replace(last.options, **changes)
-    if "measure" in changes and "method" not in changes and last.options.method == "PETO" \
-            and changes["measure"] != "OR":
-        options = replace(options, method=None)
-    merged = replace(last, status="answer", intent="effect", outcomes=outcomes,
-                     population=new.population or last.population, options=options, clarification=None,
-                     corrections=new.corrections, uncovered=(), negated=(), notices=new.notices)
-    carried = {k for k in FILTER_OPTIONS if getattr(options, k) and k not in changes}
-    if carried or (last.population and not new.population):
-        merged = replace(merged, notices=(*merged.notices, "carried_filters"))
-    return merged
+def next_turn(service: EvidenceService, question: str, frame: Parse | None) -> Parse:
+    """A message in a chat: read alone, then as a follow-up of the asker's frame (bot/understand/frame.py)."""
+    return follow_up(service.understand(question), frame, service.lexicon)
 
 
-# Options that narrow the evidence; when a follow-up keeps them the reply says so at the top.
-FILTER_OPTIONS = ("dose_mg", "interval_weeks", "background", "followup_weeks", "exclude_trials", "only_trials",
-                  "exclude_dose_mg", "exclude_interval_weeks", "exclude_followup_weeks", "exclude_populations",
-                  "include_trials")
+def tap_frames(service: EvidenceService, shown: Parse, reply: Reply) -> tuple[Parse | None, ...]:
+    """The frame each menu (ask:) button of a reply carries, in the order of those buttons (their index in the
+    callback data): its canned question read as a follow-up of the question the reply answers, so a tap
+    changes one slot and keeps the rest. None under a reply with no frame (help, a refusal): such a button is
+    a question of its own."""
+    asks = [b.action[4:] for b in reply.buttons if b.action.startswith("ask:")]
+    if not is_frame(shown):
+        return (None,) * len(asks)
+    return tuple(follow_up(service.understand(q), shown, service.lexicon, tap=True) for q in asks)
+
+
 RESET = re.compile(r"^\s*/?(?:reset|start\s+over|new\s+question|clear|forget\s+(?:it|that))\s*[.!]*\s*$", re.I)
 
 
@@ -84,20 +61,21 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if not await flood_ok(context, user.id if user else None, target):
         return
     if RESET.match(question):
-        await reset_chat(context, target)
+        await reset_chat(context, target, user.id if user else None)
         return
     await typing(context, target)
     start = time.perf_counter()
-    parsed = deps.service.understand(question)
+    user_id = user.id if user else None
+    last = deps.store.frame(target.chat_id, user_id) if merge else None
+    merged = next_turn(deps.service, question, last)
     parse_ms = (time.perf_counter() - start) * 1000
-    last = deps.store.context(target.chat_id) if merge else None
-    merged = follow_up(parsed, last)
-    await answer_parsed(context, target, merged, start, parse_ms, followup=merged is not parsed)
+    await answer_parsed(context, target, merged, start, parse_ms, user_id=user_id, previous=last,
+                        followup=bool(merged.carried))
 
 
-async def reset_chat(context: ContextTypes.DEFAULT_TYPE, target: Target) -> None:
-    """'reset', 'start over', /reset: forget the chat's last question (its settings are kept)."""
-    deps_of(context).store.set_context(target.chat_id, Parse(status="not_understood", intent=None))
+async def reset_chat(context: ContextTypes.DEFAULT_TYPE, target: Target, user_id: int | None = None) -> None:
+    """'reset', 'start over', /reset: forget the asker's last question (the chat's settings are kept)."""
+    deps_of(context).store.set_frame(target.chat_id, user_id, None)
     await send_note(context, target, "Done: the next question starts afresh (no earlier drug, outcome or "
                                      "filters). Chat settings are kept; /settings changes them.")
     log.info("reset")
@@ -105,13 +83,16 @@ async def reset_chat(context: ContextTypes.DEFAULT_TYPE, target: Target) -> None
 
 async def answer_parsed(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse,
                         start: float | None = None, parse_ms: float = 0.0, kind: str = "answer",
-                        **extra) -> None:
+                        user_id: int | None = None, previous: Parse | None = None, **extra) -> None:
+    """Answer a reading, keep it as the asker's frame, and send it with its menu buttons' frames."""
     deps = deps_of(context)
     start = time.perf_counter() if start is None else start
     settings = deps.store.settings(target.chat_id)
     _, reply = deps.service.answer_parse(parsed, settings, sensitivity=False)
+    taps = tap_frames(deps.service, parsed, reply)
     total_ms = (time.perf_counter() - start) * 1000
     log_answer(kind, parsed, parse_ms, total_ms, chat=target.chat_type, **extra)
-    if is_effect(parsed):
-        deps.store.set_context(target.chat_id, parsed, save=False)  # send_reply saves it
-    await send_reply(context, target, reply, parsed)
+    frame = frame_after(parsed, previous)
+    if frame is not None and frame is not previous:
+        deps.store.set_frame(target.chat_id, user_id, frame, save=False)  # send_reply saves it
+    await send_reply(context, target, reply, parsed, taps)

@@ -8,10 +8,12 @@ question's context and recent answer together just before the answer is sent (``
 more than the rows that changed, so a save costs the same with 100 chats or 100,000 (benchmarks/bench_state.py).
 
 Settings stay until the chat is deleted or the bot is removed from it (``forget``); other chats' activity never
-evicts them. Follow-up context, recent answers and inline cards expire by age. A write that fails (disk full,
-read-only file system) is logged once; the change is kept in memory (bounded) and retried with the next write,
-and the bot answers as before, without remembering across a restart. Opening, the integrity check and the
-import of an earlier version's state.json are in state_db.py.
+evicts them. Follow-up context, recent answers and inline cards expire by age, once a day, off the event loop
+(maintenance.py); one user keeps at most MAX_INLINE_PER_USER inline cards. A write that fails (disk full,
+read-only file system, the database locked by another process for longer than state_db.BUSY_WAIT) is logged
+once; the change is kept in memory (bounded) and retried with the next write, and the bot answers as before,
+without remembering across a restart. Opening, checks, refusals and the import of an earlier version's
+state.json are in state_db.py. The same database holds the inbox of updates not answered yet (inbox.py).
 
 Only the methods below are used by the handlers; a server database could stand behind the same interface.
 """
@@ -30,17 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from bot.service import Settings
-from bot.telegram.inbox import Inbox, prune_statement
+from bot.telegram.inbox import Inbox
+from bot.telegram.maintenance import Ages, Maintenance, expire
 from bot.telegram.snapshots import (  # noqa: F401 (re-exported: handlers and tests import them from here)
     MEASURES,
     MODELS,
     PERS,
+    delta,
     restore,
     settings_dict,
     settings_from,
     snapshot,
+    undelta,
 )
-from bot.telegram.state_db import DB_FILE, aside, open_database
+from bot.telegram.state_db import DB_FILE, aside, error_name, flag_for_check, is_corrupt, is_locked, open_database
 from bot.understand.reading import Parse
 
 log = logging.getLogger("bot.telegram.store")
@@ -48,22 +53,41 @@ log = logging.getLogger("bot.telegram.store")
 STATE_FILE = DB_FILE
 KEY_FILE = "callback.key"
 DAY = 86_400.0
+MAX_INLINE_PER_USER = 200  # inline cards kept per user (about 580 bytes each); the oldest go first
 
 
-def default_data_dir() -> Path:
+def default_data_dir(token: str | None = None) -> Path:
+    """EVIDENCE_BOT_DATA_DIR, else the platform's data folder, one subfolder per bot (its id, the token's part
+    before the colon): two bots on one machine never share settings or the signing key. An earlier version's
+    state in the shared folder is moved into the first bot's own folder that starts (one log line)."""
     configured = os.environ.get("EVIDENCE_BOT_DATA_DIR", "").strip()
     if configured:
         return Path(configured).expanduser()
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("evidence-bot"))
+    base = Path(user_data_dir("evidence-bot"))
+    bot_id = (token or "").split(":", 1)[0]
+    if not bot_id.isdigit():
+        return base
+    own = base / f"bot{bot_id}"
+    if (base / DB_FILE).is_file() and not own.exists():
+        own.mkdir(parents=True, mode=0o700)
+        moved = []
+        for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", KEY_FILE, "state.json"):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(base / name, own / name)
+                moved.append(name)
+        log.warning("the default data directory is now one per bot: %s moved from %s to %s", ", ".join(moved),
+                    base, own)
+    return own
 
 
 class Store:
     """Chat settings, last-question context and recent answers' readings, in one SQLite database."""
 
     def __init__(self, directory: str | Path | None = None, *, max_recent: int = 12, context_days: float = 30,
-                 inline_days: float = 30, max_pending: int = 10_000, save_interval: float = 0.0):
+                 inline_days: float = 30, max_pending: int = 10_000, save_interval: float = 0.0,
+                 full_check: bool = False):
         self.directory = Path(directory) if directory is not None else default_data_dir()
         self.path = self.directory / STATE_FILE
         self.max_recent = max_recent
@@ -75,11 +99,19 @@ class Store:
         self._failing = False
         self._read_failing = False
         self._pending: dict[int, dict[str, Any]] = {}  # columns changed but not yet written, per chat
-        self._inline_pending: dict[str, str] = {}
+        self._inline_pending: dict[str, tuple[str, int | None]] = {}
         self._key: bytes | None = None
-        self._db: sqlite3.Connection | None = open_database(self.directory)
+        self._db: sqlite3.Connection | None
+        self._db, unclean = open_database(self.directory, full_check)
         self.inbox = Inbox(lambda: self._db)  # updates fetched and not answered yet (inbox.py)
-        self.expire()
+        self.maintenance = Maintenance(self.path, Ages(self.context_age, self.inline_age))
+        now = time.time()
+        self._expired_at = self._meta("expired_at")
+        if self._expired_at is None:  # a new database: nothing to expire today
+            self._expired_at = 0.0 if self.chat_count() else now
+            self._transaction([("INSERT OR REPLACE INTO meta(key, value) VALUES ('expired_at', ?)",
+                                (self._expired_at,))])
+        self._maintain(now, quick_check=unclean)
 
     # -- reading and writing rows --
 
@@ -99,7 +131,25 @@ class Store:
         row.update(self._pending.get(chat_id, {}))
         return row
 
+    def _meta(self, key: str) -> float | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return float(row[0]) if row and isinstance(row[0], int | float) else None
+
+    def _maintain(self, now: float, quick_check: bool = False) -> None:
+        """Start the background work that is due: the quick check after an unclean stop; the daily expiry and
+        full check (maintenance.py)."""
+        due = now - self._expired_at > DAY
+        started = (due or quick_check) and self.maintenance.start(quick_check=quick_check, full_check=due,
+                                                                  expire_at=now if due else None)
+        if started and due:
+            self._expired_at = now
+
     def _read_failed(self, exc: BaseException) -> None:
+        if is_corrupt(exc):
+            flag_for_check(self.directory, exc)
         if not self._read_failing:
             self._read_failing = True
             log.error("state not readable (%s): answering with defaults", type(exc).__name__)
@@ -120,10 +170,13 @@ class Store:
                 raise
         except (sqlite3.Error, OSError) as exc:
             self.write_failures += 1
+            if is_corrupt(exc):
+                flag_for_check(self.directory, exc)
             if not self._failing:
                 self._failing = True
-                log.error("state not saved (%s): answering without remembering until writes succeed again",
-                          getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
+                why = f"{error_name(exc)}: the database is locked by another process" if is_locked(exc) \
+                    else error_name(exc)
+                log.error("state not saved (%s): answering without remembering until writes succeed again", why)
             return False
         if self._failing:
             self._failing = False
@@ -149,17 +202,25 @@ class Store:
             statements.append((f"INSERT INTO chats(chat_id, {', '.join(names)}, t) VALUES (?, "
                                f"{', '.join('?' for _ in names)}, ?) ON CONFLICT(chat_id) DO UPDATE SET "
                                f"{updates}, t=excluded.t", (chat_id, *(columns[n] for n in names), now)))
-        for token, data in self._inline_pending.items():
-            statements.append(("INSERT OR REPLACE INTO inline(token, data, t) VALUES (?, ?, ?)", (token, data, now)))
+        users = set()
+        for token, (data, user) in self._inline_pending.items():
+            statements.append(("INSERT OR REPLACE INTO inline(token, data, t, user) VALUES (?, ?, ?, ?)",
+                               (token, data, now, user)))
+            users.add(user)
+        for user in users - {None}:  # one user's cards: the newest MAX_INLINE_PER_USER only
+            statements.append(("DELETE FROM inline WHERE user=? AND token NOT IN (SELECT token FROM inline "
+                               "WHERE user=? ORDER BY t DESC LIMIT ?)", (user, user, MAX_INLINE_PER_USER)))
         if self._transaction(statements):
             self._pending.clear()
             self._inline_pending.clear()
-        if now - self._expired_at > DAY:  # a long-running bot drops aged context once a day
-            self.expire(now)
+        if now - self._expired_at > DAY:  # a long-running bot drops aged context once a day, off the loop
+            self._maintain(now)
 
     def close(self) -> None:
-        """Write anything pending and close the database (at shutdown)."""
+        """Write anything pending, mark the stop clean and close the database (at shutdown)."""
+        self.maintenance.stop()
         self.flush()
+        self._transaction([("UPDATE meta SET value=0 WHERE key='running'", ())])
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -169,17 +230,19 @@ class Store:
     def save(self) -> None:
         self.flush()
 
-    def expire(self, now: float | None = None) -> None:
-        """Drop follow-up context, recent answers and inline cards older than their age limit; keep settings."""
+    def expire(self, now: float | None = None) -> dict[str, int]:
+        """Drop follow-up context, recent answers and inline cards older than their age limit; keep settings.
+        Here, at once (tests, tools); a running bot does this once a day off the event loop (maintenance.py)."""
         now = time.time() if now is None else now
         self._expired_at = now
-        self._transaction([
-            ("UPDATE chats SET context=NULL, recent=NULL WHERE t < ? AND (context IS NOT NULL OR recent IS NOT NULL)",
-             (now - self.context_age,)),
-            ("DELETE FROM chats WHERE settings IS NULL AND context IS NULL AND recent IS NULL", ()),
-            ("DELETE FROM inline WHERE t < ?", (now - self.inline_age,)),
-            prune_statement(now),
-        ])
+        self.flush()
+        if self._db is None:
+            return {}
+        try:
+            return expire(self._db, now, Ages(self.context_age, self.inline_age), pause=0)
+        except sqlite3.Error as exc:
+            log.warning("state not expired (%s): tried again tomorrow", error_name(exc))
+            return {}
 
     def _fresh(self, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("t"), int | float) \
@@ -215,13 +278,43 @@ class Store:
         if save:
             self.flush()
 
+    # -- each person's question in a chat (a group keeps one per member), for follow-ups --
+
+    MAX_FRAMES = 50  # members of one group whose questions are kept; the least recent is dropped beyond that
+
+    def frame(self, chat_id: int, user_id: int | None) -> Parse | None:
+        """The question ``user_id`` last asked in the chat: in a group, two members never continue each
+        other's question. A context written by an earlier version (one per chat) serves everyone."""
+        data = self._fresh(self._json(self._row(chat_id).get("context")))
+        if isinstance(data, dict) and isinstance(data.get("users"), dict):
+            return restore(self._fresh(data["users"].get(str(user_id))))
+        return restore(data)
+
+    def set_frame(self, chat_id: int, user_id: int | None, parsed: Parse | None, save: bool = True) -> None:
+        data = self._json(self._row(chat_id).get("context"))
+        users = data.get("users") if isinstance(data, dict) and isinstance(data.get("users"), dict) else {}
+        users.pop(str(user_id), None)
+        if parsed is not None:
+            users[str(user_id)] = {**snapshot(parsed), "t": time.time()}
+        while len(users) > self.MAX_FRAMES:
+            del users[next(iter(users))]
+        self._change(chat_id, context=json.dumps({"users": users, "t": time.time()}))
+        if save:
+            self.flush()
+
     # -- recent answers' readings, for buttons pressed after a restart --
 
-    def remember(self, chat_id: int, token: str, parsed: Parse, save: bool = True) -> None:
+    def remember(self, chat_id: int, token: str, parsed: Parse, save: bool = True,
+                 taps: tuple[Parse | None, ...] = ()) -> None:
+        """``taps``: the frame each menu button of the answer carries (kept as its difference from the answer's
+        own frame), so the buttons keep the question after a restart."""
         recent = self._json(self._row(chat_id).get("recent"))
         recent = recent if isinstance(recent, dict) else {}
         recent.pop(token, None)
-        recent[token] = {**snapshot(parsed), "t": time.time()}
+        base = snapshot(parsed)
+        recent[token] = {**base, "t": time.time()}
+        if taps:
+            recent[token]["taps"] = [None if tap is None else delta(base, snapshot(tap)) for tap in taps]
         while len(recent) > self.max_recent:
             del recent[min(recent, key=lambda k: recent[k].get("t", 0) if isinstance(recent[k], dict) else 0)]
         self._change(chat_id, recent=json.dumps(recent))
@@ -232,12 +325,23 @@ class Store:
         recent = self._json(self._row(chat_id).get("recent"))
         return restore(self._fresh(recent.get(token))) if isinstance(recent, dict) else None
 
-    def remember_inline(self, token: str, parsed: Parse) -> None:
-        self._inline_pending[token] = json.dumps({**snapshot(parsed), "t": time.time()})
+    def recall_tap(self, chat_id: int, token: str, index: int) -> Parse | None:
+        """The frame the ``index``-th menu button of a remembered answer carries."""
+        recent = self._json(self._row(chat_id).get("recent"))
+        entry = self._fresh(recent.get(token)) if isinstance(recent, dict) else None
+        taps = entry.get("taps") if isinstance(entry, dict) else None
+        if not isinstance(taps, list) or not 0 <= index < len(taps) or taps[index] is None:
+            return None
+        base = {k: v for k, v in entry.items() if k not in ("taps", "t")}
+        return restore(undelta(base, taps[index]))
+
+    def remember_inline(self, token: str, parsed: Parse, user_id: int | None = None) -> None:
+        """Keep an inline card's reading for its deep link; one user keeps at most MAX_INLINE_PER_USER."""
+        self._inline_pending[token] = (json.dumps({**snapshot(parsed), "t": time.time()}), user_id)
         self.flush()
 
     def recall_inline(self, token: str) -> Parse | None:
-        data = self._inline_pending.get(token)
+        data = self._inline_pending.get(token, (None,))[0]
         if data is None and self._db is not None:
             try:
                 found = self._db.execute("SELECT data, t FROM inline WHERE token=?", (token,)).fetchone()

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from rapidfuzz.distance import OSA
 
+from knowledge.periods import count_period, rate_period
 from knowledge.records import Concept, KnowledgeBase
 from knowledge.text import normalise
 
@@ -46,6 +47,14 @@ class Lexicon:
     covered_drugs: tuple[str, ...] = ()
     # Words that stand for several outcomes ('efficacy' -> EASI-75 and IGA 0/1).
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Every vocabulary concept by (kind, id): population ages and age groups, risk factors' outcomes, reasons.
+    concepts: Mapping[tuple[str, str], Concept] = field(default_factory=lambda: MappingProxyType({}))
+    # (drug, outcome, compared with: placebo, another drug id, or "none" for pooled safety rates) -> the periods in
+    # weeks its trial counts and rates speak for (knowledge/periods.py): "week 2" for an outcome no count
+    # speaks for is said back, not dropped.
+    periods: Mapping[tuple[str, str, str], tuple[tuple[int, int], ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    drug_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # The doses and intervals arms.csv holds per drug ((dose_mg or None, interval_weeks or None, licensed), ...),
     # so that a number without "mg" is read as a dose where it fits a regimen of the drug named ("upa 30"), and
     # "high dose" / "low dose" as its highest or lowest licensed dose.
@@ -134,9 +143,35 @@ def build_lexicon(kb: KnowledgeBase) -> Lexicon:
         shadowed_trials=MappingProxyType(shadowed),
         covered_drugs=kb.covered_drugs,
         groups=MappingProxyType({c.id: c.group for c in concepts if c.group}),
+        concepts=MappingProxyType({(c.kind, c.id): c for c in concepts}),
+        periods=MappingProxyType(_periods(kb)),
+        drug_classes=MappingProxyType({d.id: d.drug_class for d in kb.drugs.values()}),
         regimens=MappingProxyType({d: tuple(sorted({(a.dose_mg, a.interval_weeks, a.licensed == "yes")
                                                     for a in kb.arms if a.drug == d},
                                                    key=lambda r: (r[0] or 0, r[1] or 0, r[2])))
                                    for d in kb.covered_drugs}),
         classes=MappingProxyType({c.id: (c.label, c.terms, c.members) for c in kb.classes.values()}),
     )
+
+
+def _periods(kb: KnowledgeBase) -> dict[tuple[str, str, str], tuple[tuple[int, int], ...]]:
+    """Counts speak for a time only when they can be compared: the trial has a count of another arm for the
+    outcome, and neither was obtained in a way the outcome does not pool (as evidence selection requires)."""
+    held: dict[tuple[str, str, str], set[tuple[int, int]]] = {}
+    trials = {t.trial_id: t for t in kb.trials}
+    usable = [c for c in kb.counts if c.outcome_id in kb.outcomes and kb.outcomes[c.outcome_id].pools(c.obtained)]
+    drugs_counted: dict[tuple[str, str], set[str]] = {}
+    for count in usable:
+        drugs_counted.setdefault((count.trial_id, count.outcome_id), set()).add(count.drug)
+    for count in usable:
+        outcome = kb.outcomes[count.outcome_id]
+        compared = drugs_counted[(count.trial_id, count.outcome_id)] - {count.drug}
+        if count.drug == "placebo" or not compared or count.trial_id not in trials:
+            continue
+        period = count_period(count, trials[count.trial_id], outcome.is_benefit)
+        for other in compared if period is not None else ():
+            held.setdefault((count.drug, count.outcome_id, other), set()).add(period)
+    for s in kb.syntheses:
+        if s.comparator == "none":
+            held.setdefault((s.drug, s.outcome_id, "none"), set()).add(rate_period(s))
+    return {key: tuple(sorted(value)) for key, value in held.items()}

@@ -1,11 +1,17 @@
 """Phrase matching against the lexicon: exact (longest) phrases first, then timid fuzzy correction of single
-unknown words, with look-alike drug names guarded. Everyday English words are never corrected."""
+unknown words, with look-alike drug names guarded. Everyday English words are never corrected.
+
+Bounded work for any message (issue 24): each distinct word is looked up once per message, at most
+MAX_FUZZY_WORDS distinct unknown words are looked up in the vocabulary at all, and the corrected readings of a
+span are walked word by word, only along beginnings of vocabulary phrases, at most MAX_COMBINATIONS steps (a
+span of real words takes a handful; a message of words that each have four equally near vocabulary forms took
+4^6 readings per span before). benchmarks/bench_parse.py measures the worst cases.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import product
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
@@ -51,6 +57,56 @@ ABBREVIATIONS = {"infxn": "infection", "infxns": "infections", "infx": "infectio
                   "inf": "infection", "infn": "infection", "infns": "infections", "conj": "conjunctivitis"}
 
 
+MAX_FUZZY_WORDS = 32  # distinct unknown words per message looked up in the vocabulary; the rest stay as typed
+MAX_COMBINATIONS = 64  # steps through one span's corrected readings; more is too ambiguous to read anything
+MAX_WORD_CHECKS = 64  # distinct words per message checked against the English word list (wordfreq)
+
+
+@dataclass
+class Lookups:
+    """One message's vocabulary look-ups: each word once, at most ``budget`` fuzzy searches in all."""
+
+    budget: int = MAX_FUZZY_WORDS
+    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fuzzy: dict[str, tuple[Sense, ...]] = field(default_factory=dict)
+
+    checks: int = MAX_WORD_CHECKS
+    ordinary: dict[str, bool] = field(default_factory=dict)
+
+    def spend(self) -> bool:
+        if self.budget <= 0:
+            return False
+        self.budget -= 1
+        return True
+
+
+def _ordinary(word: str, lookups: Lookups | None) -> bool:
+    """ordinary_word, at most MAX_WORD_CHECKS distinct words a message; past that a word counts as ordinary
+    (never corrected)."""
+    if lookups is None:
+        return ordinary_word(word)
+    if word not in lookups.ordinary:
+        if word not in COMMON_WORDS and lookups.checks <= 0:
+            return True
+        lookups.checks -= word not in COMMON_WORDS
+        lookups.ordinary[word] = ordinary_word(word)
+    return lookups.ordinary[word]
+
+
+_PREFIXES: dict[int, tuple[object, frozenset]] = {}  # id(lexicon.phrases) -> (phrases, beginnings of phrases)
+
+
+def phrase_prefixes(lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    """Every proper beginning of a multi-word vocabulary phrase (built once per lexicon)."""
+    entry = _PREFIXES.get(id(lexicon.phrases))
+    if entry is None or entry[0] is not lexicon.phrases:
+        prefixes = frozenset(key[:n] for key in lexicon.phrases for n in range(1, len(key)))
+        if len(_PREFIXES) > 8:
+            _PREFIXES.clear()
+        entry = _PREFIXES[id(lexicon.phrases)] = (lexicon.phrases, prefixes)
+    return entry[1]
+
+
 @dataclass
 class Hit:
     start: int
@@ -62,43 +118,58 @@ class Hit:
 
 def match_phrases(words: list[str], lexicon: Lexicon, consumed: set[int]) -> list[Hit]:
     hits: list[Hit] = []
-    forms = [word_forms(w, lexicon) for w in words]
+    lookups = Lookups()
+    forms = [word_forms(w, lexicon, lookups) for w in words]
     i = 0
     while i < len(words):
         if i in consumed:
             i += 1
             continue
-        for size in range(min(lexicon.longest, len(words) - i), 0, -1):
+        longest = min(lexicon.longest, len(words) - i)
+        readings: dict[int, set[tuple[Sense, ...]]] | None = None
+        for size in range(longest, 0, -1):
             span = tuple(words[i:i + size])
             if any(j in consumed for j in range(i, i + size)):
                 continue
             senses = lexicon.senses(span)
             fuzzy = False
-            if not senses and size > 1:
-                senses = phrase_senses(forms[i:i + size], lexicon)
-                fuzzy = bool(senses) and any(len(f) > 1 for f in forms[i:i + size])
+            if not senses and size > 1 and any(len(f) > 1 for f in forms[i:i + size]):
+                if readings is None:  # one walk for every length at this position
+                    readings = span_readings(forms[i:i + longest], lexicon) or {}
+                senses = _one(set(readings.get(size, ())))
+                fuzzy = bool(senses)
             if senses:
                 hits.append(Hit(i, i + size, senses, " ".join(span), fuzzy=fuzzy))
                 i += size
                 break
         else:
-            fuzzy = fuzzy_senses(words[i], lexicon)
+            fuzzy = fuzzy_senses(words[i], lexicon, lookups)
             if fuzzy:
                 hits.append(Hit(i, i + 1, fuzzy, words[i], fuzzy=True))
             i += 1
     return hits
 
 
-def word_forms(word: str, lexicon: Lexicon) -> tuple[str, ...]:
+def word_forms(word: str, lexicon: Lexicon, lookups: Lookups | None = None) -> tuple[str, ...]:
     """The word itself, then what it may stand for inside a phrase: its spelling variant, or the phrase
     words nearest to it if it is unknown (ties kept: the neighbours decide, or nothing does)."""
+    if lookups is not None:
+        if word not in lookups.forms:
+            lookups.forms[word] = _word_forms(word, lexicon, lookups)
+        return lookups.forms[word]
+    return _word_forms(word, lexicon, None)
+
+
+def _word_forms(word: str, lexicon: Lexicon, lookups: Lookups | None) -> tuple[str, ...]:
     if word in ABBREVIATIONS:
         return (word, ABBREVIATIONS[word])
     variant = lexicon.variants.get(word)
     if variant:
         return (word, variant)
-    if (len(word) < 4 or ordinary_word(word) or word in lexicon.phrase_words or lexicon.senses((word,))
-            or any(ch.isdigit() for ch in word)):
+    if (len(word) < 4 or word in lexicon.phrase_words or lexicon.senses((word,)) or any(ch.isdigit() for ch in word)
+            or _ordinary(word, lookups)):
+        return (word,)
+    if lookups is not None and not lookups.spend():
         return (word,)
     allowed = 1 if len(word) < 8 else 2
     found = extract(word, lexicon.phrase_words, scorer=OSA.distance, limit=3, score_cutoff=allowed)
@@ -112,11 +183,42 @@ def phrase_senses(forms: list[tuple[str, ...]], lexicon: Lexicon) -> tuple[Sense
     """Senses of the one exact phrase the corrected words can spell; nothing if none, or if two disagree."""
     if all(len(f) == 1 for f in forms):
         return ()
-    found: set[tuple[Sense, ...]] = set()
-    for combo in product(*forms):
-        senses = lexicon.senses(combo)
-        if senses:
-            found.add(senses)
+    found = span_readings(forms, lexicon)
+    return _one(found.get(len(forms), set())) if found is not None else ()
+
+
+def span_readings(forms: list[tuple[str, ...]], lexicon: Lexicon) -> dict[int, set[tuple[Sense, ...]]] | None:
+    """For each length n, the senses of the phrases that the first n words' forms can spell (one walk for all
+    lengths); None when that takes more than MAX_COMBINATIONS steps (too ambiguous to read anything).
+
+    The readings are walked word by word along beginnings of vocabulary phrases only, so a reading that no
+    phrase starts with is dropped at its first word.
+    """
+    prefixes = phrase_prefixes(lexicon)
+    found: dict[int, set[tuple[Sense, ...]]] = {}
+    steps = 0
+    readings: list[tuple[str, ...]] = [()]
+    for depth, choices in enumerate(forms):
+        extended = []
+        for reading in readings:
+            for word in choices:
+                steps += 1
+                if steps > MAX_COMBINATIONS:
+                    return None
+                candidate = (*reading, word)
+                senses = lexicon.senses(candidate) if depth else ()
+                if senses:
+                    found.setdefault(depth + 1, set()).add(senses)
+                if candidate in prefixes:
+                    extended.append(candidate)
+        readings = extended
+        if not readings:
+            break
+    return found
+
+
+def _one(found: set[tuple[Sense, ...]]) -> tuple[Sense, ...]:
+    """The senses when every reading agrees on one concept, else nothing."""
     return found.pop() if len({tuple((s.kind, s.id) for s in f) for f in found}) == 1 else ()
 
 
@@ -132,9 +234,19 @@ def mark_trial_lists(hits: list[Hit], words: list[str], lexicon: Lexicon) -> Non
             hits[k] = replace(hit, senses=(Sense("trial", trial_id, True),))
 
 
-def fuzzy_senses(word: str, lexicon: Lexicon) -> tuple[Sense, ...]:
+def fuzzy_senses(word: str, lexicon: Lexicon, lookups: Lookups | None = None) -> tuple[Sense, ...]:
     """Correct one misspelt word to one vocabulary word, or to nothing."""
-    if len(word) < 5 or any(ch.isdigit() for ch in word) or ordinary_word(word):
+    if lookups is not None:
+        if word not in lookups.fuzzy:
+            lookups.fuzzy[word] = _fuzzy_senses(word, lexicon, lookups)
+        return lookups.fuzzy[word]
+    return _fuzzy_senses(word, lexicon, None)
+
+
+def _fuzzy_senses(word: str, lexicon: Lexicon, lookups: Lookups | None) -> tuple[Sense, ...]:
+    if len(word) < 5 or any(ch.isdigit() for ch in word) or _ordinary(word, lookups):
+        return ()
+    if lookups is not None and not lookups.spend():
         return ()
     allowed = 1 if len(word) < 8 else 2
     found = extract(word, lexicon.single_words, scorer=OSA.distance, limit=4, score_cutoff=allowed)

@@ -18,7 +18,7 @@ class Options:
     dose_mg: int | None = None
     interval_weeks: int | None = None
     background: str | None = None  # monotherapy, tcs
-    followup_weeks: int | None = None
+    followup_weeks: int | None = None  # the trials' length ("16-week trials")
     exclude_trials: tuple[str, ...] = ()
     only_trials: tuple[str, ...] = ()
     baseline_risk: float | None = None  # a proportion, 0..1
@@ -33,6 +33,9 @@ class Options:
     include_trials: tuple[str, ...] = ()
     invalid_baseline: bool = False  # a baseline risk was given but is impossible (0% or 100% and above)
     licensed_only: bool = False  # "licensed dose": only arms of the label regimen for the trial's age group
+    # The time asked about ("at week 16", "week 2", "1 year", "long term"): the week of assessment for efficacy,
+    # the period events were counted over for harms; 52 or more is the long term (knowledge/periods.py).
+    timepoint_weeks: int | None = None
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -55,6 +58,18 @@ _BASELINE = re.compile(
     r"\s+(?:is|of|was|were|be)?\s*" + _VALUE.replace("?P<num>", "?P<num2>").replace("?P<pct>", "?P<pct2>")
     .replace("?P<den>", "?P<den2>")
 )
+# A clinician's own words: "if my patient's risk is 5%", "for a patient with a 1 in 20 risk", "a patient whose
+# risk is 5 percent", "my patient has a 5% risk".
+_PATIENT_BASELINE = (
+    re.compile(r"\b(?:if|when|assuming|for|with|where)\s+(?:my|the|a|an|your|our|this)?\s*(?:patient|person|child"
+               r"|adult|teen|case)?\s*(?:s\s+)?(?:baseline\s+|own\s+|underlying\s+|untreated\s+)?(?:risk|chance"
+               r"|probability|likelihood)(?P<about>" + _ABOUT + r")?\s+(?:is|was|of|at|=|be)?\s*(?:about|around|~)?\s*"
+               + _VALUE),
+    re.compile(r"\b(?:patient|person|child|adult|someone|somebody)\s+(?:with|at|who\s+has|having|has)\s+(?:an?\s+)?"
+               r"(?:about\s+|around\s+)?" + _VALUE + r"\s+(?:baseline\s+|underlying\s+)?(?:risk|chance)"),
+    re.compile(r"\b(?:patient|person|child|adult)\s+(?:whose|with\s+a)\s+(?:baseline\s+)?(?:risk|chance)\s+"
+               r"(?:is|of)\s*" + _VALUE),
+)
 _DENOMINATORS = {"hundred": 100, "thousand": 1000}
 _LICENSED = re.compile(r"\b(?:licen[cs]ed|label(?:led)?|approved|on\s+label|standard|recommended)\s+"
                        r"(?:doses?|dosing|dosage|regimens?|schedules?)\b")
@@ -64,8 +79,8 @@ def baseline_value(match: re.Match) -> float:
     """The proportion a baseline match states (may be impossible: the caller checks 0 < risk < 1)."""
     groups = match.groupdict()
     num = groups["num"] if groups["num"] is not None else groups["num2"]
-    pct = groups["pct"] or groups["pct2"]
-    den = groups["den"] or groups["den2"]
+    pct = groups["pct"] or groups.get("pct2")
+    den = groups["den"] or groups.get("den2")
     value = float(num)
     if den:
         denominator = _DENOMINATORS[den] if den in _DENOMINATORS else float(den.replace(" ", ""))
@@ -90,16 +105,35 @@ _INTERVAL = (
 _WORD_NUMBERS = {"one": 1, "two": 2, "four": 4, "other": 2}
 
 
-_FOLLOWUP = (
-    re.compile(r"\b(\d{1,3})\s*(?:weeks?|wks?|w)\b(?:\s+(?:trials?|studies|rcts?|follow\s*up|long|duration|data))"),
-    re.compile(r"\b(?:only|just|restricted\s+to|limit\s+to|trials?\s+of|studies\s+of|lasting|over)\s+(\d{1,3})"
-               r"\s*(?:weeks?|wks?|w)\b"),
-    re.compile(r"\b(?:at|by|to|until|through|up\s+to)\s+(?:week|wk|w)\s*(\d{1,3})\b"),
+# The trials' length: "16-week trials", "trials of 16 weeks", "one-year studies".
+_LENGTH = (
+    re.compile(r"\b(\d{1,3})\s*(?:weeks?|wks?|w)\s+(?:long\s+)?(?:trials?|studies|rcts?|duration)\b"),
+    re.compile(r"\b(?:trials?|studies|rcts?)\s+(?:of|lasting)\s+(\d{1,3})\s*(?:weeks?|wks?)\b"),
+    re.compile(r"\b(?:only|just|restricted\s+to|limit\s+to|lasting)\s+(\d{1,3})\s*(?:weeks?|wks?|w)\b"),
+    re.compile(r"\b(?:one|1)\s*(?:year|yr)\s*(?:long\s+)?(?:trials?|studies|rcts?)\b"),
 )
+# The time asked about: the week of assessment (efficacy) or the period counted over (harms), not the trials'
+# length ("at week 16" also reads the week-16 results of 52-week trials).
+_AT = (
+    re.compile(r"\b(?:at|by|to|until|through|up\s+to|after|in|from)?\s*(?:week|wk)\s*(\d{1,3})\b"),
+    re.compile(r"\b(?:at|after|over|by|within|to|until|up\s+to|in|for)\s+(\d{1,3})\s*(?:weeks?|wks?)\b"),
+    re.compile(r"\b(\d{1,3})\s*(?:weeks?|wks?|w)\s+(?:data|follow\s*up|results?|outcomes?|time\s*point)\b"),
+)
+_LONG = re.compile(r"\b(?:(?:long|longer)\s*term|long\s+run|maintenance|extension\s+(?:studies|data|period)"
+                   r"|(?:(?:at|after|over|for|beyond|up\s+to|within)\s+)?(?:1|one|a)\s*(?:year|yr)"
+                   r"|(?:at|after|over|for|beyond|up\s+to|within)\s+(?:2|3|4|5|6|two|three|four|five|six|several)"
+                   r"\s*(?:years|yrs)|52\s*weeks?)\b"
+                   r"(?!\s*(?:old|olds)\b)")
+# Ages are populations, never times: "a 1 year old", "65yo", "aged 14", "8 months old".
+AGE = re.compile(r"\b(\d{1,3}(?:\.\d)?)\s*(?P<unit>yo|y\s*o|yrs?\s*olds?|years?\s*olds?|years?\s+of\s+age"
+                 r"|months?\s+olds?|mo\s+olds?)\b|\baged\s+(\d{1,3})\s*(?P<unit2>years?|yrs?|months?)?\b")
 
 
-_YEAR = re.compile(r"\b(?:one|1)\s*(?:year|yr)\s*(?:long\s+)?(?:trials?|studies|follow\s*up|data)|"
-                   r"\b(?:long\s*term|1\s*year|one\s*year|52\s*weeks?)\b")
+def age_years(match: re.Match) -> float:
+    """The age an AGE match states, in years."""
+    number = float(match.group(1) or match.group(3))
+    unit = match.group("unit") or match.group("unit2") or ""
+    return number / 12 if unit.startswith("mo") else number
 
 
 _PER = re.compile(r"\bper\s*(100|1000|1 000|hundred|thousand)\b|\bin\s*(1000|100)\b\s*(?:people|patients)?$")
@@ -175,34 +209,19 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
     def take(match: re.Match) -> None:
         spans.append(match.span())
 
-    match = _BASELINE.search(text)
+    match = _BASELINE.search(text) or next(filter(None, (p.search(text) for p in _PATIENT_BASELINE)), None)
     if match:
         risk = baseline_value(match)
         if 0 < risk < 1:
             values["baseline_risk"] = round(risk, 6)
         else:
             values["invalid_baseline"] = True  # "baseline risk 150%": said back, never silently ignored
-        about = next((name for name in ("about1", "about2") if match.group(name)), None)
+        about = next((name for name in ("about1", "about2", "about") if match.groupdict().get(name)), None)
         if about:  # the words naming the outcome stay for the outcome matcher
             spans.extend([(match.start(), match.start(about)), (match.end(about), match.end())])
         else:
             take(match)
-    followup_span = None
-    for pattern in _FOLLOWUP:
-        match = pattern.search(text)
-        if match:
-            key = "exclude_followup_weeks" if negated_before(text, match.start()) else "followup_weeks"
-            values[key] = int(match.group(1))
-            followup_span = match.span()
-            take(match)
-            break
-    else:
-        match = _YEAR.search(text)
-        if match:
-            key = "exclude_followup_weeks" if negated_before(text, match.start()) else "followup_weeks"
-            values[key] = 52
-            followup_span = match.span()
-            take(match)
+    followup_span = _read_time(text, values, take)
     dose_negated, dose_end = False, -1
     match = _DOSE.search(text)
     if match:
@@ -266,6 +285,39 @@ def read_options(text: str, original: str) -> tuple[Options, set[int], set[int]]
     consumed = word_positions(text, spans)
     followup_words = word_positions(text, [followup_span]) if followup_span else set()
     return Options(**values), consumed, followup_words
+
+
+def _read_time(text: str, values: dict, take) -> tuple[int, int] | None:
+    """The trials' length or the time asked about, whichever the question names first, and its span (dropped
+    later when it only describes a named trial: 'the 52-week CHRONOS trial')."""
+    ages = [m.span() for m in AGE.finditer(text)]
+
+    def found(pattern: re.Pattern) -> re.Match | None:
+        return next((m for m in pattern.finditer(text) if not any(s < m.end() and m.start() < e for s, e in ages)),
+                    None)
+
+    for pattern in _LENGTH:
+        match = found(pattern)
+        if match:
+            key = "exclude_followup_weeks" if negated_before(text, match.start()) else "followup_weeks"
+            values[key] = int(match.group(1)) if match.groups() and match.group(1) else 52
+            take(match)
+            return match.span()
+    for pattern in (*_AT, _LONG):
+        match = found(pattern)
+        if match:
+            weeks = int(match.group(1)) if match.groups() and match.group(1) else 52
+            values["timepoint_weeks"] = weeks
+            take(match)
+            return match.span()
+    return None
+
+
+def time_phrase(text: str) -> str:
+    """The words of the normalised text that asked for a time ('week 2', 'long term'), for saying them back."""
+    spans: list[re.Match] = []
+    _read_time(text, {}, spans.append)
+    return spans[0].group(0).strip() if spans else ""
 
 
 def word_positions(text: str, spans: list[tuple[int, int]]) -> set[int]:

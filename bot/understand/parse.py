@@ -14,10 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.understand.details import (
+    choose_population,
+    comparator_only,
+    named_slots,
+    risk_outcomes,
+    said_back_words,
+    settle_time,
+)
 from bot.understand.lexicon import Lexicon
 from bot.understand.matching import Hit, lookalike_guard, mark_trial_lists, match_phrases
-from bot.understand.options import NEGATION_PAIRS, NEGATION_WORDS, Options, read_options
-from bot.understand.reading import Clarification, Mention, Parse, Regimen
+from bot.understand.options import NEGATION_PAIRS, NEGATION_WORDS, Options, read_options, time_phrase
+from bot.understand.reading import Clarification, Mention, Parse, Regimen, Unused
 from bot.understand.sides import class_positions, read_classes, read_sides
 from knowledge.text import normalise
 
@@ -90,7 +98,12 @@ _ADVICE = re.compile(
     r"|recommend|try|choose|avoid)\b"
     r"|\bhow\s+(?:should\s+(?:i|we)\s+|do\s+(?:i|we|you)\s+|to\s+|best\s+to\s+)?(?:treat|manage|handle|prevent)\b"
     r"|\bis\s+it\s+(?:safe|ok|okay|fine|wise)\s+to\s+\w+|\bwhat\s+should\s+(?:i|we)\b|\brecommend\w*\b"
-    r"|\badvi[cs]e\b|\bwhat\s+(?:would|do)\s+you\s+(?:do|suggest|use)\b|\bwhen\s+(?:to|should\s+i)\s+(?:stop|switch)\b")
+    r"|\badvi[cs]e\b|\bwhat\s+(?:would|do)\s+you\s+(?:do|suggest|use)\b|\bwhen\s+(?:to|should\s+i)\s+(?:stop|switch)\b"
+    # a patient-specific question: "ok to start rinvoq in a 65yo smoker?", "is dupixent ok for a 70 year old?"
+    r"|\b(?:ok|okay|safe|fine|wise|reasonable|alright|appropriate)\s+to\s+(?:start|give|use|continue|prescribe"
+    r"|switch|stop|restart|add|try|begin|initiate)\b"
+    r"|\bis\s+\S+\s+(?:ok|okay|fine|suitable|appropriate|alright|a\s+good\s+(?:choice|option|idea))\s+"
+    r"(?:in|for|with)\b")
 # Topics no trial outcome answers: said plainly, never met with the outcome menu.
 _UNHELD_TOPICS = (
     ("dosing", re.compile(r"\bwhat\s+(?:dose|dosage)\b|\bwhich\s+dose\b|\bdosage\b|\bdosing\s+(?:schedule|regimen|"
@@ -103,6 +116,7 @@ _UNHELD_TOPICS = (
     ("time to response", re.compile(r"\bhow\s+(?:long|soon|quickly|fast)\b|\bonset\b|\btime\s+to\s+(?:response|effect|"
                                     r"onset|benefit)\b|\bwhen\s+(?:will|does)\s+\S+\s+(?:start|begin|kick)")),
 )
+_BARE_DOSING = re.compile(r"\bdos(?:ing|age|ages)\b")
 UNHELD_LABELS = {"dosing": "dosing", "cost": "costs or prices", "vaccination": "vaccination",
                  "time to response": "how quickly a drug starts to work"}
 
@@ -124,11 +138,56 @@ def parse(question: str, lexicon: Lexicon) -> Parse:
     if topic == "dosing" and reading.status == "answer" and reading.intent in ("compare", "rank") \
             and reading.outcomes:
         topic = None  # "which dose of upadacitinib is better for EASI-75", "... with a 600 mg loading dose vs ..."
+    if not topic and not reading.outcomes and _BARE_DOSING.search(text):
+        topic = "dosing"  # "nemluvio dosing"; with an outcome ("licensed dosing, conjunctivitis") it is a filter
+    situations = [m for m in reading.uncovered if m.kind == "situation"]
+    if situations and not topic:
+        topic = lexicon.labels.get(("situation", situations[0].id), situations[0].id)
     if topic and reading.intent not in ("help", "topics", "sources", "trials"):
         notices.append("not_held")
         reading = replace(reading, status="no_data", clarification=None, outcomes=(),
-                          uncovered=(Mention("topic", topic, topic), *reading.uncovered))
-    return replace(reading, notices=tuple(notices))
+                          uncovered=(Mention("topic", topic, topic),
+                                     *(m for m in reading.uncovered if m.kind != "situation")))
+    reading = _patient_specific(replace(reading, notices=tuple(notices)), lexicon)
+    reading = comparator_only(reading, text, lexicon)
+    reading = settle_time(reading, lexicon, time_phrase(text))
+    if reading.status == "answer" and reading.unused and "ignored" not in reading.notices:
+        reading = replace(reading, notices=(*reading.notices, "ignored"))
+    return replace(reading, named=named_slots(reading, text))
+
+
+def _patient_specific(reading: Parse, lexicon: Lexicon) -> Parse:
+    """An advice question about one drug for a described patient ('ok to start rinvoq in a 14 year old?') gets,
+    after the not-advice notice, the held evidence that bears on it: the drug's summary of findings in that
+    population, or the harms a named risk factor bears on ('in a 65yo smoker': MACE and thromboembolism)."""
+    described = reading.population or any(u.slot in ("population", "risk_factor") for u in reading.unused)
+    clarifying = reading.status == "clarify" and reading.clarification is not None \
+        and reading.clarification.reason == "need_outcome"
+    if "not_advice" in reading.notices and described and clarifying and reading.intervention \
+            and reading.comparator == "placebo":
+        bearing = risk_outcomes(reading.unused, lexicon)  # "in a smoker": the harms smoking bears on
+        if bearing:
+            return replace(reading, status="answer", intent="effect", outcomes=bearing, clarification=None)
+        return replace(reading, status="answer", intent="overview", clarification=None)
+    return reading
+
+
+_SAID_BACK_KINDS = ("qualifier", "risk_factor")
+
+
+def _populations(population_hits: list[Hit], words: list[str], text: str, options: Options, lexicon: Lexicon
+                 ) -> tuple[str | None, Options, tuple[Unused, ...], tuple[Mention, ...]]:
+    """The population asked about and those excluded ('excluding kids' leaves out every trial of children under
+    12), with what was said back and the uncovered populations that stop the answer."""
+    excluded = [h for h in population_hits if _is_negated(words, h.start)]
+    named = [(h.senses[0].id, h.typed) for h in population_hits if h not in excluded]
+    population, unused, blocking = choose_population(named, text, lexicon)
+    if excluded:
+        left_out = [h.senses[0].id for h in excluded if h.senses[0].covered]
+        unused += tuple(Unused("population", h.typed, "I can only leave out age groups that trials were run in",
+                               h.senses[0].id) for h in excluded if not h.senses[0].covered)
+        options = replace(options, exclude_populations=tuple(dict.fromkeys(left_out)))
+    return population, options, unused, blocking
 
 
 def _read(question: str, lexicon: Lexicon) -> Parse:
@@ -154,7 +213,7 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
     options = replace(options, only_trials=only, exclude_trials=exclude, include_trials=include)
     if followup_words and any(h.start == max(followup_words) + 1 for h, _ in trial_refs):
         # 'excluding the 52-week CHRONOS trial' names a trial; the length only describes it
-        options = replace(options, followup_weeks=None, exclude_followup_weeks=None)
+        options = replace(options, followup_weeks=None, exclude_followup_weeks=None, timepoint_weeks=None)
     concept_hits = [h for h in hits if h.senses[0].kind != "trial"]
 
     by_kind: dict[str, list[Hit]] = {}
@@ -164,21 +223,20 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
     negated = [h for h in by_kind.get("outcome", []) if _is_negated(words, h.start)]
     outcome_hits = [h for h in by_kind.get("outcome", []) if h not in negated]
 
+    population, options, unused, population_blocking = _populations(
+        by_kind.get("population", []), words, text, options, lexicon)
+    for kind in _SAID_BACK_KINDS:
+        unused += said_back_words(by_kind.get(kind, []), kind, lexicon)
     uncovered = tuple(
         Mention(h.senses[0].kind, h.senses[0].id, h.typed, h.senses[0].nearest, h.senses[0].within)
-        for h in concept_hits if not h.senses[0].covered and h not in negated
-    )
+        for h in concept_hits if not h.senses[0].covered and h not in negated and h.senses[0].kind != "population"
+    ) + population_blocking
     drugs = _distinct(by_kind.get("drug", []))
     named = _distinct(outcome_hits, covered_only=True)
     specific = [o for o in named if o not in lexicon.groups]
     # 'efficacy' stands for its group only when nothing more specific was named ('IGA response' is IGA 0/1).
     outcomes = specific or list(dict.fromkeys(o for concept in named for o in lexicon.groups[concept]))
     conditions = _distinct(by_kind.get("condition", []))
-    population_hits = by_kind.get("population", [])
-    excluded_populations = [h for h in population_hits if _is_negated(words, h.start)]
-    populations = _distinct([h for h in population_hits if h not in excluded_populations], covered_only=True)
-    if excluded_populations:  # "excluding adolescents", "not in children": leave those trials out
-        options = replace(options, exclude_populations=tuple(_distinct(excluded_populations, covered_only=True)))
     covered_drugs = [d for d in drugs if _covered(by_kind["drug"], d)]
     sides = read_sides(text, hits, consumed | class_positions(text, lexicon), lexicon)
     regimens = [r for r in sides.regimens if r.drug in covered_drugs]
@@ -188,9 +246,9 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
         intervention=covered_drugs[0] if covered_drugs else None,
         comparator=covered_drugs[1] if len(covered_drugs) == 2 else "placebo", outcomes=tuple(outcomes),
         condition=next((c for c in conditions if _covered(by_kind["condition"], c)), None),
-        population=populations[0] if populations else None,
+        population=population,
         options=options, uncovered=uncovered, corrections=corrections,
-        negated=tuple(dict.fromkeys(h.senses[0].id for h in negated)),
+        negated=tuple(dict.fromkeys(h.senses[0].id for h in negated)), unused=unused,
         intervention_regimen=regimens[0] if regimens else None,
         comparator_regimen=(regimens[1] if len(regimens) > 1 else Regimen("placebo") if regimens else None),
     )
@@ -213,7 +271,8 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
 
     # Anything recognised but not covered stops the answer: never answer about something else instead.
     blocking = [m for m in uncovered if not m.nearest]
-    if any(m.kind in ("drug", "condition", "comparator", "population") for m in blocking) or (
+    if any(m.kind in ("drug", "condition", "comparator", "population", "treatment", "situation")
+           for m in blocking) or (
         blocking and not specific and base.intent in ("effect", "define", None)
     ):
         return replace(base, status="no_data")
@@ -256,7 +315,8 @@ def _read(question: str, lexicon: Lexicon) -> Parse:
 
     if not outcomes:
         if covered_drugs or base.condition or trial_refs:
-            return replace(base, status="clarify", intent="effect", clarification=Clarification(
+            return replace(base, status="clarify", intent="compare" if base.intent == "compare" else "effect",
+                           clarification=Clarification(
                 reason="need_outcome", typed="",
                 choices=tuple((lexicon.labels[("outcome", o)], f"{drug}{lexicon.labels[('outcome', o)]}")
                               for o in lexicon.covered_outcomes)))

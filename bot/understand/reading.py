@@ -22,6 +22,21 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Unused:
+    """A word that would change the answer but that could not be used, said back rather than dropped.
+
+    ``slot`` names the frame slot it would have filled (time, population, qualifier, risk_factor); ``said`` is
+    how the reply quotes it (the words typed, or for a slot carried from an earlier question its canonical
+    words, 'week 2'); ``why`` ends the sentence "I could not use 'week 2': <why>". Never stored (see frames).
+    """
+
+    slot: str
+    said: str
+    why: str
+    id: str = ""  # the vocabulary concept, when the word is one (a risk factor's outcomes are read from it)
+
+
+@dataclass(frozen=True)
 class Clarification:
     """A short question with buttons; each choice is a complete question the user can send back."""
 
@@ -60,9 +75,17 @@ class Parse:
     assumed_drug: bool = False
     drug_class: str = ""  # a ranking restricted to one class of drug ("biologic", "JAK inhibitor")
     # What the reader must know, as short codes: not_advice (an advice question), corrected (a spelling was
-    # corrected), ignored (part of the question could not be used), carried_filters (a follow-up kept earlier
-    # filters), invalid_value (e.g. an impossible baseline risk), not_held (a topic no trial outcome answers).
+    # corrected), ignored (part of the question could not be used: `unused`, or an uncovered outcome beside
+    # covered ones), carried_filters (a follow-up kept earlier slots: `carried`), invalid_value (e.g. an
+    # impossible baseline risk), not_held (a topic no trial outcome answers).
     notices: tuple[str, ...] = ()
+    # Words said back as unusable ("I could not use 'week 2': ..."); the JSON's `ignored` lists them.
+    unused: tuple[Unused, ...] = ()
+    # The frame slots this message itself named (intervention, comparator, outcomes, population, time...): a
+    # follow-up changes these and keeps the rest (bot/understand/frame.py, docs/conversation.md).
+    named: tuple[str, ...] = ()
+    # The slots a follow-up kept from the question before, announced at the top of the reply.
+    carried: tuple[str, ...] = ()
     # Each side as the question named it (None when no drug was named): "upa 30 vs 15" is upadacitinib 30 mg
     # against upadacitinib 15 mg. The options' dose_mg / interval_weeks stay those of the intervention side.
     intervention_regimen: Regimen | None = None
@@ -99,6 +122,9 @@ class Parse:
             "assumed_drug": self.assumed_drug,
             "drug_class": self.drug_class or None,
             "notices": list(self.notices),
+            "ignored": [u.said for u in self.unused],
+            "unused": [u.__dict__ for u in self.unused],
+            "carried": list(self.carried),
             "intervention_regimen": None if self.intervention_regimen is None else self.intervention_regimen.as_dict(),
             "comparator_regimen": None if self.comparator_regimen is None else self.comparator_regimen.as_dict(),
             "drugs": list(self.drugs),

@@ -14,6 +14,13 @@ returned it (a JSON string literal, quotes included), as ``<parts>/<offset>.json
 4. writes the kept text unchanged to ``--out`` and records repository, path, commit, lengths and sha256
    in ``knowledge/sources/registry/MANIFEST.csv``.
 
+``blocks --escaped`` handles a record kept as a JSON *string* inside a larger file (``research-content.json``
+holds whole CT.gov records as escaped strings: ``{\"type\":\"PRIMARY\",...}``). Anchors, openers and
+``within_after`` are written un-escaped in the spec; each block is located and parsed on the un-escaped text,
+and the stored file is the exact *escaped* character range of the source file, so its offsets and length are
+those of the source. Such a file (``record_format`` ending in ``_escaped``) parses after one JSON-string
+un-escape: ``json.loads(json.loads('"' + text + '"'))``.
+
 ``verify`` re-checks every stored file against the manifest (length, sha256, parses). Standard library only.
 """
 
@@ -115,6 +122,93 @@ def unchecked_pieces(parts_dir: Path, total: int) -> list[tuple[int, int, str]]:
     return spans
 
 
+ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def unescape_map(text: str, begin: int) -> tuple[str, list[int]]:
+    """Un-escape JSON-string text from ``begin``: (plain text, index in ``text`` of each plain character).
+
+    The map has one extra entry, the index just past the last complete escape; an escape cut off by the end
+    of ``text`` ends the plain text.
+    """
+    plain: list[str] = []
+    where: list[int] = []
+    i = begin
+    while i < len(text):
+        char = text[i]
+        if char != "\\":
+            plain.append(char)
+            where.append(i)
+            i += 1
+            continue
+        code = text[i + 1:i + 2]
+        if code in ESCAPES:
+            plain.append(ESCAPES[code])
+            where.append(i)
+            i += 2
+        elif code == "u" and len(text) >= i + 6:
+            plain.append(chr(int(text[i + 2:i + 6], 16)))
+            where.append(i)
+            i += 6
+        else:
+            break
+    where.append(i)
+    return "".join(plain), where
+
+
+def escape_text(text: str) -> str:
+    """``text`` as it reads inside a JSON string (non-ASCII kept as is)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def find_block_escaped(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
+    """Like ``find_block``, for a record kept as an escaped JSON string; returns the escaped range.
+
+    The value starts right after ``after`` (un-escaped anchor) or at each ``opener`` after ``within_after``
+    (``match`` as in ``_find_matching``); it is parsed on the un-escaped text and mapped back.
+    """
+    found = []
+    wanted = spec.get("occurrence", 1)
+    seen = 0
+    for start, text in runs:
+        if "after" in spec:
+            anchor = escape_text(spec["after"])
+            position = text.find(anchor)
+            candidates = []
+            while position != -1:
+                seen += 1
+                if seen == wanted:
+                    candidates.append(position + len(anchor))
+                position = text.find(anchor, position + 1)
+        else:
+            opener = escape_text(spec["opener"])
+            position = text.find(escape_text(spec["within_after"]))
+            candidates = []
+            if position != -1:
+                position = text.find(opener, position)
+                while position != -1:
+                    candidates.append(position + opener.rindex("{"))
+                    position = text.find(opener, position + 1)
+        for begin in candidates:
+            plain, where = unescape_map(text, begin)
+            try:
+                value, end = json.JSONDecoder().raw_decode(plain, 0)
+            except ValueError:
+                continue
+            if "match" in spec and not all(_field(value, k) == v for k, v in spec["match"].items()):
+                continue
+            stop = where[end]
+            found.append((start + begin, start + stop, text[begin:stop]))
+    if len(found) != 1:
+        raise SystemExit(f"block {spec['name']}: {len(found)} escaped values found for {spec}")
+    return found[0]
+
+
+def parse_escaped(text: str) -> object:
+    """Parse a stored escaped range: un-escape it as one JSON string, then parse the record text."""
+    return json.loads(json.loads('"' + text + '"'))
+
+
 def find_block(runs: list[tuple[int, str]], spec: dict) -> tuple[int, int, str]:
     """Locate one JSON value in the runs; return (absolute start, absolute end, exact text).
 
@@ -199,8 +293,12 @@ def build_blocks(args: argparse.Namespace) -> None:
     read = ",".join(f"{s}-{s + len(t)}" for s, t in runs)
     unchecked = unchecked_pieces(parts_dir, args.total)
     for spec in specs:
-        begin, end, text = find_block(runs, spec)
-        json.loads(text)
+        if args.escaped:
+            begin, end, text = find_block_escaped(runs, spec)
+            parse_escaped(text)
+        else:
+            begin, end, text = find_block(runs, spec)
+            json.loads(text)
         for first, last, caveat in unchecked:
             if first <= begin < last:
                 spec = {**spec, "note": "; ".join(filter(None, [spec.get("note", ""), caveat]))}
@@ -261,7 +359,10 @@ def verify(_: argparse.Namespace) -> int:
             if sha256(text) != row["sha256_kept"]:
                 problems.append("sha256 differs from the manifest")
             try:
-                json.loads(text)
+                if row["record_format"].endswith("_escaped"):
+                    parse_escaped(text)
+                else:
+                    json.loads(text)
             except ValueError as error:
                 problems.append(f"does not parse: {error}")
             faults += bool(problems)
@@ -283,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("parts", "nct", "trial_id", "repo", "path", "commit", "format", "spec"):
         k.add_argument(f"--{name}", required=True)
     k.add_argument("--total", type=int, required=True, help="total_chars of the stored file")
+    k.add_argument("--escaped", action="store_true",
+                   help="the record is an escaped JSON string inside the file (use a *_escaped --format)")
     sub.add_parser("verify", help="re-check every stored record against MANIFEST.csv")
     args = parser.parse_args(argv)
     if args.command == "build":

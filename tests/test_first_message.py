@@ -26,8 +26,9 @@ INTERVAL = re.compile(r"\((?:95% (?:CI|CrI|interval) )?[-+]?\d[\d.,]*(?: to |-)[
 
 
 def grid(kb) -> dict[str, list[str]]:
-    """Every drug x outcome (effect), every drug pair and every dose pair of one drug x outcome (comparison),
-    every drug (overview), every outcome (ranking) and every class x outcome (class question)."""
+    """Every drug x outcome (effect); every drug pair and every dose pair of one drug x outcome, and each pair
+    with no outcome named (a comparison, and its card); every drug (overview), every outcome (ranking) and every
+    class x outcome (class question)."""
     drugs = [kb.drug_label(d) for d in kb.covered_drugs]
     outcomes = [o.name for o in kb.outcomes.values()]
     dose_pairs = [(kb.drug_label(d), x.regimen, y.regimen) for d in kb.covered_drugs
@@ -36,7 +37,10 @@ def grid(kb) -> dict[str, list[str]]:
     return {
         "effect": [f"{d} {o}" for d in drugs for o in outcomes],
         "compare": [f"{a} vs {b} {o}" for a, b in combinations(drugs, 2) for o in outcomes]
-        + [f"{d} {x} vs {y} {o}" for d, x, y in dose_pairs for o in outcomes],
+        + [f"{d} {x} vs {y} {o}" for d, x, y in dose_pairs for o in outcomes]
+        # no outcome named: the comparison card of benefits and harms
+        + [f"{a} vs {b}" for a, b in combinations(drugs, 2)] + [f"{d} {x} vs {y}" for d, x, y in dose_pairs]
+        + [f"is {a} or {b} better" for a, b in list(combinations(drugs, 2))[:3]],
         "overview": [q for d in drugs for q in (f"is {d} safe", f"does {d} work")],
         "rank": [q for o in outcomes for q in (f"which is best for {o}", f"rank the drugs for {o}")],
         "class": [f"which {c} has the most {o}" for c in classes for o in outcomes]
@@ -57,7 +61,7 @@ def measured(service) -> dict[str, list[tuple[str, str]]]:
         out[intent] = []
         for q in questions:
             message, answer = first_message(service, q)
-            assert answer.parse.status == "answer", q
+            assert answer.parse.status == "answer" or answer.card is not None, q
             out[intent].append((q, message))
     return out
 

@@ -65,7 +65,8 @@ def comparison_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     keys = ("estimates", "trials", "method", "sources") if any(s.key == "method" for s in sections) else (
         "estimates", "trials", "sources")
     names = {"estimates": "Other estimates"}
-    buttons = tuple(Button(names.get(k, k.capitalize()), k) for k in keys) + tuple(
+    card = (Button("Card picture", "sof"),) if a and b and b != "placebo" else ()  # every outcome of the pair
+    buttons = card + tuple(Button(names.get(k, k.capitalize()), k) for k in keys) + tuple(
         Button(f"{capital(kb.drug_label(d))} overview"[:60], f"ask:is {kb.drug_label(d)} safe")
         for d in dict.fromkeys((a, b)) if d and d != "placebo")
     return Reply(tuple(headline), tuple(sections), buttons)

@@ -28,11 +28,13 @@ from bot.answers.reply import Line, bold, line
 from bot.answers.sparse import counts
 from bot.answers.sparse_text import counts_sentence, reason_words, risk_difference_sentence
 from bot.answers.wording import (
+    MEASURE_NAMES,
     capital,
     choose_per,
     fmt_count,
     fmt_estimate,
     fmt_published,
+    fmt_ratio,
     kind_words,
     nnt_text,
     per_value,
@@ -57,7 +59,8 @@ def outcome_headline(oa: OutcomeAnswer, parsed: Parse) -> list[Line]:
         lines.append(line(absolute_sentence(oa, parsed)))
         if parsed.options.nnt:
             lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
-    lines.append(line(relative_sentence(oa, "" if oa.absolute is not None else people_words(oa, parsed))))
+    asked = bool(parsed.options.measure or parsed.options.method or parsed.options.hksj)
+    lines.append(line(relative_sentence(oa, "" if oa.absolute is not None else people_words(oa, parsed), asked)))
     lines.extend(line(flag) for flag in flags(oa))
     lines.extend(line(f"Note: {note}.") for note in oa.notes)
     lines.append(line(certainty_sentence(oa)))
@@ -72,7 +75,7 @@ def absolute_sentence(oa: OutcomeAnswer, parsed: Parse) -> str:
     when = baseline_weeks(oa)
     who = people_words(oa, parsed)
     head = ", ".join(p for p in (who, when) if p)
-    given = f", at the risk on {ev.comparator_label} you gave" if oa.control_risk_source == "user" else ""
+    given = f", with the risk on {ev.comparator_label} as you gave" if oa.control_risk_source == "user" else ""
     text = (f"about {per_value(a.control_per_1000, per)} in {per:,} on {ev.comparator_label} and "
             f"{per_value(a.treatment_per_1000, per)} in {per:,} on {ev.intervention_label} (95% CI "
             f"{per_value(a.treatment_per_1000_low, per)} to {per_value(a.treatment_per_1000_high, per)}) would "
@@ -80,14 +83,18 @@ def absolute_sentence(oa: OutcomeAnswer, parsed: Parse) -> str:
     return f"{head}: {text}" if head else capital(text)
 
 
-def relative_sentence(oa: OutcomeAnswer, who: str = "") -> str:
+def relative_sentence(oa: OutcomeAnswer, who: str = "", asked: bool = False) -> str:
     """'Fewer people had skin infections on dupilumab: risk ratio 0.54 (95% CI 0.42 to 0.70), Fleming et al.
     2018, meta-analysis of 8 trials (2,706 people).' The direction is the bottom line's (a display measure or
-    model never turns 'fewer' into 'compatible')."""
+    model never turns 'fewer' into 'compatible'). ``asked``: the question asked for a measure or model; beside a
+    published lead, that is our pooling's, and the published estimate the numbers come from is named."""
     lead, ev = oa.lead, oa.evidence
     statement = short_statement(oa.basis or lead, oa.outcome, ev.intervention_label, brief=oa.absolute is not None)
     if oa.published is not None and lead is oa.published:
         s = ev.lead_synthesis
+        if asked and oa.ours is not None:
+            return (f"{statement}: {fmt_estimate(oa.ours)}, {our_source(oa)}, as asked; the numbers above apply "
+                    f"{synthesis_short(s)} ({MEASURE_NAMES[lead.measure]} {fmt_ratio(lead.estimate)}).")
         size = _size(lead.k, lead.participants)
         people = f" ({who[:1].lower() + who[1:]})" if who else ""
         return f"{statement}: {fmt_published(lead, s)}, {synthesis_short(s)}, {kind_words(s)}{size}{people}."

@@ -20,7 +20,7 @@ from bot.answers.certainty_rules import (
     trial_risk,
 )
 from bot.answers.render import text
-from knowledge.assessments import RiskOfBias
+from knowledge.assessments import RiskOfBias, short_citation
 
 BOUNDS = (0.75, 1.25)
 WORDS = "below 0.75 or above 1.25, GRADE's default"
@@ -166,8 +166,20 @@ def test_a_rating_sits_beside_the_estimate_it_was_computed_for(service):
     assert (oa.certainty.source, oa.certainty.rating) == ("published", "not rated")
     assert oa.pooled_certainty.source == "rule-based" and oa.pooled_certainty.rated
     reply = text(result.reply, sections=())
-    assert "Certainty of the evidence: not rated by its source (Zhao 2023)." in reply  # authors named since 2026.12.0
+    source = short_citation(oa.evidence.lead_synthesis.citation)
+    assert f"Certainty of the evidence: not rated by its source ({source})." in reply
     others = text(result.reply, sections=("estimates",))  # our pooling sits one tap away, with its own rating
     pooling = next(s for s in others.splitlines() if s.startswith("Our pooling of the 5 trials"))
     assert f"certainty {oa.pooled_certainty.rating} (rule-based)" in pooling
     assert not re.search(r"Certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+
+
+def test_rule_words_name_the_domains_that_took_levels_off_and_an_unassessed_risk_of_bias():
+    c = Certainty("low", "rule-based", ("risk of bias: downgraded one level, not assessed for A (90% of the people)",
+                                        "inconsistency: not downgraded (I² = 0%)",
+                                        "imprecision: downgraded one level, the 95% CI includes no effect"))
+    assert c.rule_words == "rule-based, downgraded for imprecision; risk of bias not assessed"
+    network = Certainty("low", "rule-based", (
+        "direct evidence (1 trial): moderate before imprecision (inconsistency: downgraded one level, I² = 80%)",
+        "imprecision: downgraded one level, the 95% CI includes no effect"))
+    assert network.rule_words == "rule-based, network, downgraded for inconsistency and imprecision"

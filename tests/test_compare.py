@@ -87,7 +87,10 @@ def test_indirect_only_says_so_and_is_downgraded(service):
     (pair,) = result.answer.comparisons[0].pairs
     assert pair.direct is None and pair.network is not None and pair.p_difference is None
     assert pair.certainty.source == "rule-based"
-    assert any(r.startswith("indirectness: downgraded") for r in pair.certainty.reasons)
+    # GRADE for network meta-analysis: an indirect-only estimate is rated from its two legs (the lower of them,
+    # less for intransitivity), then imprecision on the network interval
+    assert any(r.startswith("indirect evidence through the common comparator") for r in pair.certainty.reasons)
+    assert not any(r.startswith("direct evidence") for r in pair.certainty.reasons)
     reply = text(result.reply)
     assert "Direct: no trial randomised the two; this is indirect evidence" in reply
     assert "direct and indirect evidence" not in reply  # no coherence line without both

@@ -286,3 +286,12 @@ def test_a_display_toggle_never_changes_a_ranking_s_order_or_numbers(service, qu
         r = answer.rankings[0]
         if toggle in ("as risk difference", "fixed effect", "risk ratio"):
             assert r.asked_fit is not None and all(x.as_asked is not None for x in r.rows), toggle
+
+
+def test_a_pair_without_independent_indirect_evidence_is_rated_without_one(service):
+    """Upadacitinib 30 vs 15 mg: every trial of either dose holds both, so netsplit's 'indirect' would rest on the
+    same trials' placebo arms. The answer says there is no indirect evidence, and its certainty judges no
+    incoherence either (before: 'incoherence: not downgraded (p = 0.59)' beside 'no indirect evidence')."""
+    (pair,) = service.ask("upa 30 vs 15 easi90").answer.comparisons[0].pairs
+    assert pair.indirect is None and pair.p_difference is None
+    assert not any("incoherence" in r for r in pair.certainty.reasons)

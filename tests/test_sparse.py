@@ -86,3 +86,14 @@ def test_summary_lines_never_show_a_two_orders_wide_ratio_without_counts(service
     for oa in overview.rows:
         if oa.sparse:
             assert f"{sum(t.ai for t in oa.evidence.tables)}/" in text(result.reply, sections=())
+
+
+def test_network_answers_with_few_events_lead_with_counts_and_show_them_beside_ratios(service):
+    """Regimen against regimen and rankings from the network (issue 18) follow the same rule."""
+    pair = _headline(service.ask("upadacitinib 30 vs dupilumab eczema herpeticum")).splitlines()
+    first = next(i for i, s in enumerate(pair) if s.startswith(("Few events:", "About ", "Network ")))
+    assert pair[first].startswith("Few events: 4 of 307 on upadacitinib 30 mg")
+    assert not any(" in 1,000 on " in s for s in pair)
+    ranking = _headline(service.ask("compare all JAKs for shingles"))
+    for row in re.findall(r"^\d+\. .*$", ranking, flags=re.MULTILINE):
+        assert re.search(r"\[\d+/[\d,]+ vs \d+/[\d,]+\]", row), row

@@ -56,10 +56,10 @@ REASONS = {
                                        "ADvocate trials, for which no published risk-of-bias judgement is held, and "
                                        "with fewer than 300 events",
     ("skin_infection", "dupilumab"): "the source rated any skin infection across its network; we pool non-herpetic "
-                                     "skin infections in the two trials with counts (Beck 2014 M12, CHRONOS), with no "
-                                     "published risk-of-bias judgement and fewer than 300 events",
+                                     "skin infections in the few trials with counts, with no published risk-of-bias "
+                                     "judgement and fewer than 300 events",
     ("herpes_infection", "dupilumab"): "the source rated viral skin infections across its network; we hold herpes "
-                                       "counts for one trial, with very few events",
+                                       "counts for few trials, with very few events",
 }
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from bot.answers.bottom_line import weeks_words
 from bot.answers.card import Card, CardRow
-from bot.answers.comparison_headline import compact, network_time_frame, network_trials
+from bot.answers.comparison_headline import compact, is_sparse_pair, network_time_frame, network_trials
 from bot.answers.network_data import population_words
 from bot.answers.reply import Button, Line, Reply, bold, line
+from bot.answers.sparse import node_counts
 from bot.answers.summary_headline import short_name, within_budget
 from bot.answers.wording import capital
 
@@ -30,7 +31,11 @@ def difference(row: CardRow) -> tuple[float, int]:
 
 
 def difference_words(row: CardRow) -> str:
-    """'22 more', '7 fewer', '3 more per 1,000'; the direction alone when there is no baseline."""
+    """'22 more', '7 fewer', '3 more per 1,000'; the direction alone when there is no baseline; the counts when
+    events are few (issue 21: no rate drawn from a handful of events)."""
+    if is_sparse_pair(row.comparison, row.pair):
+        (ea, na), (eb, nb) = (node_counts(row.comparison.fit.data.arms, n) for n in (row.pair.a, row.pair.b))
+        return f"few events, {ea}/{na} vs {eb}/{nb}"
     if row.pair.absolute is None:
         return "more" if row.pair.network.ci_low > NULL[row.comparison.fit.measure] else "fewer"
     value, per = difference(row)

@@ -9,6 +9,7 @@ and compares them with every published rating held.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from bot.answers.certainty_rules import (
 from knowledge.assessments import DEFAULT_RATIO_THRESHOLD, Assessments, Threshold, short_citation
 
 LEVELS = ("very low", "low", "moderate", "high")
+DOMAINS = ("risk of bias", "inconsistency", "imprecision", "indirectness", "publication bias", "incoherence")
 PUBLICATION_BIAS_MIN_TRIALS = 10
 NOT_RATED = "not rated"
 
@@ -40,13 +42,22 @@ class Certainty:
 
     @property
     def rule_words(self) -> str:
-        """'rule-based, downgraded for imprecision and inconsistency; risk of bias not assessed'."""
-        domains = [r.split(":")[0] for r in self.reasons
-                   if ": downgraded" in r and not r.startswith("risk of bias: downgraded one level, not assessed")]
-        why = f", downgraded for {' and '.join(domains)}" if domains else ""
-        missing = any(r.startswith(("risk of bias: downgraded one level, not assessed", "risk of bias: not assessed"))
-                      for r in self.reasons)
-        return f"rule-based{why}" + ("; risk of bias not assessed" if missing else "")
+        """'rule-based, downgraded for imprecision and inconsistency; risk of bias not assessed'. A network rating
+        names the domains that took levels off its direct or indirect evidence too."""
+        text = " ".join(self.reasons)
+        found = re.findall(r"\b(" + "|".join(DOMAINS) + r"): downgraded", text)
+        if "one level off for intransitivity" in text:
+            found.append("intransitivity")
+        missing = "risk of bias: downgraded one level, not assessed" in text or "risk of bias: not assessed" in text
+        if missing:
+            found = [d for d in found if d != "risk of bias"] + (
+                ["risk of bias"] if re.search(r"risk of bias: downgraded \w+ levels?, (?!not assessed)", text) else [])
+        domains = list(dict.fromkeys(found))
+        network = any(r.startswith(("direct evidence", "indirect evidence")) for r in self.reasons)
+        listed = ", ".join(domains[:-1]) + " and " + domains[-1] if len(domains) > 1 else "".join(domains)
+        why = f", downgraded for {listed}" if domains else ""
+        return ("rule-based" + (", network" if network else "") + why
+                + ("; risk of bias not assessed" if missing else ""))
 
     @property
     def rated(self) -> bool:
@@ -76,6 +87,7 @@ class Evidence:
     precision: Precision | None = None
     threshold: Threshold | None = None
     extra: tuple[Judgement, ...] = ()  # further domains a caller judged (incoherence, intransitivity)
+    judge_imprecision: bool = True  # False for a piece of a network estimate: imprecision is judged on the whole
 
 
 def published(synthesis) -> Certainty:
@@ -98,9 +110,10 @@ def rate(evidence: Evidence) -> Certainty:
     else:
         rob = risk_of_bias(evidence.trials)
     heterogeneity = evidence.heterogeneity or _from_pooled(evidence.pooled)
-    found = [rob, inconsistency(heterogeneity, bounds, null, scale),
-             imprecision(evidence.precision or Precision(evidence.measure, evidence.ci_low, evidence.ci_high,
-                                                         evidence.events), bounds, words)]
+    found = [rob, inconsistency(heterogeneity, bounds, null, scale)]
+    if evidence.judge_imprecision:
+        found.append(imprecision(evidence.precision or Precision(evidence.measure, evidence.ci_low, evidence.ci_high,
+                                                                 evidence.events), bounds, words))
     found.append(judgement("indirectness", 1, "an indirect comparison through placebo (not randomised)")
                  if evidence.indirect else judgement("indirectness", 0, "trials of the question's comparison"))
     found.extend(evidence.extra)

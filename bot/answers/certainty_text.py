@@ -29,3 +29,12 @@ def certainty_lines(oa: OutcomeAnswer) -> list[Line]:
         lines.append(line(f"Certainty of {what}: {ours.rating} (rule-based, see docs/certainty.md):"))
         lines.extend(line(f"• {reason}") for reason in ours.reasons)
     return lines
+
+
+def estimate_certainty_lines(what: str, c) -> list[Line]:
+    """Method lines for one network estimate's rating: 'Certainty of A vs B: moderate (rule-based, …):' and
+    one line per piece of evidence and domain."""
+    if c is None:
+        return []
+    label = "as published" if c.source == "published" else "rule-based, see docs/certainty.md"
+    return [line(f"Certainty of {what}: {c.rating} ({label}):"), *(line(f"• {reason}") for reason in c.reasons)]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from analysis import IndirectResult, bucher_from_results
 from bot.answers.certainty import Certainty, rate
 from bot.answers.certainty import Evidence as CertaintyInputs
+from bot.answers.certainty import published as published_certainty
 from bot.answers.compose import Estimate, OutcomeAnswer, answer_outcome
 from bot.answers.evidence import AGE_GROUP_WORDS, Query, trial_label
 from bot.understand.options import Options
@@ -151,10 +152,8 @@ def _join(values, words=lambda v: str(v)) -> str:
 
 def _certainty(lead: str, direct: OutcomeAnswer, indirect: IndirectResult | None, via_a: OutcomeAnswer,
                via_b: OutcomeAnswer, synthesis: Synthesis | None, published: Estimate | None) -> Certainty | None:
-    if lead == "published":
-        return rate(CertaintyInputs(published.measure, published.ci_low, published.ci_high, published.k, None,
-                                    None, published_rating=synthesis.certainty,
-                                    published_source=synthesis.citation.split(".")[0]))
+    if lead == "published":  # the source's own rating, or that it gave none: never ours beside its estimate
+        return published_certainty(synthesis)
     if lead == "direct":
         return direct.certainty
     if lead == "indirect":

@@ -23,6 +23,8 @@ from bot.answers.network_fit import MEASURE_WORDS, NetworkFit
 from bot.answers.network_text import as_estimate, baseline_words, fmt_p
 from bot.answers.published_text import rated_value, regimen_label
 from bot.answers.reply import Line, bold, line
+from bot.answers.sparse import node_counts, sparse_counts
+from bot.answers.sparse_text import network_counts_sentence
 from bot.answers.wording import capital, choose_per, fmt_estimate, fmt_published, per_value, synthesis_short
 
 _SHORT_INTERVALS = ((" every week", " qw"), (" every 2 weeks", " q2w"), (" every 4 weeks", " q4w"),
@@ -72,15 +74,21 @@ def network_headline(c: NetworkComparison) -> list[Line]:
             lines.append(line(f"I hold no trial counts that connect these regimens for {c.outcome.plural}"
                               + (f" ({c.fit.reason})." if c.fit.reason else ".")))
         return lines
-    if c.sides and len(c.pairs) > 1:
+    licensed = all(x.endswith(("(licensed)", "(licensed), each separately")) for x in c.sides)
+    if c.sides and licensed and len(c.pairs) > 1:
         lines.append(line("No dose named: each licensed regimen, the others below."))
-    elif c.sides and all(x.endswith("(licensed)") and " and " not in x for x in c.sides):
+    elif c.sides and licensed:
         lines.append(line(f"No dose named: the licensed regimen{'s' if len(c.sides) > 1 else ''}."))
-    elif c.sides:
-        lines.append(line("Read as: " + "; ".join(c.sides) + "."))
+    elif c.sides:  # a side not read as its licensed regimens says how it was read (the licensed ones go unsaid)
+        lines.append(line("Read as: " + "; ".join(compact(x) for x in c.sides if "(licensed)" not in x) + "."))
     who = capital(population_words(c.fit.data))
     when = network_time_frame(c.fit, c.outcome.is_benefit)
-    if p.absolute is not None:
+    counts_a, counts_b = node_counts(c.fit.data.arms, p.a), node_counts(c.fit.data.arms, p.b)
+    if sparse_counts(counts_a[0], counts_b[0]):  # issue 21: few events lead with the counts, not a rate
+        lines.append(line(f"{who}, {when}."))
+        lines.append(line(network_counts_sentence(c.outcome, compact(p.a_label), compact(p.b_label), counts_a,
+                                                  counts_b)))
+    elif p.absolute is not None:
         lines.append(line(f"{who}, {when}: " + absolute_words(c, p)))
     else:
         lines.append(line(f"{who}, {when}."))
@@ -88,7 +96,7 @@ def network_headline(c: NetworkComparison) -> list[Line]:
     lines.extend(line(flag) for flag in pair_flags(p))
     others = [x for x in c.pairs if x is not p]
     if others:
-        lines.append(line(f"Other licensed pairs, per {_per(c, p):,}: "
+        lines.append(line(f"Other pairs, per {_per(c, p):,}: "
                           + "; ".join(_point(c, x, _per(c, p)) for x in others) + "."))
     lines.extend(line(capital(m) + ".") for m in c.missing)
     if p.certainty is not None:
@@ -101,7 +109,13 @@ def _per(c: NetworkComparison, p: RegimenPair) -> int:
     return choose_per(p.absolute, c.outcome.per) if p.absolute is not None else c.outcome.per
 
 
+def is_sparse_pair(c: NetworkComparison, p: RegimenPair) -> bool:
+    return sparse_counts(node_counts(c.fit.data.arms, p.a)[0], node_counts(c.fit.data.arms, p.b)[0])
+
+
 def _point(c: NetworkComparison, p: RegimenPair, per: int) -> str:
+    if is_sparse_pair(c, p):
+        return f"{compact(p.a_label)} vs {compact(p.b_label)}: few events"
     if p.absolute is None:
         return f"{compact(p.a_label)} vs {compact(p.b_label)}: no absolute numbers"
     a = p.absolute

@@ -7,6 +7,7 @@ drugs always says that an ordering is not a certainty.
 
 from __future__ import annotations
 
+from bot.answers.certainty_text import estimate_certainty_lines
 from bot.answers.compare import Comparison, Ranking
 from bot.answers.comparison_headline import network_headline, score_headline
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
@@ -54,7 +55,9 @@ def comparison_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
             published = tuple(pub.synthesis for p in c.pairs for pub in p.published)
             sections.append(Section("estimates", "Other estimates" + suffix, tuple(network_comparison_lines(c)[1:])))
             sections.append(Section("trials", "Trials" + suffix, network_trials_lines(c.fit, kb)))
-            sections.append(Section("method", "Method" + suffix, network_method_lines(c.fit)))
+            rated = tuple(x for p in c.pairs for x in estimate_certainty_lines(f"{p.a_label} vs {p.b_label}",
+                                                                               p.certainty))
+            sections.append(Section("method", "Method" + suffix, network_method_lines(c.fit) + rated))
             sections.append(Section("sources", "Sources" + suffix, network_source_lines(c.fit, kb, published)))
             continue
         headline.extend(score_headline(c))
@@ -139,6 +142,8 @@ def _lead_sentence(c: Comparison) -> str:
         return "Certainty of the evidence: not rated."
     what = {"published": "the published estimate", "direct": "the head-to-head evidence",
             "indirect": "the indirect estimate"}[c.lead]
+    if c.certainty.source == "published" and not c.certainty.rated:
+        return f"Certainty of {what}: not rated by its source ({c.certainty.citation})."
     label = "as published" if c.certainty.source == "published" else c.certainty.rule_words
     return f"Certainty of {what}: {c.certainty.rating} ({label})."
 
@@ -183,7 +188,9 @@ def ranking_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
             suffix = "" if len(answer.rankings) == 1 else f" ({r.outcome.plural})"
             sections.append(Section("estimates", "Other estimates" + suffix, tuple(network_ranking_lines(r))))
             sections.append(Section("trials", "Trials" + suffix, network_trials_lines(r.fit, kb)))
-            sections.append(Section("method", "Method" + suffix, network_method_lines(r.fit)))
+            rated = tuple(x for row in r.rows for x in estimate_certainty_lines(f"{row.label} vs placebo",
+                                                                                 row.certainty))
+            sections.append(Section("method", "Method" + suffix, network_method_lines(r.fit) + rated))
             sections.append(Section("sources", "Sources" + suffix, network_source_lines(r.fit, kb)))
             if len(r.rows) > 1:  # the top two against each other, with direct and indirect evidence
                 first, second = r.rows[0].label, r.rows[1].label

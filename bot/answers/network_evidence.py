@@ -18,6 +18,7 @@ from analysis import AbsoluteEffect, absolute_effect, treatment_risk
 from analysis.network import NetworkEstimate
 from bot.answers.certainty import Certainty, rate
 from bot.answers.certainty import Evidence as CertaintyInputs
+from bot.answers.certainty_network import network_rating
 from bot.answers.evidence import trial_label
 from bot.answers.network_data import DEFAULT_POPULATION, POPULATION_GROUPS, NetworkData, build_network
 from bot.answers.network_fit import (
@@ -190,19 +191,32 @@ def side_label(kb: KnowledgeBase, side: Regimen) -> str:
     return f"{kb.drug_label(side.drug)} {_named(side)}".strip()
 
 
+# An indirect estimate whose standard error on the model scale is above this carries no information (an interval
+# spanning more than e^±39): back-calculation when nearly all evidence is direct. It is said to be absent.
+UNINFORMATIVE_SE = 10.0
+
+
+def independent_split(fit: NetworkFit, a: Node, b: Node):
+    """netsplit's (direct, indirect, k_direct, p) for the pair, with the indirect estimate (and p) dropped where it
+    is not independent evidence: no other trial holds either regimen, so it would rest on the direct trials' own
+    other arms (their placebo); or it is uninformative. The answer and its certainty both read this one split."""
+    direct, indirect, k_direct, p = fit.split(a, b)
+    if k_direct and indirect is not None:
+        used = set(fit.result.studies)
+        both = {t.trial_id for t in fit.data.trials_with(a, b)}
+        elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - both
+        if not elsewhere or indirect.se > UNINFORMATIVE_SE:
+            return direct, None, k_direct, None
+    return direct, indirect, k_direct, p
+
+
 def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options: Options) -> RegimenPair:
     outcome = kb.outcomes[fit.data.outcome_id]
     network = fit.estimate(a, b)
-    direct, indirect, k_direct, p = fit.split(a, b)
+    direct, indirect, k_direct, p = independent_split(fit, a, b)
     used = set(fit.result.studies)
     both = [t for t in fit.data.trials_with(a, b) if t.trial_id in used]
     direct_trials = tuple(trial_label(t) for t in both) if k_direct else ()
-    elsewhere = {x.trial_id for x in fit.data.arms if x.node in (a, b) and x.trial_id in used} - {
-        t.trial_id for t in both}
-    if k_direct and not elsewhere:
-        # No other trial holds either regimen: netsplit's "indirect" estimate would rest on the direct trials'
-        # own other arms (their placebo), which is no independent evidence, so none is shown.
-        indirect, p = None, None
     risk_b, source = _risk_on(fit, b, options)
     absolute = None
     if network is not None and risk_b is not None:
@@ -210,7 +224,7 @@ def pair_estimates(kb: KnowledgeBase, fit: NetworkFit, a: Node, b: Node, options
                                    events_are_harmful=not outcome.is_benefit)
     by_background, background_p = _by_background(kb, fit, a, b)
     published = tuple(_published(kb, fit, a, b))
-    certainty = network_certainty(fit, network, (a, b), indirect_only=k_direct == 0) if network else None
+    certainty = network_certainty(fit, network, (a, b), indirect_only=k_direct == 0, kb=kb) if network else None
     return RegimenPair(a, b, a.label(kb), b.label(kb), network, direct if k_direct else None, direct_trials,
                        indirect if k_direct else network, p, absolute, risk_b, source, published, by_background,
                        background_p, certainty)
@@ -349,9 +363,21 @@ class _Heterogeneity:
     random_effects: bool = False
 
 
-def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indirect_only: bool) -> Certainty:
-    """The one place a network estimate gets its certainty (the rule-based rating of bot.answers.certainty, with
-    the network's heterogeneity and the events of the regimens compared)."""
+def network_certainty(fit: NetworkFit, estimate: NetworkEstimate, nodes, *, indirect_only: bool,
+                      kb: KnowledgeBase | None = None) -> Certainty:
+    """The one place a network estimate gets its certainty: GRADE for network meta-analysis
+    (bot/answers/certainty_network.py) from the trials of the pair and of each regimen against placebo, with
+    their published risk of bias; without the knowledge base, the pairwise rules on the network's interval."""
+    if kb is not None and fit.result is not None:
+        a, b = nodes
+        used = set(fit.result.studies)
+        _, indirect, k_direct, p = independent_split(fit, a, b)
+        return network_rating(
+            tuple(x for x in fit.data.arms if x.trial_id in used), fit.data.trials, a, b, PLACEBO_NODE,
+            measure=fit.measure, estimate=(estimate.estimate, estimate.ci_low, estimate.ci_high),
+            indirect=(indirect.estimate, indirect.ci_low, indirect.ci_high) if indirect is not None and k_direct
+            else None, p_difference=p, outcome=kb.outcomes[fit.data.outcome_id], assessments=kb.assessments,
+            control_risk=fit.placebo_risk, names=(a.label(kb), b.label(kb)))
     result = fit.result
     i2 = max(0.0, (result.Q - result.df) / result.Q * 100) if result.Q > 0 and result.df > 0 else 0.0
     k = fit.trials_of(nodes)

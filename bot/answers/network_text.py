@@ -15,7 +15,10 @@ from bot.answers.network_data import background_words, population_words
 from bot.answers.network_evidence import NetworkComparison, PublishedPair, RegimenPair
 from bot.answers.network_fit import MEASURE_WORDS, NetworkFit
 from bot.answers.ranking import NetworkRanking
+from bot.answers.regimens import PLACEBO_NODE
 from bot.answers.reply import Line, bold, line
+from bot.answers.sparse import node_counts, sparse_counts, wide, with_common
+from bot.answers.sparse_text import counts_tag, network_counts_sentence
 from bot.answers.wording import (
     capital,
     choose_per,
@@ -99,7 +102,10 @@ def pair_lines(c: NetworkComparison, p: RegimenPair) -> list[Line]:
     agreement, the two kinds of trial where they differ, published estimates, certainty."""
     measure = c.fit.measure
     out: list[Line] = []
-    if p.absolute is not None:
+    counts_a, counts_b = node_counts(c.fit.data.arms, p.a), node_counts(c.fit.data.arms, p.b)
+    if sparse_counts(counts_a[0], counts_b[0]):  # bot/answers/sparse.py: the counts lead, not a rate per 1,000
+        out.append(line(network_counts_sentence(c.outcome, p.a_label, p.b_label, counts_a, counts_b)))
+    elif p.absolute is not None:
         out.append(line(absolute_line(c, p)))
     est = as_estimate(p.network, measure)
     out.append(line(f"Network {fmt_estimate(est)}: {pair_statement(est, c.outcome, p.a_label)}."))
@@ -256,7 +262,12 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
         model = "random effects" if r.asked_fit.model == "random" else "fixed effect"
         measure = (f"{MEASURE_WORDS[r.asked_fit.measure]}, {model}, as asked (the order, P-scores and numbers "
                    "from odds ratios, random effects)")
-    if r.rows and r.rows[0].absolute is not None:
+    counted = {row.node: with_common(r.fit.data.arms, row.node, PLACEBO_NODE) for row in r.rows}
+    sparse_rows = {n for n, v in counted.items() if v.trials and sparse_counts(v.events, v.control_events)}
+    if r.rows and len(sparse_rows) == len(r.rows):
+        lines.append(line(f"Each against placebo: {measure} (95% CI) [events/people on it vs on placebo in the "
+                          f"trials of both: too few for a risk per {per:,}]; P-score; certainty."))
+    elif r.rows and r.rows[0].absolute is not None:
         per = max(choose_per(x.absolute, r.outcome.per) for x in r.rows if x.absolute is not None)
         given = " (as you gave)" if r.baseline_source == "user" else ""
         lines.append(line(f"Each against placebo: per {per:,} at a placebo risk of {per_value(r.baseline * 1000, per)}"
@@ -272,6 +283,11 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
         rating = row.certainty.rating if row.certainty else "not rated"
         shown = (short_estimate(row.as_asked, r.asked_fit.measure) if r.asked_fit is not None and row.as_asked
                  else short_estimate(row.vs_placebo, r.fit.measure))
+        versus, few = counted[row.node], row.node in sparse_rows
+        if versus.trials and (few or wide(row.vs_placebo.ci_low, row.vs_placebo.ci_high)):
+            shown += " " + counts_tag(versus)  # a wide or sparse ratio never without its counts
+        if few:
+            risk = ""  # no rate per 1,000 drawn from a handful of events
         lines.append(line(f"{rank}. {capital(row.label)}: {risk}{shown}; {row.p_score:.2f}; {rating}"))
     if len(r.rows) > 1:
         top = r.rows[0].p_score

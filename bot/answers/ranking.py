@@ -98,7 +98,7 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         direct = len(fit.data.trials_with(node, PLACEBO_NODE))
         rows.append(RankedRegimen(node, node.label(kb), kb.drugs[node.drug].drug_class, estimate, absolute,
                                   scores[node], network_certainty(fit, estimate, (node, PLACEBO_NODE),
-                                                                  indirect_only=direct == 0), direct,
+                                                                  indirect_only=direct == 0, kb=kb), direct,
                                   asked_fit.estimate(node, PLACEBO_NODE) if asked_fit is not None else None))
     rows.sort(key=lambda r: (-r.p_score, -r.vs_placebo.log_estimate if up else r.vs_placebo.log_estimate))
     not_licensed = tuple(n.label(kb) for n in in_network if n not in shown and n.drug not in dosed)

@@ -87,8 +87,9 @@ def card_png(card, data: str = "") -> bytes | None:
 def card_inputs(card, data: str = "") -> tuple | None:
     """What the card picture draws (card_figure's arguments), or None with no row."""
     from bot.answers.card_text import crosses, rating, source_words
-    from bot.answers.comparison_headline import compact
+    from bot.answers.comparison_headline import compact, is_sparse_pair
     from bot.answers.network_data import population_words
+    from bot.answers.sparse import node_counts
     from bot.answers.wording import choose_per, per_value
 
     if not card.rows:
@@ -97,7 +98,11 @@ def card_inputs(card, data: str = "") -> tuple | None:
     rows = []
     for r in card.rows:
         p = r.pair
-        if p.absolute is not None:
+        if is_sparse_pair(r.comparison, p):  # few events: the counts, never a rate drawn from them
+            (ea, na), (eb, nb) = (node_counts(r.comparison.fit.data.arms, n) for n in (p.a, p.b))
+            e = p.network
+            cells = (f"{ea}/{na}", f"{eb}/{nb}", f"OR {e.estimate:.2f} ({e.ci_low:.2f}-{e.ci_high:.2f})")
+        elif p.absolute is not None:
             per = choose_per(p.absolute, r.outcome.per)
             x = p.absolute
             diff, low, high = (v * per / 1000 for v in (x.difference_per_1000, x.difference_per_1000_low,

@@ -41,7 +41,7 @@ def is_sparse(tables: Sequence) -> bool:
     if not tables:
         return False
     c = counts(tables)
-    return c.all_events < SPARSE_TOTAL or min(c.events, c.control_events) < SPARSE_SIDE
+    return sparse_counts(c.events, c.control_events)
 
 
 def wide(low: float | None, high: float | None) -> bool:
@@ -49,3 +49,23 @@ def wide(low: float | None, high: float | None) -> bool:
     if low is None or high is None or low <= 0:
         return True
     return high / low >= WIDE_RATIO
+
+
+def node_counts(arms: Sequence, node) -> tuple[int, int]:
+    """Events and people on one regimen across the network's arms (any objects with node, events and n)."""
+    mine = [a for a in arms if a.node == node]
+    return sum(a.events for a in mine), sum(a.n for a in mine)
+
+
+def with_common(arms: Sequence, node, common) -> Counts:
+    """A regimen against the common comparator in the trials that randomised both: its events and people, and
+    the comparator's, summed over those trials."""
+    trials = {a.trial_id for a in arms if a.node == node} & {a.trial_id for a in arms if a.node == common}
+    here = [a for a in arms if a.trial_id in trials]
+    mine, theirs = [a for a in here if a.node == node], [a for a in here if a.node == common]
+    return Counts(sum(a.events for a in mine), sum(a.n for a in mine), sum(a.events for a in theirs),
+                  sum(a.n for a in theirs), len(trials))
+
+
+def sparse_counts(events: int, control_events: int) -> bool:
+    return events + control_events < SPARSE_TOTAL or min(events, control_events) < SPARSE_SIDE

@@ -92,3 +92,15 @@ def ratio_detail(oa: OutcomeAnswer) -> str:
         return f"Ratio: not estimable ({reason_words(p.reason)})."
     return (f"Ratio, for reference: {fmt_ratio(p.estimate)} (95% CI {fmt_ratio(p.ci_low)} to {fmt_ratio(p.ci_high)}), "
             "resting on very few events.")
+
+
+def network_counts_sentence(outcome, a_label: str, b_label: str, a: tuple[int, int], b: tuple[int, int]) -> str:
+    """Few events in a network comparison: each regimen's counts, from the network's trials (not all the same
+    trials), before any ratio."""
+    return (f"Few events: {a[0]} of {fmt_count(a[1])} on {a_label}, {b[0]} of {fmt_count(b[1])} on {b_label} "
+            f"{outcome.had} (the network's trials, not all the same ones).")
+
+
+def counts_tag(c) -> str:
+    """'[12/649 vs 0/302]': a regimen's events against placebo's in the trials that randomised both."""
+    return f"[{c.events}/{fmt_count(c.total)} vs {c.control_events}/{fmt_count(c.control_total)}]"

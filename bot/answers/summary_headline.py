@@ -16,8 +16,11 @@ from bot.answers.network_fit import MEASURE_WORDS
 from bot.answers.network_text import short_estimate
 from bot.answers.overview import Overview
 from bot.answers.ranking import NetworkRanking
+from bot.answers.regimens import PLACEBO_NODE
 from bot.answers.render import line_text
 from bot.answers.reply import Line, bold, line
+from bot.answers.sparse import sparse_counts, with_common
+from bot.answers.sparse_text import counts_tag
 from bot.answers.summary_text import absolute_cells, certainty_cell, leads_with_counts, relative_cell
 from bot.answers.wording import capital, choose_per, fmt_ratio, per_value, synthesis_short
 
@@ -127,9 +130,14 @@ def ranking_headline(r: NetworkRanking) -> list[Line]:
     elif r.rows:
         lines.append(line(f"{capital(MEASURE_WORDS[r.fit.measure])} against placebo (95% CI){asked}; {P_SCORE}; "
                           "certainty:"))
+    counted = {row.node: with_common(r.fit.data.arms, row.node, PLACEBO_NODE) for row in r.rows}
     for rank, row in enumerate(r.rows, 1):
         cells = []
-        if row.absolute is not None:
+        versus = counted[row.node]
+        if versus.trials and sparse_counts(versus.events, versus.control_events):
+            # issue 21: few events, no rate per 100 drawn from them; the ratio with its counts
+            cells.append(f"{short_estimate(row.vs_placebo, r.fit.measure)} {counts_tag(versus)}")
+        elif row.absolute is not None:
             a = row.absolute
             cells.append(f"{per_value(a.treatment_per_1000, per)} ({per_value(a.treatment_per_1000_low, per)}-"
                          f"{per_value(a.treatment_per_1000_high, per)})")
@@ -143,11 +151,13 @@ def ranking_headline(r: NetworkRanking) -> list[Line]:
         top = r.rows[0].p_score
         sure = "fairly sure" if top >= 0.9 else "not sure" if top >= 0.75 else "uncertain"
         lines.append(line(f"The order is not certain: first place is {sure} (P-score {top:.2f})."))
-    lines.extend(line(capital(m) + ".") for m in r.missing)
-    if not r.not_licensed:
-        return lines
-    n = len(r.not_licensed)
-    return within_budget(lines, [line("Not licensed, not listed: " + ", ".join(compact(x) for x in r.not_licensed)
-                                      + ".")],
-                         [line(f"Not licensed, not listed: {n} regimen{'s' if n != 1 else ''} (see Other "
-                               "estimates).")])
+    tail = [line(capital(m) + ".") for m in r.missing]
+    if r.not_licensed:
+        tail.append(line("Not licensed, not listed: " + ", ".join(compact(x) for x in r.not_licensed) + "."))
+    short = []
+    if r.missing:
+        short.append(f"no estimate for {len(r.missing)} of the drugs asked about")
+    if r.not_licensed:
+        n = len(r.not_licensed)
+        short.append(f"{n} regimen{'s' if n != 1 else ''} not licensed, not listed")
+    return within_budget(lines, tail, [line(capital("; ".join(short)) + " (see Other estimates).")] if short else [])

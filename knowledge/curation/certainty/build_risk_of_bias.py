@@ -16,11 +16,12 @@ from pathlib import Path
 COLUMNS = ("trial_id", "outcome_id", "outcome_kind", "tool", "domain", "judgement", "source", "location", "url",
            "quote", "note")
 
-DT2022 = ("[authors and full title not read] Comparative efficacy and safety of abrocitinib, baricitinib and "
-          "upadaci... (network meta-analysis of oral JAK inhibitors as monotherapy). Dermatol Ther 2022 (PMC9541568)")
+DT2022 = ("[authors not read] Comparative efficacy and safety of abrocitinib, baricitinib, and upadacitinib for "
+          "moderate-to-severe atopic dermatitis: A network meta-analysis. Dermatol Ther 2022, doi:10.1111/dth.15636 "
+          "(PMC9541568)")
 DT2022_URL = ("https://github.com/LEO-Pharma-R-D-Data-Analytics/flakegraph/blob/f44df61bd20d18ab5ab1231f42aa805fb8c39c83/"
               "data/atopic_dermatitis/files/comparative-efficacy-and-safety-of-abrocitinib-baricitinib-and-upadaci.md"
-              " @offset 12000")
+              " @offset 14000")
 DT2022_LOC = ("Table 3 (Risk of bias summary of eligible studies); Q1-Q7 are the seven items in the order of the "
               "Methods: random sequence generation, allocation concealment, blinding of participants and personnel, "
               "blinding of outcome assessors, incomplete data, selective reporting, other sources")

@@ -28,7 +28,7 @@ async def test_a_vs_b_gets_a_card_with_its_picture_and_the_outcome_menu(bot):  #
     photos = [c for c in calls if c.method == "sendPhoto"]
     assert len(photos) == 1 and photos[0].files["photo"].startswith(PNG_MAGIC)
     calls = await bot.press(card, "acne")  # a menu tap keeps both sides (issue 19) and asks one outcome
-    assert "vs dupilumab 300 mg q2w: acne" in sent_messages(calls)[-1].text
+    assert "Upadacitinib vs dupilumab: acne" in sent_messages(calls)[-1].text
 
 
 async def test_a_comparison_of_one_outcome_offers_the_card_picture(bot):  # noqa: F811

@@ -65,7 +65,9 @@ def network_time_frame(fit: NetworkFit, benefit: bool) -> str:
 
 def network_headline(c: NetworkComparison) -> list[Line]:
     p = lead_pair(c)
-    title = f"{compact(p.a_label)} vs {compact(p.b_label)}" if p is not None else (c.asked or "Comparison")
+    # one pair: its regimens; several (no dose named): the sides as asked, the pair that leads named below
+    title = (f"{compact(p.a_label)} vs {compact(p.b_label)}" if p is not None and len(c.pairs) == 1
+             else c.asked or "Comparison")
     lines = [line(bold(f"{capital(title)}: {c.outcome.plural}"))]
     lines.extend(line(capital(s) + ".") for s in c.fit.notes)
     if p is None:
@@ -76,7 +78,7 @@ def network_headline(c: NetworkComparison) -> list[Line]:
         return lines
     licensed = all(x.endswith(("(licensed)", "(licensed), each separately")) for x in c.sides)
     if c.sides and licensed and len(c.pairs) > 1:
-        lines.append(line("No dose named: each licensed regimen, the others below."))
+        lines.append(line("No dose named: each licensed regimen, one pair first, the others below."))
     elif c.sides and licensed:
         lines.append(line(f"No dose named: the licensed regimen{'s' if len(c.sides) > 1 else ''}."))
     elif c.sides:  # a side not read as its licensed regimens says how it was read (the licensed ones go unsaid)

@@ -28,7 +28,6 @@ from bot.answers.published_text import (
 from bot.answers.ranking import NetworkRanking
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
 from bot.answers.summary_headline import overview_headline, ranking_headline
-from bot.answers.summary_text import absolute_cells, certainty_cell, relative_cell
 from bot.answers.wording import (
     METHOD_NAMES,
     capital,
@@ -232,20 +231,3 @@ def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     lines = overview_headline(o, answer.parse.population)
     buttons = [Button(capital(oa.outcome.name)[:60], f"ask:{o.label} {oa.outcome.name}") for oa in o.rows[:8]]
     return Reply(tuple(lines), (), (Button("Summary picture", "sof"), *buttons))
-
-
-def overview_row(oa: OutcomeAnswer) -> str:
-    lead = oa.lead
-    parts = [capital(oa.outcome.name)]
-    absolute = absolute_cells(oa)  # summary cells (bot/answers/summary_text.py): counts when sparse
-    if absolute is not None:
-        parts.append(f"{absolute[0].split(' per ')[0]} → {absolute[1]}")
-    parts.append(relative_cell(oa))
-    if lead is oa.published:
-        parts.append(f"published ({synthesis_short(oa.evidence.lead_synthesis)})")
-    else:
-        k = len(oa.evidence.tables)
-        parts.append(f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)} people")
-    parts.append(certainty_cell(oa))
-    return "• " + "; ".join(parts)
-

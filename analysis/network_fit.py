@@ -16,9 +16,8 @@ The same algebra gives the restricted log-likelihood, sum log s + sum log S_i + 
 contrast model have the same error contrasts), and its derivative in tau²,
 -1/4 (tr P - |P theta|²), with P the arm-level projection (dSigma/dtau² = I/2) and
 tr P = tr Q - tr(L_r^-1 A'Q²A), Q = D - dd'/S per study. tau² is the root of that score on tau² > 0 found
-by Brent's method inside a bracket (0 when the score at 0 is not positive): a bounded scalar root finder,
-no step can leave tau² >= 0, and it converges to 1e-12 (metafor's own optimisers stop within about 1e-6
-of the optimum).
+by a bracketed root finder (analysis/roots.py; 0 when the score at 0 is not positive): no step can leave
+tau² >= 0, and it converges to 1e-12 (metafor's own optimisers stop within about 1e-6 of the optimum).
 """
 
 from __future__ import annotations
@@ -26,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from .network_data import Arms
+from .roots import bracketed_root
 
 MAX_BRACKET = 200  # quadruplings of the upper bracket before giving up (4**200 x the start: never reached)
 TAU2_RTOL = 1e-12
@@ -145,4 +144,4 @@ class Network:
             lo, hi = hi, hi * 4.0
         else:  # pragma: no cover - the score is negative for tau² far above every variance
             raise ArithmeticError("could not bracket the REML estimate of tau²")
-        return float(optimize.brentq(self.score, lo, hi, xtol=hi * 1e-15, rtol=TAU2_RTOL, maxiter=500))
+        return float(bracketed_root(self.score, lo, hi, xtol=hi * 1e-15, rtol=TAU2_RTOL, maxiter=500))

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-from scipy import special
 
-from ._dist import norm_crit, norm_two_sided_p
+from ._dist import norm_cdf_array, norm_crit, norm_two_sided_p
 
 LEVEL = 0.95
 
@@ -172,6 +171,6 @@ def p_scores(coef: np.ndarray, cov: np.ndarray, larger_is_better: bool = True) -
     d = np.diag(cov)
     var = d[:, None] + d[None, :] - 2.0 * cov
     np.fill_diagonal(var, 1.0)
-    prob = special.ndtr(diff / np.sqrt(np.maximum(var, 1e-300)))
+    prob = norm_cdf_array(diff / np.sqrt(np.maximum(var, 1e-300)))
     np.fill_diagonal(prob, 0.0)
     return (prob.sum(axis=1) / (t - 1)).tolist()

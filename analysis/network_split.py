@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
+from ._dist import norm_cdf_array
 from .network_fit import Fit, Network
 from .network_results import SplitEstimate, make_estimate
 
@@ -51,7 +51,7 @@ def splits(net: Network, fit: Fit) -> tuple[SplitEstimate, ...]:
     rest = np.where(has_indirect, 1.0 - share, 1.0)
     var_ind = var_net / rest
     indirect = (net_value - share * direct) / rest
-    p = 2.0 * special.ndtr(-np.abs(direct - indirect) / np.sqrt(var_dir + var_ind))
+    p = 2.0 * norm_cdf_array(-np.abs(direct - indirect) / np.sqrt(var_dir + var_ind))
     names, measure = arms.treatments, arms.measure
     out = []
     for n, (x, y) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):

@@ -12,7 +12,7 @@ from ._dist import norm_crit, norm_two_sided_p, t_crit, t_two_sided_p
 from .effects import NO_EVENTS, EffectSizes, Tables, effect_sizes, validate_tables
 from .fixed import Fit, fixed_iv, mantel_haenszel, peto
 from .random import random_effects
-from .results import Measure, PooledResult, StudyEffect
+from .results import Deferred, Measure, PooledResult, StudyEffect
 
 MEASURES = ("RR", "OR", "RD")
 METHODS = ("MH", "PETO", "IV", "DL", "REML", "PM")
@@ -160,18 +160,19 @@ def pool_tables(tables: Tables, *, measure: str = "RR", method: str = "MH", hksj
     """:func:`pool` on already validated tables (used by pool_all and subgroup code)."""
     _check_options(measure, method, hksj, level)
     k_all = tables.k
-    labs = labels if labels is not None else _labels(None, k_all)
     cache: dict = {} if _cache is None else _cache
     fit, es = _fit(tables, measure, method, hksj, level, cache)
     table_based = method in ("MH", "PETO")
     # per-study records depend only on the effect sizes and on whether the
     # model uses all tables (MH/Peto) or the estimable ones; a shared cache
-    # must only be used with one set of tables and labels
+    # must only be used with one set of tables and labels. The records are
+    # made only when read (Deferred): for thousands of studies they cost ten
+    # times the pooling itself.
     studies = cache.get(("studies", es.measure, table_based))
     if studies is None:
-        included = np.ones(k_all, dtype=bool) if table_based else es.ok
-        studies = cache[("studies", es.measure, table_based)] = _studies(es, labs, included, measure != "RD",
-                                                                         level)
+        studies = cache[("studies", es.measure, table_based)] = Deferred(
+            lambda: _studies(es, labels if labels is not None else _labels(None, k_all),
+                             np.ones(k_all, dtype=bool) if table_based else es.ok, measure != "RD", level), k_all)
     fit.notes[:0] = _notes(es, method)
     weights = tuple(_percent(fit.raw_weights, k_all).tolist())
     return _result(measure, method, hksj, level, fit, studies, weights)  # type: ignore[arg-type]
@@ -217,7 +218,7 @@ def pool(
     _check_options(measure, method, hksj, level)
     tables = validate_tables(ai, n1i, ci, n2i)
     return pool_tables(tables, measure=measure, method=method, hksj=hksj,
-                       labels=_labels(labels, tables.k), level=level)
+                       labels=None if labels is None else _labels(labels, tables.k), level=level)
 
 
 def method_keys(measure: str) -> tuple[str, ...]:

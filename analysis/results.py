@@ -8,20 +8,71 @@ Missing or undefined numbers are ``None``; why they are missing is said in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 Measure = Literal["RR", "OR", "RD"]
 NNTKind = Literal["NNTB", "NNTH"]
+T = TypeVar("T")
 
 
 def _plain(value: Any) -> Any:
     """Recursively turn dataclasses and tuples into dicts and lists."""
     if hasattr(value, "__dataclass_fields__"):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
+    if isinstance(value, tuple | list | Deferred):
         return [_plain(v) for v in value]
     return value
+
+
+class Deferred(Sequence[T]):
+    """A tuple made on first use: the per-study records of a pooled result, which cost ten times the pooling
+    itself for thousands of studies (issue 23) and which most callers never read. It reads, compares, hashes and
+    pickles as the tuple it stands for (``tuple(d) == d``); only ``isinstance(d, tuple)`` tells them apart."""
+
+    __slots__ = ("_items", "_length", "_make")
+
+    def __init__(self, make: Callable[[], Iterable[T]], length: int):
+        self._make: Callable[[], Iterable[T]] | None = make
+        self._items: tuple[T, ...] | None = None
+        self._length = length
+
+    @property
+    def items(self) -> tuple[T, ...]:
+        if self._items is None:
+            self._items = tuple(self._make())  # type: ignore[misc]
+            self._make = None
+        return self._items
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deferred):
+            return other is self or self.items == other.items
+        if isinstance(other, tuple):
+            return self.items == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+    def __repr__(self) -> str:
+        return repr(self.items)
+
+    def __reduce__(self):
+        return tuple, (self.items,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +145,7 @@ class PooledResult:
     pi_low: float | None
     pi_high: float | None
     weights: tuple[float, ...]
-    studies: tuple[StudyEffect, ...]
+    studies: tuple[StudyEffect, ...]  # or a Deferred tuple: made when first read
     notes: tuple[str, ...] = ()
 
     @property

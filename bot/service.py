@@ -15,7 +15,7 @@ from bot.understand.lexicon import Lexicon, build_lexicon
 from bot.understand.options import Options
 from bot.understand.parse import parse
 from bot.understand.reading import Parse
-from knowledge.loader import load
+from knowledge.memo import DEFAULT_SIZE, Memo
 from knowledge.records import KnowledgeBase
 
 
@@ -47,14 +47,22 @@ class Result:
 
 
 class EvidenceService:
-    """Holds the validated knowledge base and its lexicon; every method is a pure function of them."""
+    """Holds the validated knowledge base and its lexicon; every method is a pure function of them. The service
+    owns a bounded memo of network fits and outcome answers (knowledge/memo.py): a question that shares an
+    outcome and filters with an earlier one reuses its work, with the same result."""
 
-    def __init__(self, kb: KnowledgeBase):
-        self.kb = kb
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None, *, memo_size: int = DEFAULT_SIZE):
+        self.kb = kb.with_memo(Memo(memo_size)) if memo_size else kb
+        if lexicon is not None:
+            self.__dict__["lexicon"] = lexicon  # the cached_property below, already built (bot/snapshot.py)
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> EvidenceService:
-        return cls(load(directory))
+        """The knowledge base of ``directory`` (the bundled one by default), from its compiled snapshot in the
+        cache folder when a valid one is there (bot/snapshot.py), else loaded and validated from the files."""
+        from bot.snapshot import load_compiled
+
+        return cls(*load_compiled(directory))
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -67,6 +75,9 @@ class EvidenceService:
                      ) -> tuple[Answer, Reply]:
         if settings is not None:
             parsed = replace(parsed, options=settings.apply(parsed.options))
+        return self.kb.cached(("answer", parsed, sensitivity), lambda: self._answer(parsed, sensitivity))
+
+    def _answer(self, parsed: Parse, sensitivity: bool) -> tuple[Answer, Reply]:
         answer = compose(self.kb, parsed, sensitivity=sensitivity)
         return answer, word(answer, self.kb)
 

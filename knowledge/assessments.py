@@ -125,14 +125,20 @@ class Assessments:
     risk_of_bias: tuple[RiskOfBias, ...] = ()
     thresholds: Mapping[str, Threshold] = field(default_factory=dict)
     ratings: tuple[PublishedRating, ...] = ()
+    _by_trial: Mapping[str, tuple[RiskOfBias, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", MappingProxyType(dict(self.thresholds)))
+        by_trial: dict[str, list[RiskOfBias]] = {}
+        for row in self.risk_of_bias:
+            by_trial.setdefault(row.trial_id, []).append(row)
+        object.__setattr__(self, "_by_trial", MappingProxyType({k: tuple(v) for k, v in by_trial.items()}))
 
     def risk_of_bias_for(self, trial_id: str, outcome_id: str, outcome_kind: str) -> tuple[RiskOfBias, ...]:
         """The judgements that apply to one trial's result for one outcome: rows for that outcome first, else
         rows for the outcome's kind (a review that assessed the trial's harms), else rows for every outcome."""
-        rows = [r for r in self.risk_of_bias if r.trial_id == trial_id]
+        rows = self._by_trial.get(trial_id, ())
         for applies in (lambda r: r.outcome_id == outcome_id,
                         lambda r: not r.outcome_id and r.outcome_kind == outcome_kind,
                         lambda r: not r.outcome_id and not r.outcome_kind):

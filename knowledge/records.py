@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from knowledge.assessments import Assessments
+    from knowledge.memo import Memo
 
 from .schema import APPROXIMATE
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,18 @@ class KnowledgeBase:
     _trial_index: Mapping[str, Trial] = field(default_factory=dict, repr=False, compare=False)
     _arms_index: Mapping[str, tuple[Arm, ...]] = field(default_factory=dict, repr=False, compare=False)
     _counts_index: Mapping[str, tuple[Count, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # Indexes by drug and by (outcome, drug, comparator), so that answers look records up instead of scanning
+    # every trial (issue 23: answer time that grows with the evidence asked about, not with the whole base).
+    _drug_index: Mapping[str, tuple[tuple[Arm, ...], tuple[Trial, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _synthesis_index: Mapping[tuple[str, str, str], tuple[Synthesis, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _disagreement_index: Mapping[tuple[str, str], tuple[Disagreement, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _covered: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    # Results of pure functions of this knowledge base, kept by whoever attached the memo (with_memo: the
+    # service, bounded); None = nothing is kept. Not compared, not copied by replace().
+    memo: Memo | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", MappingProxyType(dict(self.outcomes)))
@@ -270,10 +285,38 @@ class KnowledgeBase:
         for count in self.counts:
             counts.setdefault(count.outcome_id, []).append(count)
         object.__setattr__(self, "_counts_index", MappingProxyType({k: tuple(v) for k, v in counts.items()}))
+        drug_arms: dict[str, list[Arm]] = {}
+        for arm in self.arms:
+            drug_arms.setdefault(arm.drug, []).append(arm)
+        drug_trials = {d: {a.trial_id for a in held} for d, held in drug_arms.items()}
+        object.__setattr__(self, "_drug_index", MappingProxyType({
+            d: (tuple(held), tuple(t for t in self.trials if t.trial_id in drug_trials[d]))
+            for d, held in drug_arms.items()}))
+        syntheses: dict[tuple[str, str, str], list[Synthesis]] = {}
+        for s in self.syntheses:
+            syntheses.setdefault((s.outcome_id, s.drug, s.comparator), []).append(s)
+        object.__setattr__(self, "_synthesis_index", MappingProxyType({k: tuple(v) for k, v in syntheses.items()}))
+        disagreements: dict[tuple[str, str], list[Disagreement]] = {}
+        for d in self.disagreements:
+            disagreements.setdefault((d.trial_id, d.outcome_id), []).append(d)
+        object.__setattr__(self, "_disagreement_index",
+                           MappingProxyType({k: tuple(v) for k, v in disagreements.items()}))
+        object.__setattr__(self, "_covered", tuple(d for d in self.drugs if d in drug_arms))
 
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    def with_memo(self, memo: Memo) -> KnowledgeBase:
+        """A copy of this knowledge base that keeps results of pure functions of it in ``memo``."""
+        copy = replace(self)
+        object.__setattr__(copy, "memo", memo)
+        return copy
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key`` in the memo when there is one. ``key`` must name every input of the
+        computation other than this knowledge base."""
+        return compute() if self.memo is None else self.memo.get(key, compute)
 
     def trial(self, trial_id: str) -> Trial:
         return self._trial_index[trial_id]
@@ -285,11 +328,14 @@ class KnowledgeBase:
         return self._counts_index.get(outcome_id, ())
 
     def disagreements_for(self, trial_id: str, outcome_id: str) -> tuple[Disagreement, ...]:
-        return tuple(d for d in self.disagreements if d.trial_id == trial_id and d.outcome_id == outcome_id)
+        return self._disagreement_index.get((trial_id, outcome_id), ())
 
     def syntheses_for(self, outcome_id: str, drug: str, comparator: str = "placebo") -> tuple[Synthesis, ...]:
-        return tuple(s for s in self.syntheses
-                     if s.outcome_id == outcome_id and s.drug == drug and s.comparator == comparator)
+        return self._synthesis_index.get((outcome_id, drug, comparator), ())
+
+    def arms_of_drug(self, drug_id: str) -> tuple[Arm, ...]:
+        """Every arm of one drug (placebo included), in arms.csv order."""
+        return self._drug_index.get(drug_id, ((), ()))[0]
 
     def drug_label(self, drug_id: str) -> str:
         return "placebo" if drug_id == "placebo" else (
@@ -298,11 +344,11 @@ class KnowledgeBase:
     @property
     def covered_drugs(self) -> tuple[str, ...]:
         """Drugs with at least one trial arm, in drugs.yaml order."""
-        held = {a.drug for a in self.arms}
-        return tuple(d for d in self.drugs if d in held)
+        return self._covered
 
     def trials_of(self, drug_id: str) -> tuple[Trial, ...]:
-        return tuple(t for t in self.trials if any(a.drug == drug_id for a in self.arms_of(t.trial_id)))
+        """Trials with an arm of one drug, in trials.csv order."""
+        return self._drug_index.get(drug_id, ((), ()))[1]
 
     def concept(self, kind: str, concept_id: str) -> Concept | None:
         return next((c for c in self.concepts if c.kind == kind and c.id == concept_id), None)

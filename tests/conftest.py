@@ -17,8 +17,18 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Knowledge-base snapshots and the ordinary-word list go to a folder of this test session, not the user's
+    cache folder (bot/cache_files.py); child processes inherit it."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("EVIDENCE_BOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
-def service() -> EvidenceService:
+def service(private_cache) -> EvidenceService:
     """The bundled knowledge base, loaded once: every method of the service is pure."""
     return EvidenceService.from_directory()
 

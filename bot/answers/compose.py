@@ -129,6 +129,14 @@ def analysis_choice(outcome: Outcome, options: Options, k: int = 2) -> tuple[str
 
 
 def answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensitivity: bool = True) -> OutcomeAnswer:
+    """One outcome of one comparison (kept in the knowledge base's memo: an overview and an effect question
+    share it)."""
+    return kb.cached(("outcome", query, options, sensitivity),
+                     lambda: _answer_outcome(kb, query, options, sensitivity=sensitivity))
+
+
+def _answer_outcome(kb: KnowledgeBase, query: Query, options: Options, *, sensitivity: bool = True
+                    ) -> OutcomeAnswer:
     """One outcome of one comparison.
 
     The bottom line is set by the evidence, not by the display: the lead (a published synthesis when ours

@@ -118,7 +118,7 @@ def select(kb: KnowledgeBase, query: Query, options: Options) -> Evidence:
     tables: list[StudyTable] = []
     excluded: list[tuple[str, str]] = []
     filters = filters_in_words(kb, query, options)
-    for trial in kb.trials:
+    for trial in kb.trials_of(query.intervention):  # the trials with an arm of it, in trials.csv order
         arms = kb.arms_of(trial.trial_id)
         if not _compares(arms, query):
             continue

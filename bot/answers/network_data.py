@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from bot.answers.evidence import AGE_GROUP_WORDS, FAMILY_WORDS, age_groups, trial_filter_reason, trial_label
 from bot.answers.regimens import Node, place
@@ -68,7 +69,7 @@ class NetworkData:
     licensed: frozenset[Node] = frozenset()
     excluded_populations: tuple[str, ...] = ()  # "excluding adolescents": their trials left out, said
 
-    @property
+    @cached_property
     def nodes(self) -> tuple[Node, ...]:
         return tuple(sorted({a.node for a in self.arms}, key=lambda n: n.sort_key))
 
@@ -79,16 +80,62 @@ class NetworkData:
 
     def trials_with(self, *nodes: Node) -> tuple[Trial, ...]:
         """Trials holding an arm of every node given (the direct evidence between two nodes)."""
+        held = self._nodes_of_trial
+        return tuple(t for t in self.trials if set(nodes) <= held.get(t.trial_id, set()))
+
+    @cached_property
+    def _nodes_of_trial(self) -> dict[str, frozenset[Node]]:
         held: dict[str, set[Node]] = {}
         for a in self.arms:
             held.setdefault(a.trial_id, set()).add(a.node)
-        return tuple(t for t in self.trials if set(nodes) <= held.get(t.trial_id, set()))
+        return {k: frozenset(v) for k, v in held.items()}
 
     def restricted(self, background: str) -> NetworkData:
-        """The same network with the trials of one background therapy only."""
-        keep = {t.trial_id for t in self.trials if t.background == background}
-        return replace(self, background=background, arms=tuple(a for a in self.arms if a.trial_id in keep),
-                       trials=tuple(t for t in self.trials if t.trial_id in keep))
+        """The same network with the trials of one background therapy only (made once per network: the same
+        object each time, so that its fits are kept with it)."""
+        parts = self._parts
+        if background not in parts:
+            keep = {t.trial_id for t in self.trials if t.background == background}
+            parts[background] = replace(self, background=background,
+                                        arms=tuple(a for a in self.arms if a.trial_id in keep),
+                                        trials=tuple(t for t in self.trials if t.trial_id in keep))
+        return parts[background]
+
+    @cached_property
+    def _parts(self) -> dict[str, NetworkData]:
+        return {}
+
+    def component(self, node: Node) -> frozenset[str]:
+        """Trial ids connected to ``node`` through shared regimens (found once per node)."""
+        found = self._components.get(node)
+        if found is None:
+            trials_of, nodes_of = self._trials_of_node, self._nodes_of_trial
+            seen_nodes, seen_trials, todo = {node}, set(), [node]
+            while todo:
+                for trial in trials_of.get(todo.pop(), ()):
+                    if trial not in seen_trials:
+                        seen_trials.add(trial)
+                        for other in nodes_of[trial] - seen_nodes:
+                            seen_nodes.add(other)
+                            todo.append(other)
+            found = self._components[node] = frozenset(seen_trials)
+        return found
+
+    def connected(self, a: Node, b: Node) -> bool:
+        """Whether some trial of ``b`` is connected to ``a``."""
+        trials = self.component(a)
+        return any(t in trials for t in self._trials_of_node.get(b, ()))
+
+    @cached_property
+    def _components(self) -> dict[Node, frozenset[str]]:
+        return {}
+
+    @cached_property
+    def _trials_of_node(self) -> dict[Node, tuple[str, ...]]:
+        found: dict[Node, dict[str, None]] = {}
+        for a in self.arms:
+            found.setdefault(a.node, {})[a.trial_id] = None
+        return {k: tuple(v) for k, v in found.items()}
 
     @property
     def placebo_risks(self) -> tuple[tuple[int, int], ...]:
@@ -121,17 +168,34 @@ def background_words(data: NetworkData, held: set[str] | None = None) -> str:
     return "trials with and without topical steroids in one network"
 
 
+# Options that do not choose trials, so that one network serves every measure, model, baseline and layout.
+NOT_FILTERS = {"measure": None, "method": None, "hksj": False, "baseline_risk": None, "per": None, "nnt": False,
+               "invalid_baseline": False}
+
+
 def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:
-    """Every trial with counts of the outcome, reduced to its regimen nodes; every trial that is not used named."""
+    """Every trial with counts of the outcome, reduced to its regimen nodes; every trial that is not used named.
+    Kept in the knowledge base's memo per outcome, filters and population (the same object each time)."""
+    filters = replace(options, **NOT_FILTERS)
+    return kb.cached(("network", outcome_id, filters, population),
+                     lambda: _build_network(kb, outcome_id, filters, population))
+
+
+def _build_network(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None) -> NetworkData:
     outcome = kb.outcomes[outcome_id]
     key = population or DEFAULT_POPULATION
     ages = POPULATION_GROUPS.get(key) or frozenset(age_groups(kb, key))  # "kids": the vocabulary's age groups
     counts = {(c.trial_id, c.arm_id): c for c in kb.counts_for(outcome_id)}
-    licensed = frozenset(p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
-                         if a.licensed == "yes" for p in (place(kb, a),) if p.node is not None)
+    counted = {trial_id for trial_id, _ in counts}
+    placements = kb.cached(("placements",), lambda: {(a.trial_id, a.arm_id): place(kb, a) for a in kb.arms})
+    licensed = kb.cached(("licensed_in", ages), lambda: frozenset(
+        p.node for t in kb.trials if t.age_group in ages for a in kb.arms_of(t.trial_id)
+        if a.licensed == "yes" for p in (placements[(a.trial_id, a.arm_id)],) if p.node is not None))
     candidates: list[tuple[Trial, list]] = []
     excluded: list[tuple[str, str]] = []
     for trial in kb.trials:
+        if trial.trial_id not in counted:  # no count of this outcome (the check below, without the arms)
+            continue
         arms = [(a, counts.get((trial.trial_id, a.arm_id))) for a in kb.arms_of(trial.trial_id)]
         if not any(c for _, c in arms):
             continue
@@ -150,7 +214,7 @@ def build_network(kb: KnowledgeBase, outcome_id: str, options: Options, populati
         by_node: dict[Node, list] = {}
         dropped: list[str] = []
         for arm, count in arms:
-            placement = place(kb, arm)
+            placement = placements[(arm.trial_id, arm.arm_id)]
             if count is None:
                 continue
             if placement.node is None:

@@ -141,6 +141,14 @@ def _named(side: Regimen) -> str:
 
 def compare_regimens(kb: KnowledgeBase, outcome_id: str, a: Regimen, b: Regimen, options: Options,
                      population: str | None) -> NetworkComparison:
+    """Every regimen pair the two sides mean, from the network of one outcome (kept in the knowledge base's
+    memo)."""
+    return kb.cached(("compare", outcome_id, a, b, options, population),
+                     lambda: _compare_regimens(kb, outcome_id, a, b, options, population))
+
+
+def _compare_regimens(kb: KnowledgeBase, outcome_id: str, a: Regimen, b: Regimen, options: Options,
+                      population: str | None) -> NetworkComparison:
     outcome = kb.outcomes[outcome_id]
     data = build_network(kb, outcome_id, options, population)
     a_nodes, a_read, a_missing = resolve_side(kb, data, a)

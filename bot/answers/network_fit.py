@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from analysis import median_control_risk
@@ -40,15 +41,24 @@ class NetworkFit:
     reason: str = ""
     notes: tuple[str, ...] = ()  # what was changed from the request ("a Peto odds ratio is not a network model")
 
-    @property
+    @cached_property
     def nodes(self) -> tuple[Node, ...]:
         if self.result is None:
             return ()
         names = set(self.result.treatments)
         return tuple(n for n in self.data.nodes if self.labels[n] in names)
 
+    @cached_property
+    def _node_set(self) -> frozenset[Node]:
+        return frozenset(self.nodes)
+
+    @cached_property
+    def _used(self) -> frozenset[str]:
+        """Ids of the trials the fit used."""
+        return frozenset(self.result.studies) if self.result is not None else frozenset()
+
     def has(self, node: Node) -> bool:
-        return node in self.nodes
+        return node in self._node_set
 
     def estimate(self, a: Node, b: Node) -> NetworkEstimate | None:
         """A against B from the network (direct and indirect evidence together)."""
@@ -72,19 +82,28 @@ class NetworkFit:
     @property
     def trials(self) -> tuple[str, ...]:
         """Short names of the trials the fit used."""
-        used = set(self.result.studies) if self.result is not None else set()
+        used = self._used
         return tuple(dict.fromkeys(a.trial for a in self.data.arms if a.trial_id in used))
 
-    @property
+    @cached_property
     def placebo_risk(self) -> float | None:
         """The middle placebo risk of the trials used: the common baseline of absolute numbers."""
         return self.observed_risk(PLACEBO_NODE)
 
+    @cached_property
+    def _used_arms(self) -> dict[Node, tuple]:
+        """The arms of the trials used, by node, in the network's order."""
+        used = self._used
+        found: dict[Node, list] = {}
+        for a in self.data.arms:
+            if a.trial_id in used:
+                found.setdefault(a.node, []).append(a)
+        return {k: tuple(v) for k, v in found.items()}
+
     def observed_risk(self, node: Node) -> float | None:
         """The middle risk in the arms of one regimen in the trials used (all its events over all its people
         when the middle one is 0, as with rare harms); None when no arm of it had an event."""
-        used = set(self.result.studies) if self.result is not None else set()
-        arms = [a for a in self.data.arms if a.node == node and a.trial_id in used]
+        arms = self._used_arms.get(node, ())
         if not arms:
             return None
         risk = median_control_risk([a.events for a in arms], [a.n for a in arms])
@@ -94,18 +113,13 @@ class NetworkFit:
 
     def arms_of(self, node: Node) -> int:
         """How many trials used hold an arm of ``node``."""
-        used = set(self.result.studies) if self.result is not None else set()
-        return sum(1 for a in self.data.arms if a.node == node and a.trial_id in used)
+        return len(self._used_arms.get(node, ()))
 
     def events(self, nodes: Iterable[Node]) -> int:
-        wanted = set(nodes)
-        used = set(self.result.studies) if self.result is not None else set()
-        return sum(a.events for a in self.data.arms if a.node in wanted and a.trial_id in used)
+        return sum(a.events for node in set(nodes) for a in self._used_arms.get(node, ()))
 
     def trials_of(self, nodes: Iterable[Node]) -> int:
-        wanted = set(nodes)
-        used = set(self.result.studies) if self.result is not None else set()
-        return len({a.trial_id for a in self.data.arms if a.node in wanted and a.trial_id in used})
+        return len({a.trial_id for node in set(nodes) for a in self._used_arms.get(node, ())})
 
 
 def turned(e: NetworkEstimate, measure: str) -> NetworkEstimate:
@@ -131,10 +145,18 @@ def analysis_of(outcome: Outcome, options: Options) -> tuple[str, str, tuple[str
 
 def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model: str = "random",
                 keep: Iterable[Node] = (), notes: tuple[str, ...] = ()) -> NetworkFit:
-    """Fit the part of the network that holds ``keep`` (placebo when nothing is named)."""
-    labels = MappingProxyType({n: n.label(kb) for n in data.nodes})
-    wanted = [n for n in keep if n in labels] or [PLACEBO_NODE]
+    """Fit the part of the network that holds ``keep`` (placebo when nothing is named). Kept in the knowledge
+    base's memo per network, measure, model, connected part and notes; the fit holds its network, so the
+    network's id in the key cannot be reused while the entry lasts."""
+    wanted = [n for n in keep if n in data.nodes] or [PLACEBO_NODE]
     component = _component(data, wanted[0])
+    return kb.cached(("fit", id(data), measure, model, component, notes),
+                     lambda: _fit_network(kb, data, measure, model, component, notes))
+
+
+def _fit_network(kb: KnowledgeBase, data: NetworkData, measure: str, model: str, component: frozenset[str],
+                 notes: tuple[str, ...]) -> NetworkFit:
+    labels = MappingProxyType({n: n.label(kb) for n in data.nodes})
     left_out = tuple((trial, "not connected to the regimens asked about")
                      for trial in dict.fromkeys(a.trial for a in data.arms if a.trial_id not in component))
     arms = [a for a in data.arms if a.trial_id in component]
@@ -158,27 +180,13 @@ def fit_network(kb: KnowledgeBase, data: NetworkData, measure: str = "OR", model
     return NetworkFit(data, measure, model, result, labels, left_out + dropped, "", notes)
 
 
-def _component(data: NetworkData, node: Node) -> set[str]:
+def _component(data: NetworkData, node: Node) -> frozenset[str]:
     """Trial ids connected to ``node`` through shared regimens."""
-    trials_of: dict[Node, set[str]] = {}
-    nodes_of: dict[str, set[Node]] = {}
-    for a in data.arms:
-        trials_of.setdefault(a.node, set()).add(a.trial_id)
-        nodes_of.setdefault(a.trial_id, set()).add(a.node)
-    seen_nodes, seen_trials, todo = {node}, set(), [node]
-    while todo:
-        for trial in trials_of.get(todo.pop(), ()):
-            if trial not in seen_trials:
-                seen_trials.add(trial)
-                for other in nodes_of[trial] - seen_nodes:
-                    seen_nodes.add(other)
-                    todo.append(other)
-    return seen_trials
+    return data.component(node)
 
 
 def connected(data: NetworkData, a: Node, b: Node) -> bool:
-    trials = _component(data, a)
-    return any(x.node == b and x.trial_id in trials for x in data.arms)
+    return data.connected(a, b)
 
 
 def difference_p(a: NetworkEstimate, b: NetworkEstimate) -> float:

@@ -17,12 +17,18 @@ GROUPING = ("Nodes are regimens (drug, maintenance dose, interval); a loading do
 
 
 def network_trials_lines(fit: NetworkFit, kb: KnowledgeBase) -> tuple[Line, ...]:
+    """One line per trial of the network (kept in the knowledge base's memo with the fit it lists)."""
+    return kb.cached(("trials_lines", id(fit)), lambda: (fit, _trials_lines(fit, kb)))[1]
+
+
+def _trials_lines(fit: NetworkFit, kb: KnowledgeBase) -> tuple[Line, ...]:
     used = set(fit.result.studies) if fit.result is not None else set()
     lines: list[Line] = []
+    arms_of = _arms_by_trial(fit)
     for trial in fit.data.trials:
         if trial.trial_id not in used:
             continue
-        arms = [a for a in fit.data.arms if a.trial_id == trial.trial_id]
+        arms = arms_of[trial.trial_id]
         counts = "; ".join(f"{a.node.label(kb)} {a.events}/{a.n}" + (" (weight-tiered)" if a.grouped else "")
                            for a in arms)
         meta = ", ".join(m for m in (f"{trial.followup_weeks} wk" if trial.followup_weeks else "",
@@ -61,13 +67,29 @@ def network_method_lines(fit: NetworkFit) -> tuple[Line, ...]:
 
 def network_source_lines(fit: NetworkFit, kb: KnowledgeBase, published: tuple[Synthesis, ...] = ()
                          ) -> tuple[Line, ...]:
-    lines: list[Line] = [citation_line(s.citation, s.pmid, s.doi, extra=s.location) for s in dict.fromkeys(published)]
+    """The published estimates shown, then every trial of the network with where its counts were read (the
+    trials' lines kept in the knowledge base's memo with the fit they list)."""
+    lines = [citation_line(s.citation, s.pmid, s.doi, extra=s.location) for s in dict.fromkeys(published)]
+    return tuple(lines) + kb.cached(("source_lines", id(fit)), lambda: (fit, _trial_sources(fit)))[1]
+
+
+def _trial_sources(fit: NetworkFit) -> tuple[Line, ...]:
+    lines: list[Line] = []
     used = set(fit.result.studies) if fit.result is not None else set()
+    arms_of = _arms_by_trial(fit)
     for trial in fit.data.trials:
         if trial.trial_id not in used:
             continue
-        counts = [c for a in fit.data.arms if a.trial_id == trial.trial_id for c in a.counts]
+        counts = [c for a in arms_of[trial.trial_id] for c in a.counts]
         where = "; ".join(dict.fromkeys(f"{c.source}, {c.location} ({c.url})" for c in counts))
         lines.append(citation_line(trial.citation, trial.pmid, trial.doi, nct=trial.nct,
                                    extra=f"counts read from {where}"))
     return tuple(lines)
+
+
+def _arms_by_trial(fit: NetworkFit) -> dict[str, list]:
+    """The network's arms grouped by trial, in their order (one pass, not one scan per trial)."""
+    found: dict[str, list] = {}
+    for a in fit.data.arms:
+        found.setdefault(a.trial_id, []).append(a)
+    return found

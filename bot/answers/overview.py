@@ -22,6 +22,11 @@ class Overview:
 
 
 def overview(kb: KnowledgeBase, drug: str, options: Options, population: str | None) -> Overview:
+    """Every outcome of one drug against placebo (kept in the knowledge base's memo)."""
+    return kb.cached(("overview", drug, options, population), lambda: _overview(kb, drug, options, population))
+
+
+def _overview(kb: KnowledgeBase, drug: str, options: Options, population: str | None) -> Overview:
     ordered = sorted(kb.outcomes.values(), key=lambda o: not o.is_benefit)  # stable: file order within a kind
     rows, missing, by_dose = [], [], []
     for outcome in ordered:

@@ -68,7 +68,13 @@ def rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, populati
                   drugs: tuple[str, ...] = (), order: str = "", who: str = "",
                   regimens: tuple[Regimen, ...] = ()) -> NetworkRanking:
     """``regimens``: the doses a question named for some drugs (those drugs are ranked by those doses only);
-    other drugs by their licensed regimens in this population."""
+    other drugs by their licensed regimens in this population. Kept in the knowledge base's memo."""
+    return kb.cached(("rank", outcome_id, options, population, drugs, order, who, regimens),
+                     lambda: _rank_regimens(kb, outcome_id, options, population, drugs, order, who, regimens))
+
+
+def _rank_regimens(kb: KnowledgeBase, outcome_id: str, options: Options, population: str | None,
+                   drugs: tuple[str, ...], order: str, who: str, regimens: tuple[Regimen, ...]) -> NetworkRanking:
     outcome = kb.outcomes[outcome_id]
     asked = drugs or kb.covered_drugs
     data = build_network(kb, outcome_id, options, population)

@@ -81,9 +81,12 @@ def _oral(arm: Arm) -> bool:
 def licensed_fixed_dose(kb: KnowledgeBase, drug: str, interval_weeks: int | None) -> float | None:
     """The drug's licensed fixed dose at one interval, when the arms hold exactly one (dupilumab every 2 weeks:
     300 mg); None otherwise."""
-    doses = {a.dose_mg for a in kb.arms if a.drug == drug and a.licensed == "yes" and a.dose_mg is not None
-             and a.interval_weeks == interval_weeks}
-    return doses.pop() if len(doses) == 1 else None
+    def find() -> float | None:
+        doses = {a.dose_mg for a in kb.arms_of_drug(drug) if a.licensed == "yes" and a.dose_mg is not None
+                 and a.interval_weeks == interval_weeks}
+        return doses.pop() if len(doses) == 1 else None
+
+    return kb.cached(("licensed_fixed_dose", drug, interval_weeks), find)
 
 
 def place(kb: KnowledgeBase, arm: Arm) -> Placement:
@@ -113,17 +116,20 @@ def tiers(regimen: str) -> tuple[float, ...]:
 
 def drug_nodes(kb: KnowledgeBase, drug: str) -> tuple[Node, ...]:
     """Every node of one drug that some arm of the knowledge base holds, in dose then interval order."""
-    nodes = {p.node for a in kb.arms if a.drug == drug for p in (place(kb, a),) if p.node is not None}
+    nodes = {p.node for a in kb.arms_of_drug(drug) for p in (place(kb, a),) if p.node is not None}
     return tuple(sorted(nodes, key=lambda n: n.sort_key))
 
 
 def licensed_nodes(kb: KnowledgeBase, drug: str, age_groups: frozenset[str] | None = None) -> tuple[Node, ...]:
     """The drug's licensed regimens: nodes holding an arm marked licensed (for the trial's age group), in trials
     of the age groups given (every trial when None)."""
-    nodes = {p.node for a in kb.arms if a.drug == drug and a.licensed == "yes"
-             and (age_groups is None or kb.trial(a.trial_id).age_group in age_groups)
-             for p in (place(kb, a),) if p.node is not None}
-    return tuple(sorted(nodes, key=lambda n: n.sort_key))
+    def find() -> tuple[Node, ...]:
+        nodes = {p.node for a in kb.arms_of_drug(drug) if a.licensed == "yes"
+                 and (age_groups is None or kb.trial(a.trial_id).age_group in age_groups)
+                 for p in (place(kb, a),) if p.node is not None}
+        return tuple(sorted(nodes, key=lambda n: n.sort_key))
+
+    return kb.cached(("licensed_nodes", drug, age_groups), find)
 
 
 def matching_nodes(nodes: tuple[Node, ...] | list[Node], drug: str, dose_mg: float | None,

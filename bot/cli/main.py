@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 
 from bot.cli import kb as kb_cli
-from bot.cli import network as network_cli
-from bot.cli import pool as pool_cli
 from knowledge.errors import KnowledgeBaseError
 
 DEFAULT_QUESTION = "does dupilumab reduce skin infections"
+# Sub-commands whose modules import the analysis engine (numpy, scipy: most of a cold start): each registers its
+# own options only when the command line names it, so that `--help`, `ask`, `kb` and `serve` start without it.
+# The one-line summary shown by `evidence-bot --help` is the module's own (tests/test_snapshot.py compares them).
+ENGINE_COMMANDS = {
+    "pool": ("bot.cli.pool", "meta-analyse 2x2 tables from a CSV (study,ai,n1i,ci,n2i)"),
+    "network": ("bot.cli.network",
+                "network meta-analysis of arm-level binary data from a CSV (study,treatment,events,n)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evidence-bot",
         description="Answers clinicians' questions about trials of systemic atopic-dermatitis drugs from curated, "
@@ -30,8 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--kb", metavar="DIR", help="use another knowledge-base directory")
     ask.add_argument("--measure", choices=["RR", "OR", "RD"], help="default measure (like /settings)")
     ask.add_argument("--model", choices=["fixed", "random"], help="default model (like /settings)")
-    pool_cli.add_parser(sub)
-    network_cli.add_parser(sub)
+    named = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
+    for name, (module, summary) in ENGINE_COMMANDS.items():
+        if name == named:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=summary)
     kb_cli.add_parser(sub)
     serve = sub.add_parser("serve", help="run the Telegram bot (TELEGRAM_BOT_TOKEN from the environment)")
     serve.add_argument("--webhook-url", help="use a webhook at this public URL instead of long polling")
@@ -44,15 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         code = None
         if args.command == "ask":
             code = run_ask(args)
-        elif args.command == "pool":
-            code = pool_cli.run(args)
-        elif args.command == "network":
-            code = network_cli.run(args)
+        elif args.command in ENGINE_COMMANDS:
+            code = importlib.import_module(ENGINE_COMMANDS[args.command][0]).run(args)
         elif args.command == "kb":
             code = kb_cli.run(args)
         elif args.command == "serve":
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the unwritten rest must not fail again at exit
         print(f"evidence-bot: cannot write the output ({exc.strerror or type(exc).__name__})", file=sys.stderr)
         return 1
-    build_parser().print_help()
+    build_parser(argv).print_help()
     return 0
 
 

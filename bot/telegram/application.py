@@ -41,6 +41,7 @@ from telegram.request import HTTPXRequest
 
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
+from bot.snapshot import freeze_loaded
 from bot.telegram import buttons, commands, errors, groups, inline, membership
 from bot.telegram.confirming import ConfirmingApplication, shutdown_timeout_from_env
 from bot.telegram.delivery import Deps, FloodGuard
@@ -49,6 +50,7 @@ from bot.telegram.ratelimit import AnswerRateLimiter
 from bot.telegram.state_db import StateUnavailable
 from bot.telegram.store import Store, default_data_dir
 from bot.telegram.turns import FairUpdateProcessor
+from bot.understand.ordinary import ordinary_words
 
 log = logging.getLogger("bot.telegram")
 
@@ -118,7 +120,9 @@ async def post_init(application: Application) -> None:
     deps: Deps = application.bot_data["deps"]
     await application.bot.set_my_commands(commands.bot_commands())
     deps.service.understand("does dupilumab reduce skin infections")
+    ordinary_words()  # the word list read (or built by a child process) now, not at the first unknown word
     deps.store.key()
+    freeze_loaded()  # what is loaded now is never garbage: full collections stop tracing it (issue 23)
     kb = deps.service.kb
     # no count of the chats here: at a million chats counting alone took longer than opening the database
     log.info("ready: knowledge base %s (%s)", kb.version, kb.short_hash)

@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
 from bot.understand.lexicon import Lexicon, Sense
+from bot.understand.ordinary import ORDINARY_ZIPF, PLAIN, ordinary_words
 from bot.understand.reading import Clarification
 
 # Words that are never fuzzy-corrected: everyday English that sits near vocabulary words.
@@ -41,14 +42,18 @@ COMMON_WORDS = frozenset(COMMON_WORDS_TEXT.split())
 # An ordinary English word is never corrected into a vocabulary word, however close: "effective" is not a
 # misspelt "infections", "infusion" is not "infection". Ordinary = a Zipf frequency of at least 3 (about once
 # per million words) in wordfreq's English list, which ships with the package (no download at run time).
-ORDINARY_ZIPF = 3.0
 
 
 @lru_cache(maxsize=20_000)
 def ordinary_word(word: str) -> bool:
+    if word in COMMON_WORDS:
+        return True
+    known = ordinary_words()  # wordfreq's answer for plain words, precomputed (bot/understand/ordinary.py)
+    if known is not None and PLAIN.fullmatch(word):
+        return word in known
     from wordfreq import zipf_frequency
 
-    return word in COMMON_WORDS or zipf_frequency(word, "en") >= ORDINARY_ZIPF
+    return zipf_frequency(word, "en") >= ORDINARY_ZIPF
 
 
 # Clinical shorthand for a word of a longer phrase ('hsv infxn' is 'hsv infection'); used only when the

@@ -97,8 +97,8 @@ def test_every_answer_rates_certainty_and_says_how_without_hedging_words(service
             continue
         # each rating sits with its estimate: ours rule-based, or a published lead's own (or "not rated by its
         # source", with our pooling's rating on our pooling's line)
-        ours = re.search(r"certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
-        lead = re.search(r"certainty of the evidence: not rated by its source \(|certainty of the evidence \(grade, "
+        ours = re.search(r"certainty: (high|moderate|low|very low) \(rule-based", reply)
+        lead = re.search(r"certainty: not rated by its source \(|certainty \(grade, "
                          r"as rated by ", reply)
         assert ours or lead, question
         if lead:

@@ -151,4 +151,4 @@ def certainty_sentence(oa: OutcomeAnswer) -> str:
         return "Certainty: as its source rated each estimate (not rated where none is shown)."
     if oa.lead is None and not oa.evidence.tables and oa.evidence.rates:
         return "Certainty: not rated (rates on the drug alone are not a comparison)."
-    return worded(oa)
+    return worded(oa).replace("Certainty of the evidence", "Certainty", 1)  # short on a phone, as comparisons say it

@@ -155,7 +155,7 @@ def test_absolute_numbers_are_at_a_stated_baseline(service):
     reply = text(service.ask("upadacitinib 30 mg vs 15 mg EASI-75").reply, sections=())
     assert "at a placebo risk of 16 in 100" in reply
     given = text(service.ask("upadacitinib 30 mg vs 15 mg EASI-75 if baseline risk is 50%").reply, sections=())
-    assert "at the risk on upadacitinib 15 mg you gave" in given and "50 in 100 on upadacitinib 15 mg" in given
+    assert "at the risk on upadacitinib 15 mg you gave" in given and "50 in 100 on 15 mg" in given
 
 
 def _synthetic_head_to_head(tmp_path: Path) -> Path:

@@ -129,10 +129,21 @@ def absolute_words(c: NetworkComparison, p: RegimenPair) -> str:
     """'about 74 in 100 on upadacitinib 30 mg (95% CI 66 to 81) and 52 in 100 on dupilumab 300 mg q2w would
     reach EASI-75, at a placebo risk of 16 in 100.'"""
     a, per = p.absolute, _per(c, p)
-    return (f"about {per_value(a.treatment_per_1000, per)} in {per:,} on {compact(p.a_label)} (95% CI "
+    name_a, name_b = side_names(c, p)
+    return (f"about {per_value(a.treatment_per_1000, per)} in {per:,} on {name_a} (95% CI "
             f"{per_value(a.treatment_per_1000_low, per)} to {per_value(a.treatment_per_1000_high, per)}) and "
-            f"{per_value(a.control_per_1000, per)} in {per:,} on {compact(p.b_label)} would {event_words(c.outcome)}, "
+            f"{per_value(a.control_per_1000, per)} in {per:,} on {name_b} would {event_words(c.outcome)}, "
             f"{baseline_words(c, p)}.")
+
+
+def side_names(c: NetworkComparison, p: RegimenPair) -> tuple[str, str]:
+    """The two sides as the bottom line names them: after a title that names the pair, the drugs ('dupilumab',
+    'tralokinumab') or, for two doses of one drug, the doses ('30 mg', '15 mg'); else the full regimens."""
+    if len(c.pairs) > 1:
+        return compact(p.a_label), compact(p.b_label)
+    if p.a.drug == p.b.drug:
+        return compact(p.a.regimen), compact(p.b.regimen)
+    return p.a_label.split(" ")[0], p.b_label.split(" ")[0]
 
 
 def relative_words(c: NetworkComparison, p: RegimenPair) -> str:
@@ -140,7 +151,7 @@ def relative_words(c: NetworkComparison, p: RegimenPair) -> str:
     (no trial randomised the two).' A measure or model asked for is the one shown (the direction stays the
     default analysis's, as in an effect answer)."""
     est = as_estimate(p.network, c.fit.measure)
-    statement = short_statement(est, c.outcome, compact(p.a_label), brief=p.absolute is not None)
+    statement = short_statement(est, c.outcome, side_names(c, p)[0], brief=p.absolute is not None)
     shown = fmt_estimate(est)
     if c.asked_analysis is not None:
         measure, model = c.asked_analysis
@@ -149,7 +160,7 @@ def relative_words(c: NetworkComparison, p: RegimenPair) -> str:
         else:
             words = "random effects" if model == "random" else "fixed effect"
             shown = fmt_estimate(as_estimate(p.as_asked, measure)) + f" ({words}, as asked)"
-    return f"{statement}: {shown}, network meta-analysis of {network_trials(c.fit)}{_direct(p)}."
+    return f"{statement}: {shown}, network of {network_trials(c.fit)}{_direct(p)}."
 
 
 def network_trials(fit: NetworkFit) -> str:
@@ -165,7 +176,7 @@ def network_trials(fit: NetworkFit) -> str:
 
 def _direct(p: RegimenPair) -> str:
     if p.direct is None:
-        return " (no trial randomised the two)"
+        return " (indirect only)"
     trials = list(p.direct_trials)
     named = ", ".join(trials[:3]) + (f" and {len(trials) - 3} more" if len(trials) > 3 else "")
     return f", {named} randomising both"

@@ -1,5 +1,5 @@
-"""The reply to an effect question: headline (absolute effect first, then the relative effect and its source),
-and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
+"""The reply to an effect question: the headline (bot/answers/effect_headline.py: one bottom line), and the Other
+estimates, Trials, Method, Sensitivity and Sources sections behind the buttons (docs/answer_layout.md)."""
 
 from __future__ import annotations
 
@@ -80,9 +80,6 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
         *(Button(m, f"measure:{m}") for m in other_measures),
         Button(*model), Button("Sources", "sources"),
     )
-
-
-_FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
 
 
 def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:

@@ -39,7 +39,8 @@ def difference_words(row: CardRow) -> str:
     if row.pair.absolute is None:
         return "more" if row.pair.network.ci_low > NULL[row.comparison.fit.measure] else "fewer"
     value, per = difference(row)
-    words = f"{abs(value):.0f} {'more' if value > 0 else 'fewer'}"
+    size = f"{abs(value):.0f}" if abs(value) >= 0.95 else f"{abs(value):.1f}"  # under one person: one decimal
+    words = f"{size} {'more' if value > 0 else 'fewer'}"
     return words + (" per 1,000" if per == 1000 else "")
 
 

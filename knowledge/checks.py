@@ -25,6 +25,9 @@ from .records import Count, KnowledgeBase
 # A stated reason for a denominator that differs from the arm's other counts at the same week: the curator
 # writes "denominator differs: <why>" in the note.
 DENOMINATOR_REASON = re.compile(r"\bdenominator differs:", re.IGNORECASE)
+# Why a percentage that a whole count reproduces is still model-based: an imputation, or a printed 95% interval
+# that no whole count of n gives (knowledge/intervals.py; the registry re-derivation finds these).
+IMPUTED_REASON = re.compile(r"imputation|no whole count of \d+ gives both", re.IGNORECASE)
 # A count whose definition says it was read from the serious-event list (registry or paper).
 SERIOUS_LIST = re.compile(r"(?<!no )serious[- ](adverse )?events? list|from the serious list|reported as a serious",
                           re.IGNORECASE)
@@ -86,9 +89,10 @@ def _percentage(count: Count, at) -> None:
                              f"no whole count of {count.n} prints as {count.percent}%: the denominator is another n "
                              "(correct it) or the percentage is model-based (mark the count imputed)"))
     if count.obtained == "imputed":
-        if fits and count.events in fits and "imputation" not in count.note.lower():
+        if fits and count.events in fits and not IMPUTED_REASON.search(count.note):
             at(count, "obtained", f"{count.events}/{count.n} reproduces {count.percent}%: from_percentage, unless "
-                                  "the note says the percentage comes from an imputation")
+                                  "the note says the percentage comes from an imputation or that no whole count of "
+                                  "n gives both it and its printed interval")
         if abs(count.events - float(count.percent) * count.n / 100) > 0.5 + 1e-9:
             at(count, "events", f"not the nearest whole number to {count.percent}% of {count.n}")
 

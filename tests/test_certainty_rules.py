@@ -167,10 +167,11 @@ def test_a_rating_sits_beside_the_estimate_it_was_computed_for(service):
     assert oa.pooled_certainty.source == "rule-based" and oa.pooled_certainty.rated
     reply = text(result.reply, sections=())
     source = short_citation(oa.evidence.lead_synthesis.citation)
-    assert f"Certainty of the evidence: not rated by its source ({source})." in reply
-    pooling = next(s for s in reply.splitlines() if s.startswith("Our pooling of the 5 trials"))
+    assert f"Certainty: not rated by its source ({source})." in reply
+    others = text(result.reply, sections=("estimates",))  # our pooling sits one tap away, with its own rating
+    pooling = next(s for s in others.splitlines() if s.startswith("Our pooling of the 5 trials"))
     assert f"certainty {oa.pooled_certainty.rating} (rule-based)" in pooling
-    assert not re.search(r"Certainty of the evidence: (high|moderate|low|very low) \(rule-based", reply)
+    assert not re.search(r"Certainty: (high|moderate|low|very low) \(rule-based", reply)
 
 
 def test_rule_words_name_the_domains_that_took_levels_off_and_an_unassessed_risk_of_bias():

@@ -24,7 +24,7 @@ async def _press(bot, reply, label, **kwargs):  # noqa: F811
 
 async def test_a_private_chat_keeps_the_question(bot):  # noqa: F811
     menu = await _say(bot, "abrocitinib vs dupilumab")
-    assert "Which outcome" in menu.text
+    assert "benefits and harms" in menu.text  # the card (issue 22), with the outcome menu under it
     compared = await _press(bot, menu, "EASI-75")  # the menu keeps both sides
     assert "Abrocitinib vs dupilumab: EASI-75" in compared.text
     acne = await _say(bot, "and acne?")  # keeps the comparison

@@ -78,7 +78,7 @@ def test_mean_differences_read_as_improvement_whatever_sign_the_source_used(serv
         assert e.ci_low <= e.estimate <= e.ci_high
     for question in ("dupilumab 300 mg DLQI", "dupilumab 300 mg EASI score", "dupilumab 300 mg POEM"):
         reply = text(service.ask(question).reply)
-        assert "improved more on dupilumab than on placebo" in reply, question
+        assert "improved more on dupilumab" in reply, question
         assert "95% CrI +" in reply and "95% CI" not in reply.split("\n")[2], question
 
 

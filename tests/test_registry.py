@@ -22,12 +22,17 @@ FIXTURE_RECORDS = Path(__file__).parent / "data" / "registry"
 @pytest.fixture(scope="module")
 def records(tmp_path_factory) -> Path:
     """The stored records with the fixture's beside them, so the real rules still find theirs."""
-    target = tmp_path_factory.mktemp("records") / "registry"
+    return with_fixtures(tmp_path_factory.mktemp("records") / "registry")
+
+
+def with_fixtures(target: Path) -> Path:
+    """The stored records copied to `target` with the fictional fixtures' files and manifest rows added."""
     shutil.copytree(registry.RECORDS, target)
     shutil.copy(FIXTURE_RECORDS / "NCT00000001.json", target)
-    fixture_row = (FIXTURE_RECORDS / "MANIFEST.csv").read_text(encoding="utf-8").splitlines()[1]
+    shutil.copytree(FIXTURE_RECORDS / "NCT00000002", target / "NCT00000002")
+    fixture_rows = (FIXTURE_RECORDS / "MANIFEST.csv").read_text(encoding="utf-8").splitlines()[1:]
     with (target / "MANIFEST.csv").open("a", encoding="utf-8") as handle:
-        handle.write(fixture_row + "\n")
+        handle.write("\n".join(fixture_rows) + "\n")
     return target
 RULE = {
     "trial_id": "zorb1",
@@ -153,5 +158,46 @@ def test_a_registry_sourced_row_must_be_re_derived_or_listed(kb_dir, records, ca
 def test_kb_derive_prints_staged_rows_with_provenance(kb_dir, capsys):
     assert main(["kb", "derive", "NCT00000001", str(kb_dir), "--records", str(FIXTURE_RECORDS)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("registry_module,registry_groups,registry_terms,registry_time_frame")
+    assert out[0].endswith("registry_module,registry_groups,registry_terms,registry_time_frame,registry_copy")
     assert any(line.startswith("zorb1,z100,conjunctivitis,12,100,exact_sum,") for line in out)
+
+
+def test_every_registry_sourced_count_of_the_bundled_data_is_re_derived():
+    """Data 2026.12.1: every count read from a registry record is re-derived from its stored copy, none waived;
+    a count whose `source` names an NCT but whose numbers come from a paper (CAFÉ EASI-75, the China trial,
+    CHRONOS 300 mg q2w skin infection, JADE MONO-2 IGA and EASI-75) is not registry-sourced at all."""
+    kb, directory = load(), default_directory()
+    problems, rederived = registry.compare(kb, directory)
+    sourced = [c for c in kb.counts if registry.registry_sourced(c.url)]
+    assert problems == [] and rederived == len(sourced) and registry.waived_rows(kb, directory) == []
+    by_paper = {(c.trial_id, c.arm_id, c.outcome_id) for c in kb.counts if "NCT" in c.source and c not in sourced}
+    assert {("cafe", "300q2w", "easi75"), ("china", "placebo", "iga01"), ("chronos", "300q2w", "skin_infection"),
+            ("jade_mono2", "200mg", "easi75")} <= by_paper
+
+
+def test_a_count_is_registry_sourced_by_its_address_not_by_an_nct_in_its_source(kb_dir, records, capsys):
+    data = rows(kb_dir / "counts.csv")
+    for r in data:
+        if r["trial_id"] == "zorb2":
+            r.update(source="NCT00000002; PMID 1 (fixture paper)", url="https://example.org/fixture-paper")
+    write(kb_dir / "counts.csv", data)
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 0
+    for r in data:
+        if r["trial_id"] == "zorb2":
+            r["url"] = "https://clinicaltrials.gov/study/NCT00000002?tab=results"
+    write(kb_dir / "counts.csv", data)
+    assert main(["kb", "check", str(kb_dir), "--records", str(records)]) == 1
+    assert "zorb2/placebo/easi75: read from a registry record" in capsys.readouterr().err
+
+
+def test_answering_and_serving_never_import_the_registry_engine():
+    """Registry records are read by kb check and curation only: not by `ask`, nor by loading the serve path."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.service import EvidenceService; import bot.telegram.application; "
+            "EvidenceService.from_directory().ask('is upadacitinib safe'); "
+            "print(sorted(m for m in sys.modules if m.startswith('knowledge.registry') or m == 'knowledge.intervals'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"

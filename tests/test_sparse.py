@@ -37,7 +37,7 @@ def test_a_two_event_comparison_gives_no_rate_per_1000_and_keeps_the_ratio_for_m
     oa = result.answer.outcomes[0]
     head = _headline(result)
     assert oa.sparse
-    assert head.splitlines()[2].startswith("0 of 577 people on lebrikizumab and 2 of 290 on placebo had eczema "
+    assert head.splitlines()[1].startswith("0 of 577 people on lebrikizumab and 2 of 290 on placebo had eczema "
                                            "herpeticum (2 trials together, 16 weeks).")
     assert "in 1,000" not in head and "per 1,000" not in head and not RATIO_WORDS.search(head)
     method = text(result.reply, sections=("method",))
@@ -49,7 +49,7 @@ def test_a_comparison_where_no_one_had_the_event_says_so(service):
     # serious infections are a real zero-total comparison
     result = service.ask("baricitinib serious infection")
     head = _headline(result)
-    assert head.splitlines()[2].startswith("No one had serious infections: 0 of 375 people on baricitinib and "
+    assert head.splitlines()[1].startswith("No one had serious infections: 0 of 375 people on baricitinib and "
                                            "0 of 249 on placebo (BREEZE-AD1, 16 weeks).")
     assert "undefined" not in text(result.reply, sections=("trials", "method", "sources"))
 
@@ -69,7 +69,7 @@ def test_no_sparse_answer_leads_with_a_ratio_and_no_reply_says_undefined(service
                 if oa.sparse:
                     seen += 1
                     head = _headline(result)
-                    first = head.splitlines()[2]
+                    first = head.splitlines()[1]
                     assert not RATIO_WORDS.search(first) and "per 1,000" not in head, (drug, outcome.id, first)
                     assert is_sparse(oa.evidence.tables)
     assert seen >= 5

@@ -23,14 +23,16 @@ async def test_comparison_shows_its_headline_and_details_behind_buttons(bot):  #
     calls = await bot.say("abrocitinib 200 mg vs dupilumab EASI-75")
     check_html(calls)
     (reply,) = sent_messages(calls)
-    assert "Direct, head-to-head (JADE COMPARE)" in reply.text and "indirect: " in reply.text
-    assert "JADE MONO-1" not in reply.text  # the trial list is behind the Trials button
+    assert "JADE COMPARE randomising both" in reply.text  # one bottom line, its source named
+    assert "indirect: " not in reply.text and "JADE MONO-1" not in reply.text  # the detail is behind buttons
+    calls = await bot.press(reply, "Other estimates")
+    assert "Direct, head-to-head (JADE COMPARE)" in "\n".join(m.text for m in sent_messages(calls))
     calls = await bot.press(reply, "Trials")
     assert "JADE MONO-1" in "\n".join(m.text for m in sent_messages(calls))
 
 
 async def test_ranking_in_a_chat(bot):  # noqa: F811
     (reply,) = sent_messages(await bot.say("which biologic has the least conjunctivitis"))
-    assert "by regimen, from the network (fewest first)" in reply.text
-    assert "The order carries uncertainty" in reply.text and "P-score" in reply.text
+    assert "biologics, fewest first" in reply.text and "a network of 12 trials" in reply.text
+    assert "The order is not certain" in reply.text and "P-score" in reply.text
     assert "ECZTRA" not in reply.text  # the trials are behind the Trials button

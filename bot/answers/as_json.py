@@ -9,7 +9,7 @@ from bot.answers.compose import Answer, OutcomeAnswer
 from bot.answers.network_evidence import NetworkComparison
 from bot.answers.network_json import network_comparison_json, network_ranking_json
 from bot.answers.ranking import NetworkRanking
-from bot.answers.render import line_text
+from bot.answers.render import first_message_lines
 from bot.answers.reply import Reply
 from knowledge.records import KnowledgeBase
 
@@ -148,7 +148,8 @@ def answer_json(answer: Answer, reply: Reply, kb: KnowledgeBase, text: str) -> d
         "carried": parsed["carried"],  # frame slots a follow-up kept from the question before
         "negated": parsed["negated"],
         "results": _results(answer, kb),
-        "headline": [line_text(p) for p in reply.headline],
+        # exactly the first message's lines (headline and footer, as Telegram shows them): docs/answer_layout.md
+        "headline": first_message_lines(reply),
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "kb_version": answer.kb_version,
         "kb_hash": answer.kb_hash,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.answers.certainty_text import estimate_certainty_lines
 from bot.answers.compare import Comparison, Ranking
+from bot.answers.comparison_headline import network_headline, score_headline
 from bot.answers.compose import Answer, Estimate, OutcomeAnswer
 from bot.answers.effect_text import source_lines, trials_lines
 from bot.answers.network_evidence import NetworkComparison
@@ -26,7 +27,7 @@ from bot.answers.published_text import (
 )
 from bot.answers.ranking import NetworkRanking
 from bot.answers.reply import Button, Line, Reply, Section, bold, line
-from bot.answers.summary_text import absolute_cells, certainty_cell, relative_cell
+from bot.answers.summary_headline import overview_headline, ranking_headline
 from bot.answers.wording import (
     METHOD_NAMES,
     capital,
@@ -49,20 +50,25 @@ def comparison_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
             headline.append(line(""))
         suffix = "" if len(answer.comparisons) == 1 else f" ({c.outcome.plural})"
         if isinstance(c, NetworkComparison):
-            headline.extend(network_comparison_lines(c))
+            headline.extend(network_headline(c))
             published = tuple(pub.synthesis for p in c.pairs for pub in p.published)
+            sections.append(Section("estimates", "Other estimates" + suffix, tuple(network_comparison_lines(c)[1:])))
             sections.append(Section("trials", "Trials" + suffix, network_trials_lines(c.fit, kb)))
             rated = tuple(x for p in c.pairs for x in estimate_certainty_lines(f"{p.a_label} vs {p.b_label}",
                                                                                p.certainty))
             sections.append(Section("method", "Method" + suffix, network_method_lines(c.fit) + rated))
             sections.append(Section("sources", "Sources" + suffix, network_source_lines(c.fit, kb, published)))
             continue
-        headline.extend(comparison_headline(c))
+        headline.extend(score_headline(c))
+        sections.append(Section("estimates", "Other estimates" + suffix, tuple(comparison_headline(c)[1:])))
         sections.append(Section("trials", "Trials" + suffix, comparison_trials(c, kb)))
         sections.append(Section("sources", "Sources" + suffix, comparison_sources(c, kb)))
     a, b = answer.parse.intervention, answer.parse.comparator
-    keys = ("trials", "method", "sources") if any(s.key == "method" for s in sections) else ("trials", "sources")
-    buttons = tuple(Button(k.capitalize(), k) for k in keys) + tuple(
+    keys = ("estimates", "trials", "method", "sources") if any(s.key == "method" for s in sections) else (
+        "estimates", "trials", "sources")
+    names = {"estimates": "Other estimates"}
+    card = (Button("Card picture", "sof"),) if a and b and b != "placebo" else ()  # every outcome of the pair
+    buttons = card + tuple(Button(names.get(k, k.capitalize()), k) for k in keys) + tuple(
         Button(f"{capital(kb.drug_label(d))} overview"[:60], f"ask:is {kb.drug_label(d)} safe")
         for d in dict.fromkeys((a, b)) if d and d != "placebo")
     return Reply(tuple(headline), tuple(sections), buttons)
@@ -177,8 +183,9 @@ def ranking_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
         if index:
             headline.append(line(""))
         if isinstance(r, NetworkRanking):
-            headline.extend(network_ranking_lines(r))
+            headline.extend(ranking_headline(r))
             suffix = "" if len(answer.rankings) == 1 else f" ({r.outcome.plural})"
+            sections.append(Section("estimates", "Other estimates" + suffix, tuple(network_ranking_lines(r))))
             sections.append(Section("trials", "Trials" + suffix, network_trials_lines(r.fit, kb)))
             rated = tuple(x for row in r.rows for x in estimate_certainty_lines(f"{row.label} vs placebo",
                                                                                  row.certainty))
@@ -192,7 +199,8 @@ def ranking_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
         headline.extend(ranking_lines(r))
         buttons.extend(Button(f"{capital(oa.evidence.intervention_label)}: {r.outcome.name}"[:60],
                               f"ask:{oa.evidence.intervention_label} {r.outcome.name}") for oa in r.rows[:4])
-    keys = [Button(k.capitalize(), k) for k in ("trials", "method", "sources") if any(s.key == k for s in sections)]
+    keys = [Button("Other estimates" if k == "estimates" else k.capitalize(), k)
+            for k in ("estimates", "trials", "method", "sources") if any(s.key == k for s in sections)]
     return Reply(tuple(headline), tuple(sections), tuple(keys + buttons[:8]))
 
 
@@ -220,39 +228,6 @@ def ranking_lines(r: Ranking) -> list[Line]:
 
 def overview_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     o: Overview = answer.overview
-    where = f" ({answer.parse.population.replace('_', ' ')})" if answer.parse.population else ""
-    lines = [line(bold(f"{capital(o.label)} vs placebo{where}: summary of findings"))]
-    if not o.rows:
-        lines.append(line(f"I hold no estimates for {o.label}{where}."))
-    for kind, title in (("benefit", "Benefits"), ("harm", "Harms")):
-        rows = [oa for oa in o.rows if oa.outcome.kind == kind]
-        if rows:
-            lines.append(line(bold(title)))
-            lines.extend(line(overview_row(oa)) for oa in rows)
-    if o.by_dose_only:
-        lines.append(line("Published by dose, as a score difference or as rates on the drug (ask about each): "
-                          + ", ".join(o.by_dose_only) + "."))
-    if o.missing:
-        lines.append(line("Not held for this drug: " + ", ".join(o.missing) + "."))
-    lines.append(line("Each line: risk on placebo → on the drug, per 100 or 1,000 people; relative effect (95% CI), or "
-                      "events/people when events are few; trials and people; certainty (rule-based unless a source "
-                      "rated it)."))
+    lines = overview_headline(o, answer.parse.population)
     buttons = [Button(capital(oa.outcome.name)[:60], f"ask:{o.label} {oa.outcome.name}") for oa in o.rows[:8]]
     return Reply(tuple(lines), (), (Button("Summary picture", "sof"), *buttons))
-
-
-def overview_row(oa: OutcomeAnswer) -> str:
-    lead = oa.lead
-    parts = [capital(oa.outcome.name)]
-    absolute = absolute_cells(oa)  # summary cells (bot/answers/summary_text.py): counts when sparse
-    if absolute is not None:
-        parts.append(f"{absolute[0].split(' per ')[0]} → {absolute[1]}")
-    parts.append(relative_cell(oa))
-    if lead is oa.published:
-        parts.append(f"published ({synthesis_short(oa.evidence.lead_synthesis)})")
-    else:
-        k = len(oa.evidence.tables)
-        parts.append(f"{k} trial{'s' if k != 1 else ''}, {fmt_count(oa.evidence.participants)} people")
-    parts.append(certainty_cell(oa))
-    return "• " + "; ".join(parts)
-

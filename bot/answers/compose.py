@@ -107,6 +107,7 @@ class Answer:
     comparisons: tuple = ()  # of compare.Comparison
     overview: object | None = None  # overview.Overview
     rankings: tuple = ()  # of compare.Ranking
+    card: object | None = None  # card.Card: "A vs B" with no outcome named (benefits and harms of the pair)
 
 
 def analysis_choice(outcome: Outcome, options: Options, k: int = 2) -> tuple[str, str, bool, tuple[str, ...]]:

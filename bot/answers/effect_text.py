@@ -1,26 +1,24 @@
-"""The reply to an effect question: headline (absolute effect first, then the relative effect and its source),
-and the Trials, Method, Sensitivity and Sources sections behind the buttons."""
+"""The reply to an effect question: the headline (bot/answers/effect_headline.py: one bottom line), and the Other
+estimates, Trials, Method, Sensitivity and Sources sections behind the buttons (docs/answer_layout.md)."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from bot.answers.certainty_text import certainty_lines, certainty_sentence
+from bot.answers.certainty_text import certainty_lines
 from bot.answers.compose import Answer, OutcomeAnswer
+from bot.answers.effect_headline import outcome_headline
 from bot.answers.evidence import family_words, obtained_label
 from bot.answers.published_text import by_dose_sentences, dose_prefix, rate_sentences
-from bot.answers.reply import Button, Line, Reply, Section, bold, line
-from bot.answers.sparse import counts
-from bot.answers.sparse_text import counts_sentence, ratio_detail, reason_words, risk_difference_sentence
+from bot.answers.reply import Button, Line, Reply, Section, line
+from bot.answers.sparse_text import ratio_detail, reason_words
 from bot.answers.wording import (
     AGE_WORDS,
     MEASURE_NAMES,
     METHOD_NAMES,
     capital,
-    choose_per,
     citation_line,
     concept_label,
-    direction_statement,
     fmt_count,
     fmt_estimate,
     fmt_published,
@@ -28,8 +26,6 @@ from bot.answers.wording import (
     fmt_study,
     kind_words,
     nnt_text,
-    per_value,
-    size_words,
     synthesis_short,
 )
 from bot.understand.reading import Parse
@@ -48,9 +44,14 @@ def effect_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
     for index, oa in enumerate(answer.outcomes):
         if index:
             headline.append(line(""))
-        headline.extend(outcome_headline(oa, parsed, kb))
+        headline.extend(outcome_headline(oa, parsed))
         suffix = "" if len(answer.outcomes) == 1 else f" ({oa.outcome.plural})"
-        sections.append(Section("trials", "Trials" + suffix, trials_lines(oa, kb)))
+        others = other_estimate_lines(oa)
+        if others:
+            sections.append(Section("estimates", "Other estimates" + suffix, others))
+        who = population_words(oa, parsed)  # who and which regimens, in detail (the headline says it short)
+        sections.append(Section("trials", "Trials" + suffix, ((line(who),) if who != "Atopic dermatitis." else ())
+                                + trials_lines(oa, kb)))
         sections.append(Section("method", "Method" + suffix, method_lines(oa)))
         sensitivity = sensitivity_lines(oa)
         if sensitivity:
@@ -61,15 +62,17 @@ def effect_reply(answer: Answer, kb: KnowledgeBase) -> Reply:
 
 
 def effect_buttons(answer: Answer) -> tuple[Button, ...]:
+    others = (Button("Other estimates", "estimates"),) if any(other_estimate_lines(oa) for oa in answer.outcomes) \
+        else ()
     if not any(oa.pooled is not None or oa.lead is not None for oa in answer.outcomes) or any(
             oa.outcome.is_continuous for oa in answer.outcomes):  # a published score difference: nothing to redo
-        return (Button("Trials", "trials"), Button("Sources", "sources"))
+        return (*others, Button("Trials", "trials"), Button("Sources", "sources"))
     first = answer.outcomes[0]
     other_measures = [m for m in ("RR", "OR", "RD") if m != first.measure]
     model = ("Random effects", "model:random") if first.method in ("MH", "PETO", "IV") else (
         "Fixed effect", "model:fixed")
     return (
-        Button("Forest plot", "plot"), Button("Icon array", "icons"), Button("Trials", "trials"),
+        Button("Forest plot", "plot"), Button("Icon array", "icons"), *others, Button("Trials", "trials"),
         Button("Method", "method"),
         *((Button("Sensitivity", "sensitivity"),)
           if any(len(oa.evidence.tables) > 1 or oa.evidence.other_definitions for oa in answer.outcomes)
@@ -77,102 +80,6 @@ def effect_buttons(answer: Answer) -> tuple[Button, ...]:
         *(Button(m, f"measure:{m}") for m in other_measures),
         Button(*model), Button("Sources", "sources"),
     )
-
-
-def outcome_headline(oa: OutcomeAnswer, parsed: Parse, kb: KnowledgeBase) -> list[Line]:
-    outcome = oa.outcome
-    ev = oa.evidence
-    title = f"{capital(ev.intervention_label)} vs {ev.comparator_label}: {outcome.plural}"
-    lines: list[Line] = [line(bold(title))]
-    context = population_words(oa, parsed)
-    if context:
-        lines.append(line(context))
-    if oa.lead is None and not ev.tables and (ev.by_dose or ev.rates):
-        # a network meta-analysis reports each regimen, a pooled safety analysis rates on the drug: with nothing
-        # across doses and no comparison, those are the answer, said for what they are
-        if ev.by_dose:
-            lines.append(line(f"No estimate across all doses: I hold no trial counts for {outcome.plural}, and "
-                              "the published estimates are by dose."))
-        else:
-            lines.append(line(f"I hold no randomised comparison of {ev.intervention_label} with "
-                              f"{ev.comparator_label} for {outcome.plural}. What is published is how often it "
-                              f"happened on {ev.intervention_label}, which cannot show whether the drug causes it."))
-        lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
-        lines.extend(line(f"Note: {note}.") for note in oa.notes)
-        lines.append(line("Certainty of the evidence: as rated by the source, beside each dose (not rated where "
-                          "none is shown)." if ev.by_dose else
-                          "Certainty of the evidence: not rated (rates on the drug alone are not a comparison)."))
-        return lines
-    if oa.sparse and oa.lead is None and counts(ev.tables).all_events:
-        return lines + sparse_headline(oa)  # no ratio (no one on one side had it): the counts lead
-    if oa.lead is None:
-        nobody = bool(ev.tables) and counts(ev.tables).all_events == 0
-        lines.append(line(counts_sentence(oa) if nobody else no_estimate_sentence(oa)))
-        relevant = [(label, why) for label, why in oa.evidence.excluded if not why.startswith(_FILTER_REASONS)]
-        if relevant:
-            lines.append(line("Trials that fit but cannot be used: " + "; ".join(
-                f"{label} ({why})" for label, why in relevant[:6]) + ("; …" if len(relevant) > 6 else "") + "."))
-        lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
-        lines.append(line(certainty_sentence(oa)))
-        return lines
-    if oa.sparse and oa.lead is not oa.published:
-        return lines + sparse_headline(oa)
-    if oa.absolute is not None:
-        lines.append(line(absolute_sentence(oa)))
-        if parsed.options.nnt:
-            lines.append(line("Number needed to treat: " + nnt_text(oa.absolute.nnt) + "."))
-    lead = oa.lead
-    # The direction is the bottom line's: a display measure or model never turns "fewer" into "compatible".
-    statement = direction_statement(oa.basis or lead, outcome, ev.intervention_label, ev.comparator_label)
-    if oa.published is not None and lead is oa.published:
-        synthesis = oa.evidence.lead_synthesis
-        size = size_words(lead.k, lead.participants)
-        lines.append(line(f"{fmt_published(lead, synthesis, capital=True)}: {statement}. ",
-                          f"Published {kind_words(synthesis)} ({synthesis_short(synthesis)}{size})."))
-        lines.append(line(our_pooling_sentence(oa)))
-        lines.extend(line(s) for s in definition_sentence(oa))
-        if oa.evidence.missing_from_synthesis:
-            lines.append(line("Trials in that meta-analysis we hold no counts for: "
-                              + ", ".join(oa.evidence.missing_from_synthesis) + "."))
-    else:
-        trials = ", ".join(t.label for t in oa.evidence.tables)
-        people = fmt_count(oa.evidence.participants)
-        if len(oa.evidence.tables) == 1:
-            basis = f"One trial ({trials}; {people} people), not pooled."
-        else:
-            basis = (f"Our pooling of {len(oa.evidence.tables)} trials ({trials}; {people} people; "
-                     f"{METHOD_NAMES[oa.method]}{', HKSJ' if oa.hksj else ''}).")
-        lines.append(line(f"{fmt_estimate(lead, capital=True)}: {statement}. ", basis))
-        lines.extend(line(s) for s in definition_sentence(oa))
-        if oa.published is not None:
-            lines.append(line(published_beside_sentence(oa)))
-        elif oa.evidence.lead_synthesis is not None and oa.evidence.synthesis_filters:
-            s = oa.evidence.lead_synthesis
-            lines.append(line(f"The published {kind_words(s)} ({synthesis_short(s)}) covers all its trials, "
-                              "not the subset you asked for, so it is not shown beside this."))
-    lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
-    for note in oa.notes:
-        lines.append(line(f"Note: {note}."))
-    lines.append(line(certainty_sentence(oa)))
-    return lines
-
-
-def sparse_headline(oa: OutcomeAnswer) -> list[Line]:
-    """Few events: the counts and the risk difference are the bottom line; the ratio is kept for Method."""
-    lines = [line(counts_sentence(oa))]
-    rd = risk_difference_sentence(oa)
-    if rd:
-        lines.append(line(rd))
-    lines.extend(line(s) for s in definition_sentence(oa))
-    if oa.published is not None:
-        lines.append(line(published_beside_sentence(oa)))
-    lines.extend(line(s) for s in by_dose_sentences(oa) + rate_sentences(oa))
-    lines.extend(line(f"Note: {note}.") for note in oa.notes)
-    lines.append(line(certainty_sentence(oa)))
-    return lines
-
-
-_FILTER_REASONS = ("other age group", "other background", "other length", "not among the trials", "left out as")
 
 
 def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
@@ -196,19 +103,26 @@ def population_words(oa: OutcomeAnswer, parsed: Parse) -> str:
     return text
 
 
-def absolute_sentence(oa: OutcomeAnswer) -> str:
-    a = oa.absolute
-    per = choose_per(a, oa.per)
-    control = per_value(a.control_per_1000, per)
-    treated = per_value(a.treatment_per_1000, per)
-    low, high = per_value(a.treatment_per_1000_low, per), per_value(a.treatment_per_1000_high, per)
+def other_estimate_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
+    """Every estimate that does not lead (docs/answer_layout.md): our pooling beside a published lead, a published
+    estimate beside ours, the trials a meta-analysis holds that we do not, another definition set aside, one-dose
+    estimates and rates on the drug."""
     ev = oa.evidence
-    if oa.control_risk_source == "user":
-        basis = f"if the risk on {ev.comparator_label} is as you gave"
-    else:
-        basis = baseline_words(oa)
-    return (f"About {control} in {per:,} people on {ev.comparator_label} and {treated} in {per:,} on "
-            f"{ev.intervention_label} (95% CI {low} to {high}) would {oa.outcome.event} ({basis}).")
+    lines: list[str] = []
+    if oa.published is not None and oa.lead is oa.published:
+        lines.append(our_pooling_sentence(oa))
+        if ev.missing_from_synthesis:
+            lines.append("Trials in that meta-analysis we hold no counts for: " + ", ".join(ev.missing_from_synthesis)
+                         + ".")
+    elif oa.published is not None:
+        lines.append(published_beside_sentence(oa))
+    elif ev.lead_synthesis is not None and ev.synthesis_filters and ev.tables:
+        s = ev.lead_synthesis
+        lines.append(f"The published {kind_words(s)} ({synthesis_short(s)}) covers all its trials, not the subset "
+                     "you asked for, so it is not shown beside this.")
+    lines += definition_sentence(oa)
+    lines += by_dose_sentences(oa) + rate_sentences(oa)
+    return tuple(line(x) for x in lines)
 
 
 def baseline_words(oa: OutcomeAnswer) -> str:
@@ -236,13 +150,6 @@ def baseline_words(oa: OutcomeAnswer) -> str:
     if len(weeks) == 1:
         return basis + f", over {weeks[0]} weeks"
     return basis + (f", over {weeks[0]} to {weeks[-1]} weeks" if weeks else "")
-
-
-def no_estimate_sentence(oa: OutcomeAnswer) -> str:
-    if oa.pooled is not None and not oa.pooled.defined:
-        return f"No estimate: {reason_words(oa.pooled.reason)}."
-    return (f"I have no trial counts for {oa.outcome.plural} that match this question, "
-            "and no published synthesis that applies to it.")
 
 
 def our_pooling_sentence(oa: OutcomeAnswer) -> str:
@@ -368,6 +275,7 @@ def method_lines(oa: OutcomeAnswer) -> tuple[Line, ...]:
                   else f"pooled ({MEASURE_NAMES[oa.basis.measure]}, the outcome's default analysis)"
                   if oa.basis is not None and oa.basis is not oa.ours else "pooled")
         lines.append(line(f"The absolute numbers apply {basis} to the {source} relative effect."))
+        lines.append(line(f"Baseline: {baseline_words(oa)}."))
     if oa.sparse and oa.pooled is not None and oa.pooled.defined:
         lines.append(line(ratio_detail(oa)))
     lines.extend(certainty_lines(oa))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.answers.card_text import card_reply
 from bot.answers.carried import carried_lines, clear_button
 from bot.answers.comparison_text import comparison_reply, overview_reply, ranking_reply
 from bot.answers.compose import Answer
@@ -31,7 +32,9 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
     handlers = {
         "clarify": _clarify, "no_data": _no_data, "not_understood": _not_understood,
     }
-    if parsed.status in handlers:
+    if answer.card is not None:  # "A vs B" with no outcome named: the card, with the outcome menu under it
+        reply = card_reply(answer.card, _clarify(parsed, kb).buttons)
+    elif parsed.status in handlers:
         reply = handlers[parsed.status](parsed, kb)
     elif parsed.intent == "help":
         reply = help_reply(kb)
@@ -55,8 +58,7 @@ def word(answer: Answer, kb: KnowledgeBase) -> Reply:
     return Reply(notice_lines(parsed, kb) + reply.headline, reply.sections, buttons, footer(answer))
 
 
-NOT_ADVICE = ("I don't give treatment advice: what follows is what the trials show, for you to weigh for your "
-              "patient.")
+NOT_ADVICE = "I give no treatment advice: this is what the trials show, for you to weigh for your patient."
 
 
 def notice_lines(parsed: Parse, kb: KnowledgeBase) -> tuple[Line, ...]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 
 from bot.answers.reply import Line, Reply, Section, Span
 
 MESSAGE_LIMIT = 4096  # Telegram: characters per message
 CAPTION_LIMIT = 1024  # Telegram: characters per photo caption
 _TAGS = {"b": "b", "i": "i", "code": "code"}
+_TAG = re.compile(r"<[^>]+>")
 
 
 def span_html(span: Span) -> str:
@@ -90,6 +92,18 @@ def _cut_word(word: str, limit: int) -> tuple[str, str]:
     return word[:cut], word[cut:]
 
 
+def plain_text(message_html: str) -> str:
+    """What Telegram shows of an HTML message: the text without its tags, entities decoded."""
+    return html.unescape(_TAG.sub("", message_html))
+
+
+def first_message_lines(reply: Reply) -> list[str]:
+    """The lines of the first message a phone shows (before any button is pressed), as Telegram shows them:
+    the headline and the footer, as delivery sends them (details stay behind buttons)."""
+    messages = html_messages(reply, ())
+    return plain_text(messages[0]).split("\n") if messages else []
+
+
 def caption_html(reply: Reply, limit: int = CAPTION_LIMIT) -> str:
     """A photo caption: the first headline lines that fit, then the footer."""
     footer = line_html(reply.footer) if reply.footer else ""
@@ -106,7 +120,10 @@ def caption_html(reply: Reply, limit: int = CAPTION_LIMIT) -> str:
     return f"{out}\n{footer}" if footer and out else (out or footer)
 
 
-def text(reply: Reply, sections: tuple[str, ...] = ("trials", "method", "sensitivity", "sources")) -> str:
+DETAIL_SECTIONS = ("estimates", "trials", "method", "sensitivity", "sources")
+
+
+def text(reply: Reply, sections: tuple[str, ...] = DETAIL_SECTIONS) -> str:
     """Plain text for the terminal: headline, then the detail sections, then the footer."""
     out = [line_text(p) for p in reply.headline]
     for section in (s for s in reply.sections if s.key in sections):

@@ -4,12 +4,14 @@
 - ``compare``: each outcome, regimen against regimen from the network (network_evidence.compare_regimens); a
   score from its published mean differences (compare.compare_outcome);
 - ``overview``: the drug's summary of findings (overview.overview);
-- ``rank``: each regimen against placebo from the network, ordered as asked (ranking.rank_regimens).
+- ``rank``: each regimen against placebo from the network, ordered as asked (ranking.rank_regimens);
+- "A vs B" with no outcome named: the card of benefits and harms of the pair (card.comparison_card).
 Other intents (help, sources, trials...) carry only the parse.
 """
 
 from __future__ import annotations
 
+from bot.answers.card import card_for, is_card_question
 from bot.answers.compare import compare_outcome, rank_outcome
 from bot.answers.compose import Answer, answer_outcome
 from bot.answers.evidence import Query
@@ -24,6 +26,8 @@ def compose(kb: KnowledgeBase, parsed: Parse, *, sensitivity: bool = True) -> An
     """``sensitivity=False`` skips leave-one-out and subgroups, which a chat shows only on request and which
     are most of the work of an answer."""
     answer = Answer(parsed, kb.version, kb.short_hash, ())
+    if is_card_question(parsed):  # "A vs B" with no outcome: a card of benefits and harms (bot/answers/card.py)
+        return Answer(parsed, kb.version, kb.short_hash, (), card=card_for(kb, parsed))
     if parsed.status != "answer":
         return answer
     if parsed.intent == "effect":

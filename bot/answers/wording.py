@@ -17,7 +17,7 @@ from bot.answers.compose import Answer, Estimate
 from bot.answers.reply import Line, italic, line, link
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
-DISCLAIMER = "Evidence summary for clinicians, not medical advice."
+DISCLAIMER = "For clinicians; not medical advice."
 
 
 EXAMPLES = (

@@ -112,13 +112,13 @@ def _derive(kb: KnowledgeBase, directory: Path, nct: str, records: str | None) -
         return 1
     columns = ("trial_id", "arm_id", "outcome_id", "events", "n", "obtained", "percent", "timepoint_weeks",
                "definition_family", "population", "quote", "registry_module", "registry_groups", "registry_terms",
-               "registry_time_frame")
+               "registry_time_frame", "registry_copy")
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for d in rows:
         writer.writerow((d.trial_id, d.arm_id, d.outcome_id, d.events, d.n, d.obtained, d.percent,
                          "" if d.timepoint_weeks is None else d.timepoint_weeks, d.family, d.population, d.quote,
-                         d.module, " + ".join(d.groups), d.terms, d.time_frame))
+                         d.module, " + ".join(d.groups), d.terms, d.time_frame, " + ".join(d.copies)))
     return 0
 
 

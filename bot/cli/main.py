@@ -120,21 +120,32 @@ def run_ask(args: argparse.Namespace) -> int:
                 print("\n" + "=" * 60 + "\n")
             print(rendered)
         if index == 0 and (args.plot or args.icons):
-            _write_pictures(result, args)
+            _write_pictures(result, args, service.kb)
     return 0
 
 
-def _write_pictures(result, args: argparse.Namespace) -> None:
-    if not result.answer.outcomes:
+def _write_pictures(result, args: argparse.Namespace, kb) -> None:
+    answer = result.answer
+    if not answer.outcomes and (answer.overview is not None or answer.card is not None or answer.comparisons):
+        # a summary of findings, a comparison card: the one picture of such an answer, written by --plot
+        from bot.answers.sof_picture import summary_picture
+
+        def draw(_, data):
+            return summary_picture(answer, kb)[0]
+
+        targets = ((args.plot, draw),)
+    elif not answer.outcomes:
         print("evidence-bot: no picture: this question has no analysis to plot", file=sys.stderr)
         return
-    from bot.answers.plots import forest_png, icon_array_png
+    else:
+        from bot.answers.plots import forest_png, icon_array_png
 
-    oa = result.answer.outcomes[0]
-    for path, draw in ((args.plot, forest_png), (args.icons, icon_array_png)):
+        targets = ((args.plot, forest_png), (args.icons, icon_array_png))
+    oa = answer.outcomes[0] if answer.outcomes else None
+    for path, draw in targets:
         if not path:
             continue
-        png = draw(oa)
+        png = draw(oa, data=f"{answer.kb_version} ({answer.kb_hash})")
         if png is None:
             print(f"evidence-bot: no picture for {path}: nothing was pooled", file=sys.stderr)
             continue

@@ -196,16 +196,17 @@ async def send_section(context: ContextTypes.DEFAULT_TYPE, target: Target, parse
 
 
 async def send_summary_picture(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse) -> None:
-    """The summary-of-findings table of an overview as one photo, drawn off the event loop."""
-    from bot.answers.sof_picture import sof_png
+    """The summary table of an answer as one photo, drawn off the event loop: an overview's summary of findings,
+    or the comparison card of two regimens (bot/answers/sof_picture.summary_picture)."""
+    from bot.answers.sof_picture import summary_picture
 
     deps = deps_of(context)
     answer, reply = deps.service.answer_parse(parsed, deps.store.settings(target.chat_id), sensitivity=False)
-    if answer.overview is None:
+    if answer.overview is None and answer.card is None and not answer.comparisons:
         await send_note(context, target, "There is nothing to draw for that answer.")
         return
     await typing(context, target, ChatAction.UPLOAD_PHOTO)
-    png = await asyncio.to_thread(sof_png, answer.overview)
+    png, filename = await asyncio.to_thread(summary_picture, answer, deps.service.kb)
     log.info("picture kind=sof drawn=%s", png is not None)
     if png is None:
         await send_note(context, target, "There is nothing to draw for that answer.")
@@ -213,7 +214,7 @@ async def send_summary_picture(context: ContextTypes.DEFAULT_TYPE, target: Targe
     caption = caption_html(reply)
     await deliver(lambda: context.bot.send_photo(
         target.chat_id, png, caption=caption or None, parse_mode=ParseMode.HTML,
-        message_thread_id=target.thread_id, filename="summary.png"), "sendPhoto")
+        message_thread_id=target.thread_id, filename=filename), "sendPhoto")
 
 
 async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, parsed: Parse, kind: str) -> None:
@@ -232,7 +233,7 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
         if not answer.outcomes:
             continue
         start = time.perf_counter()
-        png = await asyncio.to_thread(draw, answer.outcomes[0])
+        png = await asyncio.to_thread(draw, answer.outcomes[0], f"{answer.kb_version} ({answer.kb_hash})")
         log.info("picture kind=%s outcome=%s drawn=%s ms=%.0f", kind, outcome_id, png is not None,
                  (time.perf_counter() - start) * 1000)
         if png is None:

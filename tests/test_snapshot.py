@@ -186,6 +186,14 @@ def test_the_memo_changes_no_answer(service):
     assert service.kb.memo.hits > 0
 
 
+def test_a_warmed_service_answers_as_a_cold_one(service):
+    warmed = EvidenceService(load())
+    warmed.warm()
+    assert len(warmed.kb.memo) > 100
+    for question in GOLDEN_QUESTIONS.values():
+        assert text(warmed.ask(question).reply) == text(service.ask(question).reply), question
+
+
 def test_a_small_memo_forgets_the_oldest_and_still_answers_the_same(service):
     small = EvidenceService(load(), memo_size=3)
     for question in GOLDEN_QUESTIONS.values():

@@ -18,6 +18,11 @@ def test_wheel_ships_the_knowledge_base_and_the_console_script(tmp_path):
     for data in ("trials.csv", "arms.csv", "counts.csv", "syntheses.csv", "outcomes.yaml", "vocabulary.yaml",
                  "drugs.yaml", "kb.yaml"):
         assert f"knowledge/data/{data}" in names
+    # kb check re-derives registry-sourced counts from the stored records: they ship with the data
+    stored = [line.split(",")[2] for line in (ROOT / "knowledge/sources/registry/MANIFEST.csv").read_text(
+        encoding="utf-8").splitlines()[1:] if line]
+    assert stored and {f"knowledge/sources/registry/{f}" for f in stored} <= names
+    assert "knowledge/sources/registry/MANIFEST.csv" in names and "knowledge/data/registry_rules.yaml" in names
     assert {"bot/cli/__init__.py", "bot/understand/parse.py", "bot/answers/compose.py", "bot/telegram/store.py",
             "analysis/pool.py", "knowledge/loader.py"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

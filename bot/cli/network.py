@@ -17,6 +17,7 @@ from typing import Any
 
 from analysis import NetworkEstimate, NetworkResult, network_meta_analysis
 from bot.cli.network_input import COLUMNS, read_arms
+from bot.cli.pool import fmt_number, fmt_p
 from bot.cli.pool_input import InputError
 from bot.cli.terminal import safe_text
 
@@ -73,17 +74,8 @@ def as_json(result: NetworkResult) -> dict[str, Any]:
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    if x != 0 and (abs(x) < 10 ** -digits or abs(x) >= 1e5):
-        return f"{x:.2e}"
-    return f"{x:.{digits}f}"
-
-
-def _p(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return "<0.001" if x < 0.001 else f"{x:.3f}"
+    """As pool's numbers, with '-' for a bound that is not finite (an indirect estimate can have none)."""
+    return "-" if x is not None and not math.isfinite(x) else fmt_number(x, digits)
 
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -119,7 +111,7 @@ def as_text(result: NetworkResult) -> str:
     rows = []
     for t in sorted(result.treatments, key=lambda t: -scores[t]):  # the ranking, best first
         e = against.get(t)
-        cells = ("", "", "") if e is None else (_fmt(e.estimate), _ci(e), _p(e.p_value))
+        cells = ("", "", "") if e is None else (_fmt(e.estimate), _ci(e), fmt_p(e.p_value))
         rows.append((name(t) + (" (reference)" if e is None else ""), *cells, _fmt(scores[t], 2)))
     lines += _table((f"vs {name(result.reference)}", m, "95% CI", "p", "P-score"), rows)
     lines += ["", "Every pair"]
@@ -132,7 +124,7 @@ def as_text(result: NetworkResult) -> str:
             ind = s.indirect
             rows.append((name(s.treatment), name(s.versus), str(s.k_direct), _fmt(s.direct.estimate),
                          "-" if ind is None else _fmt(ind.estimate), _fmt(s.network.estimate),
-                         "-" if s.p_difference is None else _p(s.p_difference)))
+                         "-" if s.p_difference is None else fmt_p(s.p_difference)))
         lines += _table(("treatment", "versus", "k", "direct", "indirect", "network", "p (dir vs ind)"), rows)
     lines += ["", "95% Wald intervals; P-score: a larger effect on the model scale counted as better "
               "(Rücker & Schwarzer 2015). Not medical advice."]

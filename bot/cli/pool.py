@@ -109,7 +109,8 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _fmt(x: float | None, digits: int = 3) -> str:
+def fmt_number(x: float | None, digits: int = 3) -> str:
+    """A number for the text tables of `pool` and `network`: fixed digits, scientific when tiny or huge."""
     if x is None:
         return "-"
     if x != 0 and (abs(x) < 10 ** -digits or abs(x) >= 1e5):
@@ -117,7 +118,7 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def _p(x: float | None) -> str:
+def fmt_p(x: float | None) -> str:
     if x is None:
         return "-"
     return "<0.001" if x < 0.001 else f"{x:.3f}"
@@ -147,10 +148,10 @@ def format_table(results: list[tuple[str, str, PooledResult]]) -> str:
         if not r.defined:
             lines.append((measure, key, str(r.k), f"not estimable: {r.reason}"))
             continue
-        pi = f"{_fmt(r.pi_low)} to {_fmt(r.pi_high)}" if r.pi_low is not None else "-"
+        pi = f"{fmt_number(r.pi_low)} to {fmt_number(r.pi_high)}" if r.pi_low is not None else "-"
         lines.append((
-            measure, key, str(r.k), _fmt(r.estimate), f"{_fmt(r.ci_low)} to {_fmt(r.ci_high)}",
-            _p(r.pval), f"{_fmt(r.Q, 2)} ({_p(r.Q_pval)})", _fmt(r.I2, 1), _fmt(r.tau2, 4), pi,
+            measure, key, str(r.k), fmt_number(r.estimate), f"{fmt_number(r.ci_low)} to {fmt_number(r.ci_high)}",
+            fmt_p(r.pval), f"{fmt_number(r.Q, 2)} ({fmt_p(r.Q_pval)})", fmt_number(r.I2, 1), fmt_number(r.tau2, 4), pi,
         ))
     widths = [max(len(head[i]), *(len(row[i]) for row in lines if len(row) > i)) for i in range(len(head))]
     out = ["", "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]

@@ -306,3 +306,19 @@ def test_sensitivity_analyses_are_computed_only_when_asked(service):
     assert any(s.key == "sensitivity" for s in reply.sections)
     _, one_trial = service.answer_parse(service.understand("dupilumab eczema herpeticum"))
     assert not any(b.action == "sensitivity" for b in one_trial.buttons)  # nothing to leave out
+
+
+@pytest.mark.parametrize("low, high, shown", [
+    (0.003, 510.3, "(95% CI <0.01 to 510.3)"),
+    (0.004999, 1.2, "(95% CI <0.01 to 1.20)"),
+    (0.005, 1.2, "(95% CI 0.01 to 1.20)"),
+    (0.5, float("inf"), "(95% CI 0.50 to \u221e)"),
+])
+def test_a_ratio_bound_far_below_one_is_never_printed_as_zero(low, high, shown):
+    """'0.00' reads as 'no risk at all'; a sparse comparison's lower bound of 0.003 is '<0.01'."""
+    from bot.answers.compose import Estimate
+    from bot.answers.wording import fmt_estimate
+
+    est = Estimate("OR", 0.9, low, high, 2, 100, "pooled")
+    assert fmt_estimate(est).endswith(shown)
+    assert "0.00 " not in fmt_estimate(est)

@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answers.numbers import fmt_ratio
+
 # The OIS rule of thumb used with GRADE: this many events or more usually meet the optimal information size.
 OIS_EVENTS = 300
 VERY_SPARSE_EVENTS = 10  # fewer events than this in all, or fewer than
@@ -252,4 +254,4 @@ def _fmt(value: float, scale: str) -> str:
         return f"{value:+.1f}"
     if scale == "RD":
         return f"{value * 100:+.1f} per 100"
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+    return fmt_ratio(value)

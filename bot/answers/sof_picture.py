@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.answers.bottom_line import ages_words, baseline_weeks, weeks_words
+from bot.answers.numbers import fmt_ratio
 from bot.answers.overview import Overview
 from bot.answers.picture_kit import GREY, Page, data_line, png
 from bot.answers.summary_headline import short_name, short_relative
@@ -101,7 +102,7 @@ def card_inputs(card, data: str = "") -> tuple | None:
         if is_sparse_pair(r.comparison, p):  # few events: the counts, never a rate drawn from them
             (ea, na), (eb, nb) = (node_counts(r.comparison.fit.data.arms, n) for n in (p.a, p.b))
             e = p.network
-            cells = (f"{ea}/{na}", f"{eb}/{nb}", f"OR {e.estimate:.2f} ({e.ci_low:.2f}-{e.ci_high:.2f})")
+            cells = (f"{ea}/{na}", f"{eb}/{nb}", or_cell(e))
         elif p.absolute is not None:
             per = choose_per(p.absolute, r.outcome.per)
             x = p.absolute
@@ -112,7 +113,7 @@ def card_inputs(card, data: str = "") -> tuple | None:
                      f"{_signed(diff)} ({_signed(low)} to {_signed(high)}){unit}")
         else:
             e = p.network
-            cells = ("-", "-", f"OR {e.estimate:.2f} ({e.ci_low:.2f}-{e.ci_high:.2f})")
+            cells = ("-", "-", or_cell(e))
         trials = source_words(r).removeprefix("; ") or "indirect"
         rows.append((r.outcome.kind, capital(short_name(r.outcome.name)), *cells, trials,
                      rating(r) + (" (±)" if crosses(r) else "")))
@@ -175,3 +176,8 @@ def summary_picture(answer, kb) -> tuple[bytes | None, str]:
     if answer.comparisons and answer.parse.intervention and answer.parse.comparator:
         return card_png(card_for(kb, answer.parse), data), "card.png"
     return None, "summary.png"
+
+
+def or_cell(e) -> str:
+    """An odds ratio with its interval, bounds printed as in the words ("<0.01", not "0.00")."""
+    return f"OR {fmt_ratio(e.estimate)} ({fmt_ratio(e.ci_low)}-{fmt_ratio(e.ci_high)})"

@@ -14,6 +14,7 @@ import re
 
 from analysis import NNT, AbsoluteEffect
 from bot.answers.compose import Answer, Estimate
+from bot.answers.numbers import fmt_ratio
 from bot.answers.reply import Line, italic, line, link
 from knowledge.records import KnowledgeBase, Outcome, Synthesis
 
@@ -46,10 +47,6 @@ TRIVIAL_RATIO = (0.9, 1 / 0.9)
 
 
 TRIVIAL_RD = 0.01
-
-
-def fmt_ratio(value: float) -> str:
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
 def fmt_estimate(est: Estimate, capital: bool = False) -> str:

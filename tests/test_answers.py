@@ -322,3 +322,10 @@ def test_a_ratio_bound_far_below_one_is_never_printed_as_zero(low, high, shown):
     est = Estimate("OR", 0.9, low, high, 2, 100, "pooled")
     assert fmt_estimate(est).endswith(shown)
     assert "0.00 " not in fmt_estimate(est)
+
+
+def test_differences_passed_through_the_ratio_formatter_keep_their_sign_and_zero():
+    """The validation table prints published mean differences with the same formatter: '-0.20' and '0.00' stay."""
+    from bot.answers.numbers import fmt_ratio
+
+    assert (fmt_ratio(-0.2), fmt_ratio(0.0), fmt_ratio(0.004), fmt_ratio(12.34)) == ("-0.20", "0.00", "<0.01", "12.3")

@@ -142,13 +142,17 @@ def test_the_network_estimate_matches_a_direct_fit_of_the_engine(service):
 
 
 def test_indirect_evidence_only_from_other_trials(service):
-    """Upadacitinib 15 and 30 mg are held only in trials that have both: netsplit's 'indirect' estimate would
-    rest on those trials' own placebo arms, so none is shown and there is no coherence line."""
-    (pair,) = service.ask("upadacitinib 30 mg vs 15 mg EASI-75").answer.comparisons[0].pairs
+    """Abrocitinib 100 and 200 mg are held only in trials that have both: netsplit's 'indirect' estimate would
+    rest on those trials' own placebo arms, so none is shown and there is no coherence line. Upadacitinib 30 mg
+    is also in Heads Up (against dupilumab), so 30 vs 15 mg has a genuine indirect route and it is shown."""
+    (pair,) = service.ask("abrocitinib 200 mg vs 100 mg EASI-75").answer.comparisons[0].pairs
     assert pair.direct is not None and pair.indirect is None and pair.p_difference is None
-    reply = service.ask("upadacitinib 30 mg vs 15 mg EASI-75").reply
-    assert "Measure Up 1, Measure Up 2, AD Up randomising both" in text(reply, sections=())
+    reply = service.ask("abrocitinib 200 mg vs 100 mg EASI-75").reply
+    assert "JADE MONO-1, JADE MONO-2, JADE COMPARE and 1 more randomising both" in text(reply, sections=())
     assert "no indirect evidence" in text(reply, sections=("estimates",))
+    (upa,) = service.ask("upadacitinib 30 mg vs 15 mg EASI-75").answer.comparisons[0].pairs
+    assert upa.direct_trials == ("Measure Up 1", "Measure Up 2", "AD Up")
+    assert upa.indirect is not None and upa.p_difference is not None
 
 
 def test_absolute_numbers_are_at_a_stated_baseline(service):

@@ -16,7 +16,9 @@ from pathlib import Path
 from bot.answers.certainty import LEVELS
 from bot.answers.compose import answer_outcome
 from bot.answers.evidence import Query
+from bot.answers.network_evidence import compare_regimens
 from bot.understand.options import Options
+from bot.understand.reading import Regimen
 from knowledge.assessments import short_citation
 from knowledge.records import KnowledgeBase
 
@@ -60,6 +62,18 @@ REASONS = {
                                      "judgement and fewer than 300 events",
     ("herpes_infection", "dupilumab"): "the source rated viral skin infections across its network; we hold herpes "
                                        "counts for few trials, with very few events",
+    # Drug against dupilumab with no head-to-head trial: our network rates EASI-75 (a responder outcome, wider
+    # intervals than the source's score difference) through placebo, and the dupilumab trials carry no
+    # published risk-of-bias judgement.
+    ("easi75", "baricitinib"): "the source rated the EASI score difference; we rate EASI-75 through placebo only "
+                               "(no trial of baricitinib against dupilumab), with no published risk-of-bias "
+                               "judgement held for the dupilumab trials, and its interval crosses the threshold",
+    ("easi75", "upadacitinib"): "the source rated the EASI score difference; for 15 mg we rate EASI-75 through "
+                                "placebo only (Heads Up tested 30 mg), across trials of different age groups, with "
+                                "no published risk-of-bias judgement held for the dupilumab trials",
+    ("easi75", "lebrikizumab"): "the source rated the EASI score difference; we rate EASI-75 through placebo only, "
+                                "across trials of different age groups, with no published risk-of-bias judgement "
+                                "held for the ADvocate or the dupilumab trials, and a wide interval",
 }
 
 
@@ -95,6 +109,8 @@ def rows(kb: KnowledgeBase) -> list[Row]:
 def _ours(kb: KnowledgeBase, drug: str, comparator: str, dose: float | None, outcome: str) -> tuple[str, str]:
     if not outcome:
         return "none", "a score; we hold no trial data for scores"
+    if comparator != "placebo":
+        return _ours_network(kb, drug, comparator, dose, outcome)
     options = Options(dose_mg=int(dose) if dose is not None else None)
     oa = answer_outcome(kb, Query(drug, comparator, outcome), options, sensitivity=False)
     c = oa.pooled_certainty
@@ -106,6 +122,27 @@ def _ours(kb: KnowledgeBase, drug: str, comparator: str, dose: float | None, out
             for r in c.reasons if ": downgraded" in r]
     k = len(oa.evidence.tables)
     return c.rating, f"{k} trial{'s' if k != 1 else ''}" + (f"; {', '.join(down)}" if down else "")
+
+
+def _ours_network(kb: KnowledgeBase, drug: str, comparator: str, dose: float | None, outcome: str
+                  ) -> tuple[str, str]:
+    """A drug against another drug is answered by the network of its outcome, so that is the rating set against
+    the published one: the certainty the answer shows, not a pairwise pooling of the head-to-head trials alone."""
+    comparison = compare_regimens(kb, outcome, Regimen(drug, dose), Regimen(comparator), Options(), None)
+    rated = [p for p in comparison.pairs if p.certainty is not None]
+    if len(rated) != 1:
+        return "none", "not in the network of this outcome" if not rated else "more than one regimen pair"
+    c = rated[0].certainty
+    parts = []
+    for reason in c.reasons:
+        head, _, rest = reason.partition(": ")
+        if reason.startswith(("direct evidence", "indirect evidence")):
+            parts.append(f"{head.split(' evidence')[0]} {rest.split(' ')[0].rstrip(',')}")
+        elif rest.startswith("downgraded "):
+            parts.append(f"{head} -" + rest.split("downgraded ")[1].split(" level")[0].replace("one", "1")
+                         .replace("two", "2"))
+    k = len(comparison.fit.data.trials)
+    return c.rating, f"network of {k} trials" + (f"; {', '.join(parts)}" if parts else "")
 
 
 def table(kb: KnowledgeBase) -> str:

@@ -174,7 +174,15 @@ def network_rating(arms: Sequence, trials: Sequence, a, b, common, *, measure: s
                    float], indirect: tuple[float, float, float] | None, p_difference: float | None, outcome,
                    assessments, control_risk: float | None, names: tuple[str, str]) -> Certainty:
     """A network estimate of `a` vs `b` rated from the network's arms: the trials of a vs b (direct) and of each
-    against `common` (placebo: the dominant first-order loop of these star-shaped networks)."""
+    against `common` (placebo: the dominant first-order loop of these star-shaped networks).
+
+    Two drugs have no natural order, but GRADE's default ratio thresholds (0.75 and 1.25) are not reciprocal: a
+    pair is rated the way round in which its estimate is 1 or more, so "A vs B" and "B vs A" get one rating."""
+    if common not in (a, b) and measure != "RD" and estimate[0] < 1:
+        return network_rating(arms, trials, b, a, common, measure=measure, estimate=_turned(estimate),
+                              indirect=_turned(indirect) if indirect is not None else None,
+                              p_difference=p_difference, outcome=outcome, assessments=assessments,
+                              control_risk=control_risk, names=(names[1], names[0]))
     direct = pair_tables(arms, trials, a, b)
     # a regimen against the common comparator itself has no loop through it: its evidence is its direct trials
     leg_a, leg_b = ((), ()) if common in (a, b) else (pair_tables(arms, trials, a, common),
@@ -195,3 +203,8 @@ def network_rating(arms: Sequence, trials: Sequence, a, b, common, *, measure: s
         events=events_a + events_b, participants=people, events_by_side=(events_a, events_b),
         control_risk=control_risk, threshold=threshold)) if involved else Certainty(
             "not rated", "rule-based", ("no trials of either regimen in this network",))
+
+
+def _turned(e: tuple[float, float, float]) -> tuple[float, float, float]:
+    """A ratio estimate and its interval the other way round."""
+    return 1 / e[0], 1 / e[2], 1 / e[1]

@@ -43,6 +43,7 @@ class NetworkInputs:
     events_by_side: tuple[int, int] | None = None
     control_risk: float | None = None
     threshold: object | None = None  # knowledge.assessments.Threshold of the outcome
+    legs_named: tuple[str, str] = ("first leg", "second leg")  # how the reasons name the two legs
 
 
 def _before_imprecision(evidence: Evidence) -> tuple[int, list[str]]:
@@ -69,8 +70,8 @@ def rate_network(n: NetworkInputs) -> Certainty:
             step += f", one level off for intransitivity: {n.intransitivity}"
         levels.append(("indirect", indirect))
         reasons.append(f"indirect evidence through the common comparator: {LEVELS[max(indirect, 0)]} ({step}; "
-                       f"first leg {LEVELS[max(a, 0)]}: {'; '.join(why_a)}; second leg {LEVELS[max(b, 0)]}: "
-                       f"{'; '.join(why_b)})")
+                       f"{n.legs_named[0]} {LEVELS[max(a, 0)]}: {'; '.join(why_a)}; {n.legs_named[1]} "
+                       f"{LEVELS[max(b, 0)]}: {'; '.join(why_b)})")
     if not levels:
         return Certainty("not rated", "rule-based", ("no direct or indirect evidence to rate",))
     start = max(level for _, level in levels)
@@ -201,7 +202,8 @@ def network_rating(arms: Sequence, trials: Sequence, a, b, common, *, measure: s
         indirect=indirect, p_difference=p_difference if direct and legs else None,
         intransitivity=intransitivity(leg_a, leg_b, names) if legs else "",
         events=events_a + events_b, participants=people, events_by_side=(events_a, events_b),
-        control_risk=control_risk, threshold=threshold)) if involved else Certainty(
+        control_risk=control_risk, threshold=threshold,
+        legs_named=(f"leg {names[0]} vs placebo", f"leg {names[1]} vs placebo"))) if involved else Certainty(
             "not rated", "rule-based", ("no trials of either regimen in this network",))
 
 

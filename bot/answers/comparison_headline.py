@@ -20,7 +20,7 @@ from bot.answers.compare import Comparison
 from bot.answers.network_data import background_words, population_words
 from bot.answers.network_evidence import NetworkComparison, RegimenPair
 from bot.answers.network_fit import MEASURE_WORDS, NetworkFit
-from bot.answers.network_text import as_estimate, baseline_words, fmt_p
+from bot.answers.network_text import as_estimate, baseline_words, fmt_p, no_dose_named
 from bot.answers.published_text import rated_value, regimen_label
 from bot.answers.reply import Line, bold, line
 from bot.answers.sparse import node_counts, sparse_counts
@@ -80,7 +80,7 @@ def network_headline(c: NetworkComparison) -> list[Line]:
     if c.sides and licensed and len(c.pairs) > 1:
         lines.append(line("No dose named: each licensed regimen, one pair first, the others below."))
     elif c.sides and licensed:
-        lines.append(line(f"No dose named: the licensed regimen{'s' if len(c.sides) > 1 else ''}."))
+        lines.append(line(no_dose_named(c.sides)))
     elif c.sides:  # a side not read as its licensed regimens says how it was read (the licensed ones go unsaid)
         lines.append(line("Read as: " + "; ".join(compact(x) for x in c.sides if "(licensed)" not in x) + "."))
     who = capital(population_words(c.fit.data))

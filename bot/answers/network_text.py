@@ -76,7 +76,7 @@ def network_comparison_lines(c: NetworkComparison) -> list[Line]:
     if c.fit.result is not None:
         lines.append(context_line(c.fit))
     if c.sides and all(x.endswith("(licensed)") and " and " not in x for x in c.sides):
-        lines.append(line("No dose named: the licensed regimen" + ("s." if len(c.sides) > 1 else ".")))
+        lines.append(line(no_dose_named(c.sides)))
     elif c.sides:
         lines.append(line("No dose named, so " + "; ".join(c.sides) + "."))
     lines.extend(line(capital(s) + ".") for s in c.fit.notes)
@@ -298,3 +298,11 @@ def ranking_lines(r: NetworkRanking) -> list[Line]:
         lines.append(line("Not licensed, not listed: " + ", ".join(r.not_licensed) + "."))
     lines.extend(line(capital(m) + ".") for m in r.missing)
     return lines
+
+
+def no_dose_named(sides) -> str:
+    """Which side was read as its licensed regimen: with a dose named for the other ("rinvoq 15 vs dupixent"),
+    a bare "no dose named" would read as if the named dose had been dropped."""
+    if len(sides) > 1:
+        return "No dose named: the licensed regimens."
+    return f"No dose named for {sides[0].split(' ')[0]}: its licensed regimen."

@@ -134,9 +134,48 @@ class Target:
         return cls(chat.id, chat.type, thread, message.message_id if quote else None)
 
 
+TYPING_DELAY = 0.4
+"""Seconds an answer may take before its chat is shown 'typing…' (or 'sending a photo…').
+
+Users never see an indicator for an answer that arrives a moment later: a text answer is read and written on the
+event loop in about 1 ms from a warmed memo (the slowest of the question set, a reading new to the memo, about
+0.3 s); sent anyway, the indicator was a second Bot API request per answer, about a tenth of the serving CPU
+(issue 23, benchmarks/README.md "Serving"). So it is armed when an answer starts and sent only if the answer
+has not started to go out after this delay: a picture drawn off the event loop, anything else an answer awaits
+before its first message. It is called off the moment the first message or photo is sent (``deliver``), so it
+never arrives after the answer it announces; a text answer, computed on the loop without a pause, is always
+out before it is due.
+"""
+
+_INDICATOR: ContextVar[asyncio.TimerHandle | None] = ContextVar("evidence_bot_indicator", default=None)
+_INDICATING: set[asyncio.Task] = set()  # chat actions under way (a reference, so none is collected mid-flight)
+
+
 async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str = ChatAction.TYPING) -> None:
+    """Arm the chat action for the answer under way: sent after TYPING_DELAY unless the answer goes out first
+    (``deliver``) or its update is done (``stop_indicator``). Returns at once."""
+    stop_indicator()
+    loop = asyncio.get_running_loop()
+    _INDICATOR.set(loop.call_later(TYPING_DELAY, _indicate, context.bot, target, action))
+
+
+def stop_indicator() -> None:
+    """Call off the armed chat action of the answer under way, if any (it is not needed any more)."""
+    handle = _INDICATOR.get()
+    if handle is not None:
+        handle.cancel()
+        _INDICATOR.set(None)
+
+
+def _indicate(bot, target: Target, action: str) -> None:
+    task = asyncio.ensure_future(_send_action(bot, target, action))
+    _INDICATING.add(task)
+    task.add_done_callback(_INDICATING.discard)
+
+
+async def _send_action(bot, target: Target, action: str) -> None:
     try:
-        await context.bot.send_chat_action(target.chat_id, action, message_thread_id=target.thread_id)
+        await bot.send_chat_action(target.chat_id, action, message_thread_id=target.thread_id)
     except TelegramError as exc:  # a missing indicator is no reason to skip the answer
         log.debug("chat action failed: %s", type(exc).__name__)
 
@@ -149,6 +188,7 @@ async def deliver(send, what: str = "send"):
     Refusals are not retried: BadRequest (400) and Forbidden (403, e.g. the user blocked the bot) cannot
     succeed, and 429 "retry after" is the rate limiter's to wait out.
     """
+    stop_indicator()  # the answer is going out: an indicator now would only follow it
     for attempt in range(SEND_RETRIES + 1):
         try:
             return await send()

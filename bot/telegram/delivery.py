@@ -203,23 +203,25 @@ async def deliver(send, what: str = "send"):
 
 
 async def send_html(context: ContextTypes.DEFAULT_TYPE, target: Target, messages: list[str],
-                    markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+                    markup: InlineKeyboardMarkup | None = None) -> None:
     """Send each HTML message in order; the keyboard goes under the last one, the quote on the first."""
-    sent = []
+    bot = context.bot
+    unread = getattr(bot, "send_unread", None)  # TolerantBot (intake.py): the answer is not decoded back
     for index, text in enumerate(messages):
         last = index == len(messages) - 1
         reply_parameters = None
         if index == 0 and target.reply_to is not None:
             reply_parameters = ReplyParameters(target.reply_to, allow_sending_without_reply=True)
+        params = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_PREVIEW,
+                  "reply_markup": markup if last else None, "message_thread_id": target.thread_id,
+                  "reply_parameters": reply_parameters}
 
-        def send(text=text, last=last, reply_parameters=reply_parameters):
-            return context.bot.send_message(
-                target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                reply_markup=markup if last else None, message_thread_id=target.thread_id,
-                reply_parameters=reply_parameters)
+        def send(text=text, params=params):
+            if unread is not None:
+                return unread(target.chat_id, text, **{k: v for k, v in params.items() if v is not None})
+            return bot.send_message(target.chat_id, text, **params)
 
-        sent.append(await deliver(send, "sendMessage"))
-    return sent
+        await deliver(send, "sendMessage")
 
 
 async def send_note(context: ContextTypes.DEFAULT_TYPE, target: Target, text: str,

@@ -288,8 +288,7 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: 
         token = deps.recent.add(Entry(target.chat_id, parsed, questions, taps))
         if is_effect(parsed) or is_frame(parsed):
             deps.store.remember(target.chat_id, token, parsed, save=False, taps=taps)
-    # the context and the recent answer are written with the update's mark-done, once the reply is out (one
-    # commit: inbox.Inbox.done); meanwhile the store reads them from memory
+    deps.store.flush()  # one write for the context and the recent answer, before anything is sent
     # effect answers, comparisons and rankings show the headline, their details behind buttons; others everything
     behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent in ("compare", "rank"))
     sections = () if behind_buttons else tuple(s.key for s in reply.sections)

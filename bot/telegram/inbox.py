@@ -198,12 +198,9 @@ def update_id_of(item: Any) -> int | None:
 class Inbox:
     """The ``inbox`` table, on the store's connection (one thread: the event loop)."""
 
-    def __init__(self, connection_of, clock=time.time, write_with=None):
+    def __init__(self, connection_of, clock=time.time):
         self._connection_of = connection_of  # a callable: the store's connection, or None once closed
         self.clock = clock
-        # the store's: writes its pending changes (the answer's frame and recent answer) and one statement of ours
-        # in one transaction; False when it has nothing pending or the write failed (see done)
-        self._write_with = write_with
         self._failing = False
         self.failures = 0
 
@@ -257,20 +254,12 @@ class Inbox:
                       or type(exc).__name__)
 
     def done(self, update_id: int) -> None:
-        """The update is answered: its content is deleted; its id stays a day (repeats are recognised).
-
-        Written in one transaction with what the answer changed in the chat's state (its frame and recent answer,
-        store.py), one commit instead of two (issue 23). Both happen after the reply is sent: a process killed
-        before that commit answers the update again after the restart (the in-flight reply, the one duplicate the
-        delivery guarantee allows), and that answer writes them."""
+        """The update is answered: its content is deleted; its id stays a day (repeats are recognised)."""
         db = self._db
         if db is None:
             return
-        statement = ("UPDATE inbox SET data=NULL, done=? WHERE update_id=?", (self.clock(), update_id))
-        if self._write_with is not None and self._write_with(statement):
-            return
         try:
-            db.execute(*statement)
+            db.execute("UPDATE inbox SET data=NULL, done=? WHERE update_id=?", (self.clock(), update_id))
         except (sqlite3.Error, OSError) as exc:
             self._failed(exc)
 

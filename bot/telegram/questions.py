@@ -94,5 +94,5 @@ async def answer_parsed(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
     log_answer(kind, parsed, parse_ms, total_ms, chat=target.chat_type, **extra)
     frame = frame_after(parsed, previous)
     if frame is not None and frame is not previous:
-        deps.store.set_frame(target.chat_id, user_id, frame, save=False)  # written with the mark-done
+        deps.store.set_frame(target.chat_id, user_id, frame, save=False)  # send_reply saves it
     await send_reply(context, target, reply, parsed, taps)

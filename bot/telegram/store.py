@@ -4,9 +4,8 @@ Nothing here is text anyone wrote (see snapshots.py): a question is kept only as
 
 The state is a SQLite database (standard library ``sqlite3``, WAL mode) in EVIDENCE_BOT_DATA_DIR, file mode
 0600, one row per chat. Each change is written in its own small transaction: a settings change at once, a
-question's context and recent answer together once the answer is sent, in the transaction that marks its update
-done in the inbox (``flush``, inbox.Inbox.done). No save rewrites more than the rows that changed, so a save costs
-the same with 100 chats or 100,000 (benchmarks/bench_state.py).
+question's context and recent answer together just before the answer is sent (``flush``). No save rewrites
+more than the rows that changed, so a save costs the same with 100 chats or 100,000 (benchmarks/bench_state.py).
 
 Settings stay until the chat is deleted or the bot is removed from it (``forget``); other chats' activity never
 evicts them. Follow-up context, recent answers and inline cards expire by age, once a day, off the event loop
@@ -104,8 +103,7 @@ class Store:
         self._key: bytes | None = None
         self._db: sqlite3.Connection | None
         self._db, unclean = open_database(self.directory, full_check)
-        # updates fetched and not answered yet (inbox.py); an update's mark-done is written with its answer's changes
-        self.inbox = Inbox(lambda: self._db, write_with=self._with_pending)
+        self.inbox = Inbox(lambda: self._db)  # updates fetched and not answered yet (inbox.py)
         self.maintenance = Maintenance(self.path, Ages(self.context_age, self.inline_age))
         now = time.time()
         self._expired_at = self._meta("expired_at")
@@ -192,18 +190,10 @@ class Store:
         while len(self._pending) > self.max_pending:  # a long outage: forget the oldest unwritten changes
             del self._pending[next(iter(self._pending))]
 
-    def _with_pending(self, statement: tuple[str, tuple]) -> bool:
-        """Write the pending changes and ``statement`` (the inbox's mark-done) in one transaction; False when
-        nothing is pending (the inbox writes its statement alone) or the write failed."""
+    def flush(self) -> None:
+        """Write every pending change, one transaction for all of them."""
         if not self._pending and not self._inline_pending:
-            return False
-        return self.flush((statement,))
-
-    def flush(self, extra: tuple[tuple[str, tuple], ...] = ()) -> bool:
-        """Write every pending change (and ``extra`` statements), one transaction for all of them; False when
-        the write failed (the changes stay pending, retried with the next write)."""
-        if not self._pending and not self._inline_pending and not extra:
-            return True
+            return
         now = time.time()
         statements = []
         for chat_id, columns in self._pending.items():
@@ -220,13 +210,11 @@ class Store:
         for user in users - {None}:  # one user's cards: the newest MAX_INLINE_PER_USER only
             statements.append(("DELETE FROM inline WHERE user=? AND token NOT IN (SELECT token FROM inline "
                                "WHERE user=? ORDER BY t DESC LIMIT ?)", (user, user, MAX_INLINE_PER_USER)))
-        written = self._transaction([*statements, *extra])
-        if written:
+        if self._transaction(statements):
             self._pending.clear()
             self._inline_pending.clear()
         if now - self._expired_at > DAY:  # a long-running bot drops aged context once a day, off the loop
             self._maintain(now)
-        return written
 
     def close(self) -> None:
         """Write anything pending, mark the stop clean and close the database (at shutdown)."""

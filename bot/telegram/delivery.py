@@ -104,6 +104,7 @@ class Deps:
     store: Store
     recent: Recent = field(default_factory=Recent)
     flood: FloodGuard = field(default_factory=FloodGuard)
+    indicating: set[asyncio.Task] = field(default_factory=set)  # chat actions under way (see TYPING_DELAY)
 
     @property
     def key(self) -> bytes:
@@ -149,7 +150,6 @@ out before it is due.
 """
 
 _INDICATOR: ContextVar[asyncio.TimerHandle | None] = ContextVar("evidence_bot_indicator", default=None)
-_INDICATING: set[asyncio.Task] = set()  # chat actions under way (a reference, so none is collected mid-flight)
 
 
 async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str = ChatAction.TYPING) -> None:
@@ -157,7 +157,8 @@ async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str
     (``deliver``) or its update is done (``stop_indicator``). Returns at once."""
     stop_indicator()
     loop = asyncio.get_running_loop()
-    _INDICATOR.set(loop.call_later(TYPING_DELAY, _indicate, context.bot, target, action))
+    under_way = deps_of(context).indicating
+    _INDICATOR.set(loop.call_later(TYPING_DELAY, _indicate, context.bot, target, action, under_way))
 
 
 def stop_indicator() -> None:
@@ -168,10 +169,10 @@ def stop_indicator() -> None:
         _INDICATOR.set(None)
 
 
-def _indicate(bot, target: Target, action: str) -> None:
+def _indicate(bot, target: Target, action: str, under_way: set[asyncio.Task]) -> None:
     task = asyncio.ensure_future(_send_action(bot, target, action))
-    _INDICATING.add(task)
-    task.add_done_callback(_INDICATING.discard)
+    under_way.add(task)  # referenced until done, so it is not collected mid-flight
+    task.add_done_callback(under_way.discard)
 
 
 async def _send_action(bot, target: Target, action: str) -> None:

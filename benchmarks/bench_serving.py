@@ -12,8 +12,9 @@ set of tests/data/questions.csv (typos, brand names, options, other drugs, compa
 a shuffled order. Measured per process: CPU time (utime + stime from /proc) from the first update offered to the
 last answer, per update answered; and latency from an update being available to getUpdates to its first
 sendMessage reaching the stand-in (p50, p99). The bot runs as shipped (AIORateLimiter on, default logging) and
-again with EVIDENCE_BOT_NO_RATE_LIMIT=1; with --breakdown also without its typing indicator and with one canned
-answer (benchmarks/serve_variant.py), to say what each part costs. The runs of a round follow each other, so
+again with EVIDENCE_BOT_NO_RATE_LIMIT=1; with --breakdown also with the typing indicator sent before every answer
+(as before issue 23) and with one canned answer (benchmarks/serve_variant.py), to say what each part costs. The
+runs of a round follow each other, so
 they see the same machine load; the ratios are taken within a round, and their median reported.
 
 Then one `serve` answers QUESTIONS varied questions (the set above, each also asked with a baseline risk of 1 to
@@ -223,7 +224,7 @@ def gc_pauses(rounds: int = 5) -> tuple[float, float, int, int]:
 
 VARIANTS = (("echo", False, "echo bot"), ("bot", True, "evidence-bot (as shipped)"),
             ("bot", False, "evidence-bot (rate limiter off)"),
-            ("no-typing", True, "evidence-bot without the typing indicator (breakdown only)"),
+            ("typing-first", True, "evidence-bot with typing before every answer (breakdown only)"),
             ("canned", True, "evidence-bot with one canned answer (breakdown only)"))
 BEFORE_VARIANT = ("before", True, "evidence-bot before (as shipped)")
 
@@ -238,8 +239,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="an older checkout whose `serve` runs in the same rounds")
     parser.add_argument("--echo-memory", action="store_true", help="also the echo bot's memory after as many")
     parser.add_argument("--breakdown", action="store_true",
-                        help="also run the bot without its typing indicator, and with one canned answer "
-                             "(benchmarks/serve_variant.py): what each costs")
+                        help="also run the bot with the typing indicator before every answer, and with one canned "
+                             "answer (benchmarks/serve_variant.py): what each costs")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.questions = 2, 15, 2_000
@@ -270,7 +271,7 @@ def main() -> None:
             if args.breakdown:
                 full = runs["evidence-bot (as shipped)"]["cpu_ms"]
                 for label in VARIANTS[3:]:
-                    breakdown.setdefault(label[2], []).append(full - runs[label[2]]["cpu_ms"])
+                    breakdown.setdefault(label[2], []).append(runs[label[2]]["cpu_ms"] - full)
             echo = runs["echo bot"]
             ratios["cpu"].append(runs["evidence-bot (as shipped)"]["cpu_ms"] / echo["cpu_ms"])
             ratios["p99"].append(runs["evidence-bot (as shipped)"]["p99_ms"] / echo["p99_ms"])
@@ -290,8 +291,10 @@ def main() -> None:
                 print(f"| {name}, the older checkout (as shipped) | {statistics.median(ratios[key]):.2f} "
                       f"({', '.join(f'{x:.2f}' for x in ratios[key])}) | |")
         for label, saved in breakdown.items():
-            print(f"\nCPU ms per update saved by running the {label.split(' (')[0].removeprefix('evidence-bot ')}: "
-                  f"median {statistics.median(saved):.2f} ({', '.join(f'{x:.2f}' for x in saved)})")
+            what = label.split(' (')[0].removeprefix('evidence-bot ')
+            each = ', '.join(f'{x:+.2f}' for x in saved)
+            print(f"\nCPU ms per update, the bot {what} minus as shipped: median {statistics.median(saved):+.2f} "
+                  f"({each})")
     if "memory" not in args.skip:
         base = texts
         varied = [f"{q} if the baseline risk is {1 + i % 30}%" if i % 2 else q

@@ -1,8 +1,8 @@
 """`evidence-bot serve` with one part switched off, for the cost breakdown in benchmarks/bench_serving.py only
-(never a way to run the bot): how much of the CPU per answer is the typing indicator, and how much is reading
-and answering the question.
+(never a way to run the bot): what the typing indicator before every answer cost (the bot now sends it only for
+an answer that has not gone out after delivery.TYPING_DELAY), and how much is reading and answering the question.
 
-    python benchmarks/serve_variant.py no-typing      # no sendChatAction before an answer
+    python benchmarks/serve_variant.py typing-first   # sendChatAction before every answer, awaited (as before)
     python benchmarks/serve_variant.py canned         # every message gets one reply made at start-up
 """
 
@@ -17,17 +17,19 @@ from bot.cli import main
 from bot.service import EvidenceService
 
 
-async def _no_typing(*args, **kwargs) -> None:
-    return None
-
-
-def no_typing() -> None:
+def typing_first() -> None:
+    """The indicator as it was before issue 23's change: sent, and its answer awaited, before every answer."""
+    import bot.telegram.buttons
     import bot.telegram.commands
     import bot.telegram.delivery
     import bot.telegram.questions
+    from bot.telegram.delivery import ChatAction, _send_action
 
-    for module in (bot.telegram.delivery, bot.telegram.questions, bot.telegram.commands):
-        module.typing = _no_typing
+    async def typing(context, target, action=ChatAction.TYPING) -> None:
+        await _send_action(context.bot, target, action)
+
+    for module in (bot.telegram.delivery, bot.telegram.questions, bot.telegram.commands, bot.telegram.buttons):
+        module.typing = typing
 
 
 def canned() -> None:
@@ -50,5 +52,5 @@ def canned() -> None:
 
 
 if __name__ == "__main__":
-    {"no-typing": no_typing, "canned": canned}[sys.argv[1]]()
+    {"typing-first": typing_first, "canned": canned}[sys.argv[1]]()
     sys.exit(main(["serve"]))

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from telegram import Update
 
-from bot.telegram.delivery import SEND_RETRIES
+from bot.telegram import questions
+from bot.telegram.delivery import SEND_RETRIES, TYPING_DELAY
 from tests.fake_bot_api import callback_update, message_update
 from tests.test_telegram_handlers import QUESTION, Harness
 
@@ -139,7 +140,14 @@ async def test_message_is_not_modified_is_swallowed(bot, api, caplog):
     assert "odds ratio" in answers(calls)[-1].text.lower()
 
 
-async def test_a_failed_typing_indicator_does_not_stop_the_answer(bot, api, caplog):
+async def test_a_failed_typing_indicator_does_not_stop_the_answer(bot, api, caplog, monkeypatch):
+    original = questions.answer_parsed
+
+    async def slow(*args, **kwargs):  # slow enough to be shown typing (delivery.TYPING_DELAY)
+        await asyncio.sleep(TYPING_DELAY + 0.4)
+        await original(*args, **kwargs)
+
+    monkeypatch.setattr(questions, "answer_parsed", slow)
     api.inject("sendChatAction", "5xx")
     calls = await bot.say(QUESTION)
     assert [c.fault for c in calls if c.method == "sendChatAction"] == ["5xx"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.telegram.delivery import TYPING_DELAY
 from tests.fake_bot_api import (
     PNG_MAGIC,
     TOKEN,
@@ -75,8 +76,9 @@ def test_serve_end_to_end(tmp_path):
             assert_telegram_html(answer.text)
             assert "risk ratio" in answer.text.lower() and "not medical advice" in answer.text
             assert MARKER not in answer.text
-            actions = [c.method for c in api.calls]
-            assert actions.index("sendChatAction") < actions.index("sendMessage")
+            # a quick answer: no 'typing…' before it (delivery.TYPING_DELAY), and none armed and left behind
+            time.sleep(TYPING_DELAY + 0.3)
+            assert not api.calls_of("sendChatAction")
 
             # the forest plot button
             api.queue(callback_update(answer.button("Forest plot")["callback_data"], answer))

@@ -6,16 +6,19 @@ the calls the bot made: the texts and HTML it sent, its buttons, photos, callbac
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
 
 import pytest
 from telegram import Update
 
 from bot.service import EvidenceService
-from bot.telegram import callbacks
+from bot.telegram import callbacks, questions
 from bot.telegram.application import build_application
+from bot.telegram.delivery import TYPING_DELAY
 from bot.telegram.store import Store
 from tests.fake_bot_api import (
     BOT_ID,
@@ -157,11 +160,12 @@ async def test_unknown_command_in_private_gets_a_hint(bot):
 
 # --- questions and buttons ----------------------------------------------------------------------------------------
 
-async def test_question_answer_with_typing_and_buttons(bot):
+async def test_question_answer_with_buttons_and_no_typing_for_a_quick_answer(bot):
     calls = await bot.say(QUESTION)
     check_html(calls)
-    methods = [c.method for c in calls]
-    assert methods[0] == "sendChatAction" and calls[0].params["action"] == "typing"
+    assert [c.method for c in calls] == ["sendMessage"]
+    await asyncio.sleep(TYPING_DELAY + 0.3)  # called off when the answer went out, not merely late
+    assert not bot.api.calls_of("sendChatAction")
     answer = sent_messages(calls)[-1]
     assert "risk ratio" in answer.text.lower()
     assert "not medical advice" in answer.text
@@ -191,7 +195,51 @@ async def test_forest_plot_and_icon_array_are_photos(bot):
         assert photos[0].files["photo"].startswith(PNG_MAGIC)
         assert len(photos[0].params["caption"]) <= 1024
         assert "not medical advice" in photos[0].params["caption"]
-        assert any(c.method == "sendChatAction" and c.params["action"] == "upload_photo" for c in calls)
+
+
+async def test_an_answer_that_is_slow_shows_typing_first(bot, monkeypatch):
+    """An answer that has not gone out after TYPING_DELAY: 'typing…' is sent, before the answer."""
+    original = questions.answer_parsed
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(TYPING_DELAY + 0.4)  # held up: the event loop is free meanwhile
+        await original(*args, **kwargs)
+
+    monkeypatch.setattr(questions, "answer_parsed", slow)
+    calls = await bot.say(QUESTION)
+    assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
+    assert calls[0].params["action"] == "typing" and calls[0].params["chat_id"] == 42
+    assert "risk ratio" in calls[1].text.lower()
+
+
+@pytest.mark.parametrize("seconds", [0.0, TYPING_DELAY + 0.4])
+async def test_a_picture_shows_sending_a_photo_only_when_drawing_is_slow(bot, monkeypatch, seconds):
+    from bot.answers import plots
+
+    drawn = plots.forest_png(*_first_outcome(bot))
+
+    def draw(*args):
+        time.sleep(seconds)  # in the drawing thread, as matplotlib would be
+        return drawn
+
+    monkeypatch.setattr(plots, "forest_png", draw)
+    answer = sent_messages(await bot.say(QUESTION))[-1]
+    before = len(bot.api.calls)
+    await bot.press(answer, "Forest plot")
+    await asyncio.sleep(TYPING_DELAY + 0.3)  # a chat action armed and not called off would be sent by now
+    methods = [c.method for c in bot.api.calls[before:]]
+    assert methods.count("sendPhoto") == 1
+    if seconds:
+        assert methods.index("sendChatAction") < methods.index("sendPhoto")
+        assert [c.params["action"] for c in bot.api.calls_of("sendChatAction")] == ["upload_photo"]
+    else:
+        assert "sendChatAction" not in methods
+
+
+def _first_outcome(bot):
+    parsed = bot.service.understand(QUESTION)
+    answer, _ = bot.service.answer_parse(parsed, None, sensitivity=False)
+    return answer.outcomes[0], f"{answer.kb_version} ({answer.kb_hash})"
 
 
 async def test_detail_buttons_show_their_sections(bot):

@@ -37,7 +37,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.logging_setup import add_secret, configure
 from bot.service import EvidenceService
@@ -49,6 +48,7 @@ from bot.telegram.intake import HardenedUpdater, TolerantBot, limits_from_env
 from bot.telegram.ratelimit import AnswerRateLimiter
 from bot.telegram.state_db import StateUnavailable
 from bot.telegram.store import Store, default_data_dir
+from bot.telegram.transport import JSONRequest
 from bot.telegram.turns import FairUpdateProcessor
 from bot.understand.ordinary import ordinary_words
 
@@ -149,8 +149,8 @@ def build_application(token: str, service: EvidenceService, store: Store, *, bas
     # taken, so with one connection the confirming getUpdates at shutdown failed with "Pool timeout" (about 1
     # stop in 10 under load).
     processor = FairUpdateProcessor(max_concurrent_updates)
-    bot = TolerantBot(token, inbox=store.inbox, turns=processor, request=HTTPXRequest(connection_pool_size=256),
-                      get_updates_request=HTTPXRequest(connection_pool_size=2),
+    bot = TolerantBot(token, inbox=store.inbox, turns=processor, request=JSONRequest(connection_pool_size=256),
+                      get_updates_request=JSONRequest(connection_pool_size=2),
                       rate_limiter=AnswerRateLimiter(max_retries=max_retries) if rate_limiter else None, **urls)
     updater = HardenedUpdater(bot=bot, update_queue=asyncio.Queue())
     updater.max_connections, updater.timeout = limits_from_env()

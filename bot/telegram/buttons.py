@@ -226,12 +226,12 @@ async def send_pictures(context: ContextTypes.DEFAULT_TYPE, target: Target, pars
     settings = deps.store.settings(target.chat_id)
     sent = 0
     missing: list[str] = []
-    await typing(context, target, ChatAction.UPLOAD_PHOTO)
     for outcome_id in parsed.outcomes[:MAX_PICTURES]:
         answer, reply = deps.service.answer_parse(replace(parsed, outcomes=(outcome_id,)), settings,
                                                   sensitivity=False)
         if not answer.outcomes:
             continue
+        await typing(context, target, ChatAction.UPLOAD_PHOTO)  # each photo's own: the last one was sent
         start = time.perf_counter()
         png = await asyncio.to_thread(draw, answer.outcomes[0], f"{answer.kb_version} ({answer.kb_hash})")
         log.info("picture kind=%s outcome=%s drawn=%s ms=%.0f", kind, outcome_id, png is not None,

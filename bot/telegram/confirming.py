@@ -24,6 +24,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.telegram.delivery import stop_indicator
 from bot.telegram.inbox import MAX_AGE
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class ConfirmingApplication(Application):
             cancelled = True  # cut short by stop(): left in the inbox, answered after the next start
             raise
         finally:
+            stop_indicator()  # a handler that sent nothing leaves no chat action armed
             update_id = getattr(update, "update_id", None)
             if self.inbox is not None and not cancelled and isinstance(update_id, int):
                 self.inbox.done(update_id)

@@ -13,7 +13,7 @@ from collections import defaultdict, deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ContextTypes
@@ -32,6 +32,7 @@ log = logging.getLogger("bot.telegram")
 
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW_JSON = NO_PREVIEW.to_dict()
 
 
 SEND_RETRIES = 2  # extra attempts at sending a reply after a network failure (5xx, timeout, reset)
@@ -103,6 +104,7 @@ class Deps:
     store: Store
     recent: Recent = field(default_factory=Recent)
     flood: FloodGuard = field(default_factory=FloodGuard)
+    indicating: set[asyncio.Task] = field(default_factory=set)  # chat actions under way (see TYPING_DELAY)
 
     @property
     def key(self) -> bytes:
@@ -134,9 +136,48 @@ class Target:
         return cls(chat.id, chat.type, thread, message.message_id if quote else None)
 
 
+TYPING_DELAY = 0.4
+"""Seconds an answer may take before its chat is shown 'typing…' (or 'sending a photo…').
+
+Users never see an indicator for an answer that arrives a moment later: a text answer is read and written on the
+event loop in about 1 ms from a warmed memo (the slowest of the question set, a reading new to the memo, about
+0.3 s); sent anyway, the indicator was a second Bot API request per answer, about a tenth of the serving CPU
+(issue 23, benchmarks/README.md "Serving"). So it is armed when an answer starts and sent only if the answer
+has not started to go out after this delay: a picture drawn off the event loop, anything else an answer awaits
+before its first message. It is called off the moment the first message or photo is sent (``deliver``), so it
+never arrives after the answer it announces; a text answer, computed on the loop without a pause, is always
+out before it is due.
+"""
+
+_INDICATOR: ContextVar[asyncio.TimerHandle | None] = ContextVar("evidence_bot_indicator", default=None)
+
+
 async def typing(context: ContextTypes.DEFAULT_TYPE, target: Target, action: str = ChatAction.TYPING) -> None:
+    """Arm the chat action for the answer under way: sent after TYPING_DELAY unless the answer goes out first
+    (``deliver``) or its update is done (``stop_indicator``). Returns at once."""
+    stop_indicator()
+    loop = asyncio.get_running_loop()
+    under_way = deps_of(context).indicating
+    _INDICATOR.set(loop.call_later(TYPING_DELAY, _indicate, context.bot, target, action, under_way))
+
+
+def stop_indicator() -> None:
+    """Call off the armed chat action of the answer under way, if any (it is not needed any more)."""
+    handle = _INDICATOR.get()
+    if handle is not None:
+        handle.cancel()
+        _INDICATOR.set(None)
+
+
+def _indicate(bot, target: Target, action: str, under_way: set[asyncio.Task]) -> None:
+    task = asyncio.ensure_future(_send_action(bot, target, action))
+    under_way.add(task)  # referenced until done, so it is not collected mid-flight
+    task.add_done_callback(under_way.discard)
+
+
+async def _send_action(bot, target: Target, action: str) -> None:
     try:
-        await context.bot.send_chat_action(target.chat_id, action, message_thread_id=target.thread_id)
+        await bot.send_chat_action(target.chat_id, action, message_thread_id=target.thread_id)
     except TelegramError as exc:  # a missing indicator is no reason to skip the answer
         log.debug("chat action failed: %s", type(exc).__name__)
 
@@ -149,6 +190,7 @@ async def deliver(send, what: str = "send"):
     Refusals are not retried: BadRequest (400) and Forbidden (403, e.g. the user blocked the bot) cannot
     succeed, and 429 "retry after" is the rate limiter's to wait out.
     """
+    stop_indicator()  # the answer is going out: an indicator now would only follow it
     for attempt in range(SEND_RETRIES + 1):
         try:
             return await send()
@@ -163,36 +205,50 @@ async def deliver(send, what: str = "send"):
 
 
 async def send_html(context: ContextTypes.DEFAULT_TYPE, target: Target, messages: list[str],
-                    markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+                    markup: InlineKeyboardMarkup | dict | None = None) -> None:
     """Send each HTML message in order; the keyboard goes under the last one, the quote on the first."""
-    sent = []
+    bot = context.bot
+    unread = getattr(bot, "send_unread", None)  # TolerantBot (intake.py): the answer is not decoded back
     for index, text in enumerate(messages):
         last = index == len(messages) - 1
-        reply_parameters = None
-        if index == 0 and target.reply_to is not None:
-            reply_parameters = ReplyParameters(target.reply_to, allow_sending_without_reply=True)
+        quote = target.reply_to if index == 0 else None
+        if unread is not None:  # the request as the Bot API takes it, without building library objects first
+            params: dict = {"parse_mode": "HTML", "link_preview_options": NO_PREVIEW_JSON}
+            if last and markup is not None:
+                params["reply_markup"] = markup
+            if target.thread_id is not None:
+                params["message_thread_id"] = target.thread_id
+            if quote is not None:
+                params["reply_parameters"] = {"message_id": quote, "allow_sending_without_reply": True}
 
-        def send(text=text, last=last, reply_parameters=reply_parameters):
-            return context.bot.send_message(
-                target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                reply_markup=markup if last else None, message_thread_id=target.thread_id,
-                reply_parameters=reply_parameters)
+            def send(text=text, params=params):
+                return unread(target.chat_id, text, **params)
+        else:
+            def send(text=text, last=last, quote=quote):
+                return bot.send_message(
+                    target.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                    reply_markup=markup if last else None, message_thread_id=target.thread_id,
+                    reply_parameters=None if quote is None else ReplyParameters(
+                        quote, allow_sending_without_reply=True))
 
-        sent.append(await deliver(send, "sendMessage"))
-    return sent
+        await deliver(send, "sendMessage")
 
 
 async def send_note(context: ContextTypes.DEFAULT_TYPE, target: Target, text: str,
-                    markup: InlineKeyboardMarkup | None = None) -> None:
+                    markup: InlineKeyboardMarkup | dict | None = None) -> None:
     """A short message of our own wording (already HTML-safe)."""
     await send_html(context, target, [text], markup)
 
 
 def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
-             taps: tuple[Parse | None, ...] = ()) -> InlineKeyboardMarkup | None:
-    """Reply buttons laid out for a phone: pictures, details, switches, then one canned question a row."""
-    rows: dict[str, list[InlineKeyboardButton]] = {"view": [], "detail": [], "switch": []}
-    asks: list[list[InlineKeyboardButton]] = []
+             taps: tuple[Parse | None, ...] = ()) -> dict | None:
+    """Reply buttons laid out for a phone: pictures, details, switches, then one canned question a row.
+
+    Returned as the Bot API's reply_markup (``{"inline_keyboard": rows of {"text", "callback_data"}}``), ready to
+    send: python-telegram-bot's InlineKeyboardMarkup of the same buttons, made and turned back into this, cost
+    about 0.2 ms per answer (issue 23)."""
+    rows: dict[str, list[dict]] = {"view": [], "detail": [], "switch": []}
+    asks: list[list[dict]] = []
     ask_index = 0
     for button in buttons:
         try:
@@ -200,7 +256,7 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
                 data = callbacks.encode(deps.key, chat_id, button.action, token, ask_index,
                                         carries_frame=ask_index < len(taps) and taps[ask_index] is not None)
                 ask_index += 1
-                asks.append([InlineKeyboardButton(button.label[:64], callback_data=data)])
+                asks.append([{"text": button.label[:64], "callback_data": data}])
                 continue
             data = callbacks.encode(deps.key, chat_id, button.action, token)
         except ValueError:
@@ -209,12 +265,12 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
         kind = ("view" if button.action in ("plot", "icons", "sof") else
                 "switch" if button.action.startswith(("measure:", "model:")) else
                 "more" if button.action in ("topics", "help") else "detail")
-        rows.setdefault(kind, []).append(InlineKeyboardButton(button.label[:64], callback_data=data))
+        rows.setdefault(kind, []).append({"text": button.label[:64], "callback_data": data})
     layout = [r[i:i + 3] for r in (rows["view"], rows["detail"], rows["switch"]) for i in range(0, len(r), 3)]
     layout += asks
     if rows.get("more"):
         layout.append(rows["more"])
-    return InlineKeyboardMarkup(layout) if layout else None
+    return {"inline_keyboard": layout} if layout else None
 
 
 def is_effect(parsed: Parse) -> bool:

@@ -1,8 +1,9 @@
 """Telegram's flood limits: python-telegram-bot's AIORateLimiter, with two changes.
 
 1. The 'typing…' indicator bypasses it. Telegram's flood limits are about messages. Counted against the same 30
-   requests a second, the typing indicator sent before every answer halved the answers the bot could send
-   (benchmarks/README.md). A rejected indicator costs nothing: handlers already carry on without it.
+   requests a second, the typing indicator then sent before every answer halved the answers the bot could send
+   (benchmarks/README.md; it is now sent only for an answer slower than delivery.TYPING_DELAY). A rejected
+   indicator costs nothing: handlers already carry on without it.
 2. A 429 "retry after" for a group holds back that group only. AIORateLimiter waits out every 429 with one
    event shared by all chats, so a group over Telegram's 20 messages a minute stopped every private answer for
    the retry-after (often tens of seconds, again and again while the group's backlog lasts). Telegram's answer

@@ -36,24 +36,15 @@ INTENTS = {
 }
 
 
-def shown_sections(result) -> tuple[str, ...]:
-    """The sections a chat shows with the answer, as bot/telegram/delivery.py send_reply decides: effect answers,
-    comparisons and rankings show their headline (trials, method and sources behind buttons), others all."""
-    parsed = result.answer.parse
-    if parsed.status == "answer" and parsed.intent in ("effect", "compare", "rank"):
-        return ()
-    return tuple(s.key for s in result.reply.sections)
-
-
 def child(repeats: int) -> dict:
     sys.path.insert(0, os.getcwd())
-    from bot.answers.render import html_messages
+    from bot.answers.render import chat_sections, html_messages
     from bot.service import EvidenceService
 
     def timed(service, question) -> tuple[float, float, str]:
         wall, cpu = time.perf_counter(), time.thread_time()
         result = service.ask(question)
-        html_messages(result.reply, shown_sections(result))
+        html_messages(result.reply, chat_sections(result.reply, result.answer.parse))
         intent = getattr(getattr(result.answer, "parse", None), "intent", None) or "?"
         return (time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000, intent
 

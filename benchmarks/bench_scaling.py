@@ -40,20 +40,11 @@ QUESTIONS = {
 OTHER_RANKING = "which JAK has the least conjunctivitis"
 
 
-def shown_sections(result) -> tuple[str, ...]:
-    """The sections a chat shows with the answer, as bot/telegram/delivery.py send_reply decides: effect answers,
-    comparisons and rankings show their headline (trials, method and sources behind buttons), others all."""
-    parsed = result.answer.parse
-    if parsed.status == "answer" and parsed.intent in ("effect", "compare", "rank"):
-        return ()
-    return tuple(s.key for s in result.reply.sections)
-
-
 def child(directory: str, repeats: int) -> dict:
     sys.path.insert(0, os.getcwd())
     import gc
 
-    from bot.answers.render import html_messages
+    from bot.answers.render import chat_sections, html_messages
     from bot.service import EvidenceService
     from knowledge.loader import load
 
@@ -87,7 +78,7 @@ def child(directory: str, repeats: int) -> dict:
     def answer(svc, question) -> float:
         start = time.perf_counter()
         result = svc.ask(question)
-        html_messages(result.reply, shown_sections(result))
+        html_messages(result.reply, chat_sections(result.reply, result.answer.parse))
         return time.perf_counter() - start
 
     answer(service, "does dupilumab reduce skin infections")  # imports, lexicon

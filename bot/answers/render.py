@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from bot.answers.reply import Line, Reply, Section, Span
+
+if TYPE_CHECKING:
+    from bot.understand.reading import Parse
 
 MESSAGE_LIMIT = 4096  # Telegram: characters per message
 CAPTION_LIMIT = 1024  # Telegram: characters per photo caption
@@ -95,6 +99,18 @@ def _cut_word(word: str, limit: int) -> tuple[str, str]:
 def plain_text(message_html: str) -> str:
     """What Telegram shows of an HTML message: the text without its tags, entities decoded."""
     return html.unescape(_TAG.sub("", message_html))
+
+
+def is_effect(parsed: Parse) -> bool:
+    return parsed.status == "answer" and parsed.intent == "effect" and bool(parsed.outcomes)
+
+
+def chat_sections(reply: Reply, parsed: Parse | None) -> tuple[str, ...]:
+    """The sections a chat sends with the answer: effect answers, comparisons and rankings show their headline,
+    their details behind buttons; others everything (delivery sends this; the benchmarks measure it)."""
+    if parsed is not None and (is_effect(parsed) or parsed.intent in ("compare", "rank")):
+        return ()
+    return tuple(s.key for s in reply.sections)
 
 
 def first_message_lines(reply: Reply) -> list[str]:

@@ -18,7 +18,7 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.answers.render import html_messages
+from bot.answers.render import chat_sections, html_messages, is_effect
 from bot.answers.reply import Button, Reply
 from bot.answers.wording import EXAMPLES, footer
 from bot.service import EvidenceService
@@ -273,10 +273,6 @@ def keyboard(deps: Deps, chat_id: int, buttons: tuple[Button, ...], token: str,
     return {"inline_keyboard": layout} if layout else None
 
 
-def is_effect(parsed: Parse) -> bool:
-    return parsed.status == "answer" and parsed.intent == "effect" and bool(parsed.outcomes)
-
-
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply,
                      parsed: Parse | None = None, taps: tuple[Parse | None, ...] = ()) -> str:
     """Send a Reply: effect answers show the headline (details behind buttons), others show everything.
@@ -290,10 +286,7 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: 
         if is_effect(parsed) or is_frame(parsed):
             deps.store.remember(target.chat_id, token, parsed, save=False, taps=taps)
     deps.store.flush()  # one write for the context and the recent answer, before anything is sent
-    # effect answers, comparisons and rankings show the headline, their details behind buttons; others everything
-    behind_buttons = parsed is not None and (is_effect(parsed) or parsed.intent in ("compare", "rank"))
-    sections = () if behind_buttons else tuple(s.key for s in reply.sections)
-    messages = html_messages(reply, sections) or ["…"]
+    messages = html_messages(reply, chat_sections(reply, parsed)) or ["…"]
     await send_html(context, target, messages, keyboard(deps, target.chat_id, reply.buttons, token, taps))
     return token
 

@@ -22,9 +22,9 @@ from telegram.ext import ContextTypes
 
 from bot.answers.card import card_for, is_card_question
 from bot.answers.card_text import card_reply
-from bot.answers.render import html_messages, line_text
+from bot.answers.render import html_messages, is_effect, line_text
 from bot.answers.reply import Reply
-from bot.telegram.delivery import NO_PREVIEW, deps_of, is_effect, with_footer
+from bot.telegram.delivery import NO_PREVIEW, deps_of, with_footer
 from bot.telegram.questions import log_answer
 from bot.understand.reading import Parse
 

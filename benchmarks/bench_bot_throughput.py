@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_serving import Driver, cpu_seconds  # noqa: E402
 from tests.fake_bot_api import TOKEN, FakeBotAPI, message_update  # noqa: E402
 from tests.flood import GROUP, answers_to, group_flood, private_traffic  # noqa: E402
 
@@ -54,41 +55,18 @@ QUESTIONS = (
 
 
 class Run:
-    def __init__(self, api: FakeBotAPI):
-        self.api = api
-        self.next_chat = 10_000
-        self.seen = 0
-        self.answered: dict[int, float] = {}
+    """Phases of questions offered by bench_serving's Driver (one new private chat per update), summarised."""
 
-    def collect(self) -> None:
-        with self.api._lock:
-            new = self.api.calls[self.seen:]
-            self.seen = len(self.api.calls)
-        for call in new:
-            if call.method == "sendMessage" and call.fault is None:
-                self.answered.setdefault(call.params.get("chat_id"), call.at)
+    def __init__(self, api: FakeBotAPI):
+        self.driver = Driver(api)
 
     def phase(self, count: int, rate: float | None, timeout: float) -> dict:
         """Offer ``count`` updates at ``rate`` per second (None: all at once); wait for every answer."""
-        queued: dict[int, float] = {}
-        start = time.monotonic()
-        for index in range(count):
-            if rate:
-                delay = start + index / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            chat_id = self.next_chat
-            self.next_chat += 1
-            self.api.queue(message_update(QUESTIONS[index % len(QUESTIONS)], chat_id=chat_id, user_id=chat_id))
-            queued[chat_id] = time.monotonic()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.collect()
-            if all(c in self.answered for c in queued):
-                break
-            time.sleep(0.02)
-        done = [self.answered[c] - queued[c] for c in queued if c in self.answered]
-        last = max((self.answered[c] for c in queued if c in self.answered), default=start)
+        texts = [QUESTIONS[index % len(QUESTIONS)] for index in range(count)]
+        queued = self.driver.offer(texts, rate, timeout, window=count)  # a window of all of them: all at once
+        answered = self.driver.answered
+        done = [answered[c] - queued[c] for c in queued if c in answered]
+        last = max((answered[c] for c in queued if c in answered), default=min(queued.values()))
         latencies = sorted(done)
         return {
             "offered": count, "answered": len(done), "rate": rate,
@@ -97,12 +75,6 @@ class Run:
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
             if latencies else float("nan"),
         }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used (/proc/PID/stat): what an answer costs, whatever the load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,43 +153,40 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
-def paced_run(which: str, rate_limited: bool, texts: list[str], rate: float, log) -> dict:
+@contextmanager
+def served(which: str, rate_limited: bool, log):
+    """One `serve` of ``which`` on a fresh stand-in and data folder, with a Driver; stopped and removed after."""
     data_dir = Path(tempfile.mkdtemp(prefix="bench-serving-"))
     try:
         with FakeBotAPI() as api:
             process = start(api, which, data_dir, rate_limited, log)
             try:
-                driver = Driver(api)
-                driver.offer(texts[:30], 10, timeout=60)  # warm-up
-                cpu0 = cpu_seconds(process.pid)
-                queued = driver.offer(texts, rate, timeout=60)
-                cpu1 = cpu_seconds(process.pid)
-                done = sorted(driver.answered[c] - queued[c] for c in queued if c in driver.answered)
-                memory = memory_kib(process.pid)
+                yield Driver(api), process
             finally:
                 stop(process)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def paced_run(which: str, rate_limited: bool, texts: list[str], rate: float, log) -> dict:
+    with served(which, rate_limited, log) as (driver, process):
+        driver.offer(texts[:30], 10, timeout=60)  # warm-up
+        cpu0 = cpu_seconds(process.pid)
+        queued = driver.offer(texts, rate, timeout=60)
+        cpu1 = cpu_seconds(process.pid)
+        done = sorted(driver.answered[c] - queued[c] for c in queued if c in driver.answered)
+        memory = memory_kib(process.pid)
     return {"answered": len(done), "offered": len(texts), "cpu_ms": 1000 * (cpu1 - cpu0) / max(len(done), 1),
             "p50_ms": 1000 * statistics.median(done), "p99_ms": 1000 * done[min(len(done) - 1, int(0.99 * len(done)))],
             "max_ms": 1000 * done[-1], "rss_mib": memory.get("VmRSS", 0) / 1024}
 
 
 def memory_run(which: str, texts: list[str], log) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    try:
-        with FakeBotAPI() as api:
-            process = start(api, which, data_dir, False, log)
-            try:
-                driver = Driver(api)
-                started = time.monotonic()
-                queued = driver.offer(texts, None, timeout=600)
-                seconds = time.monotonic() - started
-                memory = memory_kib(process.pid)
-            finally:
-                stop(process)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with served(which, False, log) as (driver, process):
+        started = time.monotonic()
+        queued = driver.offer(texts, None, timeout=600)
+        seconds = time.monotonic() - started
+        memory = memory_kib(process.pid)
     answered = sum(1 for c in queued if c in driver.answered)
     return {"answered": answered, "offered": len(texts), "seconds": seconds,
             "rss_mib": memory.get("VmRSS", 0) / 1024, "peak_mib": memory.get("VmHWM", 0) / 1024}
